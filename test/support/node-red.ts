@@ -1,0 +1,17 @@
+// Which Node-RED this test pass runs against: 4.1 (package `node-red`) or 5 (package alias `node-red-5`),
+// chosen by scripts/test.js through GENESYS_TEST_NODE_RED.
+import * as path from 'node:path';
+
+export const nodeRedMajor = process.env.GENESYS_TEST_NODE_RED === '5' ? 5 : 4;
+export const nodeRedPackage = nodeRedMajor === 5 ? 'node-red-5' : 'node-red';
+/** Path of the runtime's red.js (what node-red-node-test-helper's init() and a real process need). */
+export const nodeRedMain = require.resolve(nodeRedPackage);
+export const nodeRedDir = path.dirname(require.resolve(`${nodeRedPackage}/package.json`));
+
+/** node-red-node-test-helper, initialised for the Node-RED of this pass. */
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+export const helper: any = require('node-red-node-test-helper');
+helper.init(nodeRedMain);
+
+/** The project root (dist/test/support -> ../../..). */
+export const projectRoot = path.resolve(__dirname, '..', '..', '..');
