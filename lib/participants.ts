@@ -1,0 +1,194 @@
+// The participant model (design 2.3): Genesys keeps state on each communication (calls[], chats[]...),
+// not on the participant. We derive one state per participant: live if ANY communication is live, terminal
+// only when all are terminal (or the participant's endTime is set). Selection never guesses: terminal legs
+// are skipped for selectors, and two live matches are an error listing both.
+import { GenesysError } from './errors';
+import { MEDIA_ARRAYS, type Communication, type Conversation, type MediaArray } from './schemas';
+import type { TargetSelector } from './validate';
+
+export type LegState = string;
+
+export const TERMINAL_STATES: ReadonlySet<string> = new Set(['disconnected', 'terminated']);
+export const TRANSITIONAL_STATES: ReadonlySet<string> = new Set(['alerting', 'dialing', 'contacting', 'offering']);
+
+export interface NormalisedParticipant {
+  id: string;
+  purpose?: string;
+  name?: string;
+  userId?: string;
+  queueId?: string;
+  externalContactId?: string;
+  address?: string;
+  /** 'call' | 'callback' | 'chat' | 'email' | 'message' | 'video' | 'screenshare' | 'cobrowse' | 'socialExpression' */
+  mediaType?: string;
+  /** Derived: the state of the participant's representative communication (see normaliseParticipants). */
+  state: string;
+  communicationId?: string;
+  held: boolean;
+  muted: boolean;
+  confined: boolean;
+  wrapupRequired: boolean;
+  startTime?: string;
+  connectedTime?: string;
+  endTime?: string;
+  disconnectType?: string;
+  live: boolean;
+}
+
+const MEDIA_TYPE: Record<MediaArray, string> = {
+  calls: 'call',
+  callbacks: 'callback',
+  chats: 'chat',
+  emails: 'email',
+  messages: 'message',
+  videos: 'video',
+  screenshares: 'screenshare',
+  cobrowsesessions: 'cobrowse',
+  socialExpressions: 'socialExpression',
+};
+
+/** A communication counts as live when it has a state that is neither terminal nor 'none'. */
+function commIsLive(c: Communication): boolean {
+  return !!c.state && c.state !== 'none' && !TERMINAL_STATES.has(c.state);
+}
+
+/** connected first (the leg that matters), then any other live state (ringing, parked...). */
+function liveRank(c: Communication): number {
+  return c.state === 'connected' ? 0 : TRANSITIONAL_STATES.has(c.state ?? '') ? 2 : 1;
+}
+
+export function normaliseParticipants(conversation: Conversation): NormalisedParticipant[] {
+  const conversationEnded = !!conversation.endTime;
+  return (conversation.participants ?? []).map((p) => {
+    const comms: { media: MediaArray; comm: Communication }[] = [];
+    for (const media of MEDIA_ARRAYS) {
+      for (const comm of p[media] ?? []) comms.push({ media, comm });
+    }
+    const ended = conversationEnded || !!p.endTime;
+    const liveComms = ended ? [] : comms.filter((x) => commIsLive(x.comm));
+    let chosen: { media: MediaArray; comm: Communication } | undefined;
+    let state: string;
+    if (liveComms.length > 0) {
+      chosen = liveComms.reduce((best, x) => (liveRank(x.comm) < liveRank(best.comm) ? x : best));
+      state = chosen.comm.state as string;
+    } else {
+      // Nothing live: report the last communication to end (latest disconnectedTime, else the last listed).
+      chosen = comms.reduce<typeof chosen>((best, x) => {
+        if (!best) return x;
+        return (x.comm.disconnectedTime ?? '') >= (best.comm.disconnectedTime ?? '') ? x : best;
+      }, undefined);
+      const s = chosen?.comm.state;
+      if (s && TERMINAL_STATES.has(s)) state = s;
+      else if (ended) state = 'disconnected'; // endTime set although a communication still says otherwise
+      else state = s ?? 'none';
+    }
+    const out: NormalisedParticipant = {
+      id: p.id,
+      state,
+      held: !!chosen?.comm.held,
+      muted: !!chosen?.comm.muted,
+      confined: !!chosen?.comm.confined,
+      wrapupRequired: !!p.wrapupRequired,
+      live: liveComms.length > 0,
+    };
+    const optional: Partial<NormalisedParticipant> = {
+      purpose: p.purpose,
+      name: p.name,
+      userId: p.userId,
+      queueId: p.queueId,
+      externalContactId: p.externalContactId,
+      address: p.address,
+      mediaType: chosen ? MEDIA_TYPE[chosen.media] : undefined,
+      communicationId: chosen?.comm.id,
+      startTime: p.startTime,
+      connectedTime: p.connectedTime ?? chosen?.comm.connectedTime,
+      endTime: p.endTime ?? (out.live ? undefined : chosen?.comm.disconnectedTime),
+      disconnectType: out.live ? undefined : chosen?.comm.disconnectType,
+    };
+    // Only defined fields: the list is put on msg.payload as it is.
+    for (const [k, v] of Object.entries(optional)) {
+      if (v !== undefined && v !== null) (out as unknown as Record<string, unknown>)[k] = v;
+    }
+    return out;
+  });
+}
+
+function same(a: string | undefined, b: string): boolean {
+  return a !== undefined && a.trim().toLowerCase() === b.trim().toLowerCase();
+}
+
+/** Addresses come as "tel:+1555..." or "+1555...": compare without the scheme. */
+function sameAddress(a: string | undefined, b: string): boolean {
+  if (a === undefined) return false;
+  const strip = (s: string) => s.trim().toLowerCase().replace(/^(tel|sip):/, '');
+  return strip(a) === strip(b);
+}
+
+/** Every field given in the selector must match (case-insensitive; purpose exactly as Genesys spells it). */
+export function matchesSelector(p: NormalisedParticipant, selector: TargetSelector): boolean {
+  if (selector.userId !== undefined && !same(p.userId, selector.userId)) return false;
+  if (selector.queueId !== undefined && !same(p.queueId, selector.queueId)) return false;
+  if (selector.externalContactId !== undefined && !same(p.externalContactId, selector.externalContactId)) return false;
+  if (selector.purpose !== undefined && !same(p.purpose, selector.purpose)) return false;
+  if (selector.name !== undefined && !same(p.name, selector.name)) return false;
+  if (selector.address !== undefined && !sameAddress(p.address, selector.address)) return false;
+  return true;
+}
+
+export function filterParticipants(
+  list: NormalisedParticipant[],
+  opts: { selector?: TargetSelector; liveOnly?: boolean },
+): NormalisedParticipant[] {
+  return list.filter((p) => (!opts.liveOnly || p.live) && (!opts.selector || matchesSelector(p, opts.selector)));
+}
+
+/** What an ambiguous-target error lists: enough to tell the legs apart, nothing more. */
+export function describeCandidate(p: NormalisedParticipant): Record<string, unknown> {
+  const out: Record<string, unknown> = { id: p.id };
+  for (const k of ['purpose', 'name', 'userId', 'address', 'state'] as const) if (p[k] !== undefined) out[k] = p[k];
+  return out;
+}
+
+function describeSelector(selector: TargetSelector): string {
+  return JSON.stringify(selector);
+}
+
+/**
+ * By participantId: that participant, whatever its state (the caller decides what a terminal leg means).
+ * By selector: the one live match; terminal legs are skipped; none -> target-not-found; two or more ->
+ * ambiguous-target with the candidates.
+ */
+export function selectTarget(
+  list: NormalisedParticipant[],
+  by: { participantId?: string; selector?: TargetSelector },
+  conversationId: string,
+): NormalisedParticipant {
+  if (by.participantId !== undefined) {
+    const found = list.find((p) => same(p.id, by.participantId as string));
+    if (!found) {
+      throw new GenesysError('target-not-found', `participant ${by.participantId} is not in conversation ${conversationId}`);
+    }
+    return found;
+  }
+  if (!by.selector) {
+    throw new GenesysError('invalid-input', 'a participantId or a target selector is needed', { field: 'participantId' });
+  }
+  const matches = filterParticipants(list, { selector: by.selector });
+  const live = matches.filter((p) => p.live);
+  if (live.length === 0) {
+    const ended = matches.length > 0 ? ` (${matches.length} matching leg(s) already ended)` : '';
+    throw new GenesysError(
+      'target-not-found',
+      `no live participant matches ${describeSelector(by.selector)} in conversation ${conversationId}${ended}`,
+    );
+  }
+  if (live.length > 1) {
+    throw new GenesysError(
+      'ambiguous-target',
+      `${live.length} live participants match ${describeSelector(by.selector)} in conversation ${conversationId}: ` +
+        `${live.map((p) => p.id).join(', ')}; give a participantId or a narrower target`,
+      { candidates: live.map(describeCandidate) },
+    );
+  }
+  return live[0];
+}
