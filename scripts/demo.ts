@@ -1,0 +1,66 @@
+// `npm start`: the simulator seeded with demo conferences, a real Node-RED on 127.0.0.1 with this package and
+// every example flow deployed, and a config node pointing at the simulator. With GENESYS_REGION,
+// GENESYS_CLIENT_ID and GENESYS_CLIENT_SECRET set, the same flows run against that real Genesys Cloud region.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { start as startSimulator, type SimHandle } from '../sim';
+import { launchNodeRed, type NodeRedInstance } from './node-red-launcher';
+import { exampleFlows } from './example-flows';
+
+const root = path.resolve(__dirname, '..', '..');
+const DEMO_CREDENTIAL_SECRET = 'genesys-participants-demo-only'; // encrypts .demo/flows_cred.json; demo use only
+
+async function main(): Promise<void> {
+  const region = process.env.GENESYS_REGION;
+  const useRealOrg = Boolean(region && process.env.GENESYS_CLIENT_ID && process.env.GENESYS_CLIENT_SECRET);
+  let sim: SimHandle | undefined;
+  let nodeRed: NodeRedInstance | undefined;
+
+  const stop = async () => {
+    console.log('\nstopping...');
+    await nodeRed?.stop().catch(() => undefined);
+    await sim?.close().catch(() => undefined);
+    process.exit(0);
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+
+  let config: Record<string, unknown>;
+  if (useRealOrg) {
+    // The secret stays in the environment: Node-RED substitutes ${...} in credentials at start.
+    config = { region, apiBaseUrl: '', authBaseUrl: '', credentials: { clientId: '${GENESYS_CLIENT_ID}', clientSecret: '${GENESYS_CLIENT_SECRET}' } };
+  } else {
+    const scenario = JSON.parse(fs.readFileSync(path.join(root, 'sim', 'scenarios', 'demo.json'), 'utf8'));
+    sim = await startSimulator({ port: Number(process.env.SIM_PORT ?? 0), scenario });
+    config = { region: 'custom', apiBaseUrl: sim.url, authBaseUrl: sim.url, credentials: { clientId: 'sim-client-id', clientSecret: 'sim-client-secret' } };
+  }
+
+  nodeRed = await launchNodeRed({
+    userDir: path.join(root, '.demo'),
+    nodesDir: [root],
+    port: Number(process.env.PORT ?? 1880),
+    credentialSecret: DEMO_CREDENTIAL_SECRET,
+    onLog: (line) => { if (/\[(warn|error)\]/.test(line)) console.log(`[node-red] ${line}`); },
+  });
+  await nodeRed.deploy(exampleFlows(root, config));
+
+  const demo = useRealOrg ? undefined : JSON.parse(fs.readFileSync(path.join(root, 'sim', 'scenarios', 'demo.json'), 'utf8'));
+  console.log(`
+Node-RED with the Genesys Cloud nodes is running: ${nodeRed.url}/
+${useRealOrg ? `Target: the real Genesys Cloud region ${region}.` : `Target: the built-in simulator at ${sim!.url} (no Genesys org needed).`}
+
+Open the editor, then:
+  1. Tab "Compliance eject": press the inject button "flag Carol (demo)". One agent leaves the demo
+     conference; the others stay (see the node status and the Debug sidebar).
+  2. Tab "List and inspect": press "demo conference" to see the participants before and after.
+  3. Or call the supervisor-kick endpoint with curl:
+     curl -s -X POST ${nodeRed.url}/kick -H 'content-type: application/json' \\
+       -d '{"conversationId":"${demo?.conversations?.[1]?.id ?? '<conversation id>'}","userId":"${demo?.conversations?.[1]?.participants?.find((p: { purpose: string }) => p.purpose === 'agent')?.userId ?? '<user id>'}"}'
+${sim ? `  The simulator's state: curl -s ${sim.url}/__sim/conversations/<id>   (reset: npm start again)\n` : ''}
+Ctrl-C stops everything.`);
+}
+
+main().catch((err) => {
+  console.error(err instanceof Error ? err.message : err);
+  process.exit(1);
+});
