@@ -1,0 +1,87 @@
+// The kick: removes exactly one participant from a live conversation through lib/kick.ts (resolve the
+// target, guards, wait for a ringing leg, one PATCH {"state":"disconnected"}, optional confirm).
+import { bool, conversationIdOf, getConnection, readTyped, setupFlowNode } from '../shared/flow-node';
+import { invalidInput } from '../../lib/errors';
+import { optionalId, parseSelector, parseTimeoutSeconds } from '../../lib/validate';
+import { kickParticipant, type KickOptions } from '../../lib/kick';
+
+const TYPE = 'genesys-disconnect-participant';
+const MAX_NOTES = 1000;
+
+const PHASE_KEYS: Record<string, string> = {
+  resolving: 'resolving',
+  'waiting for leg': 'waitingForLeg',
+  disconnecting: 'disconnecting',
+  confirming: 'confirming',
+  waiting: 'waiting',
+};
+
+const OUTCOME_STATUS: Record<string, { fill: string; key: string }> = {
+  disconnected: { fill: 'green', key: 'disconnected' },
+  'already-disconnected': { fill: 'grey', key: 'alreadyDisconnected' },
+  'dry-run': { fill: 'yellow', key: 'dryRun' },
+};
+
+export = function (RED: any) {
+  function GenesysDisconnectParticipantNode(this: any, config: any) {
+    RED.nodes.createNode(this, config);
+    const node = this;
+    node.name = config.name;
+    node.genesysId = config.genesys;
+    const refuseCustomer = bool(config.refuseCustomer, true);
+    const keepCallAlive = bool(config.keepCallAlive, true);
+    const dryRun = bool(config.dryRun, false);
+    const confirm = bool(config.confirm, false);
+
+    setupFlowNode(RED, node, TYPE, async (msg, ctx) => {
+      // Validate everything before any request.
+      const conversationId = await conversationIdOf(RED, node, msg, config);
+      const participantId = optionalId(
+        await readTyped(RED, node, msg, config.participantId, config.participantIdType, 'participantId'),
+        'participantId',
+      );
+      // The selector is only read when there is no participant id: an id names the leg exactly.
+      const selector = participantId
+        ? undefined
+        : parseSelector(await readTyped(RED, node, msg, config.target, config.targetType, 'target'), 'target');
+      if (!participantId && !selector) {
+        throw invalidInput('participantId', 'is empty and there is no target selector (msg.target, e.g. { "userId": "..." })');
+      }
+      const confirmTimeoutMs = confirm ? parseTimeoutSeconds(config.confirmTimeout ?? 30, 'confirmTimeout') * 1000 : undefined;
+      const wrapupCode = optionalId(
+        await readTyped(RED, node, msg, config.wrapupCode ?? '', config.wrapupCodeType || 'str', 'wrapupCode'),
+        'wrapupCode',
+      );
+      let wrapup: KickOptions['wrapup'];
+      if (wrapupCode) {
+        const notes = await readTyped(RED, node, msg, config.wrapupNotes ?? '', config.wrapupNotesType || 'str', 'wrapupNotes');
+        if (notes !== undefined && notes !== null && typeof notes !== 'string') throw invalidInput('wrapupNotes', 'must be text');
+        if (typeof notes === 'string' && notes.length > MAX_NOTES) throw invalidInput('wrapupNotes', `must be at most ${MAX_NOTES} characters`);
+        wrapup = notes ? { code: wrapupCode, notes } : { code: wrapupCode };
+      }
+      const connection = getConnection(RED, node.genesysId);
+
+      ctx.phase('resolving');
+      const result = await kickParticipant(connection, {
+        conversationId,
+        participantId,
+        selector,
+        refuseCustomer,
+        keepCallAlive,
+        dryRun,
+        confirm,
+        confirmTimeoutMs,
+        wrapup,
+        signal: ctx.signal,
+        onProgress: (phase, detail) => {
+          const extra = detail?.waitMs !== undefined ? `${Math.ceil(detail.waitMs / 1000)}s` : undefined;
+          ctx.phase(PHASE_KEYS[phase] ?? 'working', extra);
+        },
+      });
+      msg.payload = result;
+      return { out: msg, status: OUTCOME_STATUS[result.outcome] ?? { fill: 'green', key: 'disconnected' } };
+    });
+  }
+
+  RED.nodes.registerType(TYPE, GenesysDisconnectParticipantNode);
+};

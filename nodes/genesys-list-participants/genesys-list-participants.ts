@@ -1,0 +1,47 @@
+// Reads one conversation and outputs its participants, normalised (lib/participants.ts): all, only the
+// live ones, or those matching a selector; as one array or one msg per participant.
+import { conversationIdOf, readTyped, bool, setupFlowNode, getConnection } from '../shared/flow-node';
+import { parseSelector } from '../../lib/validate';
+import { filterParticipants } from '../../lib/participants';
+
+const TYPE = 'genesys-list-participants';
+
+export = function (RED: any) {
+  function GenesysListParticipantsNode(this: any, config: any) {
+    RED.nodes.createNode(this, config);
+    const node = this;
+    node.name = config.name;
+    node.genesysId = config.genesys;
+    const liveOnly = bool(config.liveOnly, false);
+    const split = bool(config.split, false);
+
+    setupFlowNode(RED, node, TYPE, async (msg, ctx) => {
+      // Validate everything before any request.
+      const conversationId = await conversationIdOf(RED, node, msg, config);
+      const selector = parseSelector(await readTyped(RED, node, msg, config.target, config.targetType, 'target'), 'target');
+      const { reader } = getConnection(RED, node.genesysId);
+
+      ctx.phase('reading');
+      const read = await reader.read(conversationId, {
+        signal: ctx.signal,
+        onWait: (info) => ctx.phase('waiting', `${Math.ceil(info.ms / 1000)}s`),
+      });
+      const participants = filterParticipants(read.participants, { selector, liveOnly });
+      msg.conversation = read.conversation;
+      const status = { fill: 'green', key: 'listed', extra: String(participants.length) };
+      if (!split) {
+        msg.payload = participants;
+        return { out: msg, status };
+      }
+      // One msg per participant, sent together on the one output (cloneMessage keeps msg.req/msg.res).
+      const msgs = participants.map((p) => {
+        const m = RED.util.cloneMessage(msg);
+        m.payload = p;
+        return m;
+      });
+      return { out: msgs.length ? [msgs] : null, status };
+    });
+  }
+
+  RED.nodes.registerType(TYPE, GenesysListParticipantsNode);
+};

@@ -1,0 +1,157 @@
+// What the three flow nodes share: finding the config node's connection, reading TypedInput properties
+// ("a value set in the node wins over msg"), and running one msg to exactly one send or one done(err), with
+// cancellation on close and a status that counts the msgs in flight. Node-RED concerns only: no HTTP here.
+import { GenesysError, invalidInput, isGenesysError } from '../../lib/errors';
+import { requireId } from '../../lib/validate';
+import type { GenesysClient } from '../../lib/client';
+import type { ConversationReader } from '../../lib/conversation-reader';
+
+/** What a genesys-cloud-config node hands to the flow nodes that use it. */
+export interface GenesysConnection {
+  /** Set when the config is usable. */
+  client?: GenesysClient;
+  reader?: ConversationReader;
+  /** Set when the config is not usable (e.g. empty credentials): every msg fails with it. */
+  error?: GenesysError;
+}
+
+/** The connection of the config node `configId`, or the reason there is none. Throws a GenesysError. */
+export function getConnection(RED: any, configId: unknown): { client: GenesysClient; reader: ConversationReader } {
+  if (typeof configId !== 'string' || configId === '') {
+    throw invalidInput('genesys', 'no genesys-cloud-config node is selected');
+  }
+  const configNode = RED.nodes.getNode(configId);
+  const connection: GenesysConnection | undefined = configNode?.connection;
+  if (!connection) throw invalidInput('genesys', 'the selected genesys-cloud-config node is not deployed');
+  if (connection.error) throw connection.error;
+  if (!connection.client || !connection.reader) throw invalidInput('genesys', 'the genesys-cloud-config node has no client');
+  return { client: connection.client, reader: connection.reader };
+}
+
+/** The config error (if any) of the config node `configId`, for the flow node's initial status. */
+export function connectionProblem(RED: any, configId: unknown): GenesysError | undefined {
+  try {
+    getConnection(RED, configId);
+    return undefined;
+  } catch (err) {
+    return isGenesysError(err) ? err : undefined;
+  }
+}
+
+/**
+ * Reads a TypedInput property. Type `msg` (or no type at all, from an old flow file) reads that msg property,
+ * `defaultProp` when the value is empty; any other type is the node's own value (str, env, flow, global,
+ * json, jsonata...). Returns undefined for an absent msg property.
+ */
+export function readTyped(RED: any, node: any, msg: any, value: unknown, type: unknown, defaultProp: string): Promise<unknown> {
+  const t = typeof type === 'string' && type !== '' ? type : 'msg';
+  let v = typeof value === 'string' ? value : value === undefined || value === null ? '' : String(value);
+  if (t === 'msg' && v.trim() === '') v = defaultProp;
+  return new Promise((resolve, reject) => {
+    try {
+      RED.util.evaluateNodeProperty(v, t, node, msg, (err: unknown, result: unknown) => {
+        if (err) reject(invalidInput(defaultProp, `could not be read (${t}): ${errorText(err)}`));
+        else resolve(result);
+      });
+    } catch (err) {
+      // JSON that does not parse, an unknown type...
+      reject(invalidInput(defaultProp, `could not be read (${t}): ${errorText(err)}`));
+    }
+  });
+}
+
+/** The conversation id from the node's `conversationId`/`conversationIdType` (default msg.conversationId). */
+export async function conversationIdOf(RED: any, node: any, msg: any, config: any): Promise<string> {
+  const value = await readTyped(RED, node, msg, config.conversationId, config.conversationIdType, 'conversationId');
+  return requireId(value, 'conversationId');
+}
+
+function errorText(err: unknown): string {
+  const text = err instanceof Error ? err.message : String(err);
+  return text.length > 120 ? `${text.slice(0, 117)}...` : text;
+}
+
+/** A node option from the flow file, or its default when the flow file lacks it. */
+export function bool(value: unknown, dflt: boolean): boolean {
+  if (value === undefined || value === null || value === '') return dflt;
+  if (typeof value === 'string') return value === 'true';
+  return Boolean(value);
+}
+
+/** Any failure as a GenesysError (a foreign error becomes 'genesys-error'; an abort becomes 'cancelled'). */
+export function toGenesysError(err: unknown, aborted: boolean): GenesysError {
+  if (isGenesysError(err)) return err;
+  if (aborted) return new GenesysError('cancelled', 'cancelled: the node was closed or redeployed', { cause: err });
+  return new GenesysError('genesys-error', errorText(err), { cause: err });
+}
+
+export interface RunContext {
+  signal: AbortSignal;
+  /** Shows a short phase (an i18n key under `<type>.status.`), with the count of msgs in flight. */
+  phase(key: string, extra?: string): void;
+}
+
+/**
+ * Wires on('input') and on('close') for a flow node. `work` does the lib call and returns what to send
+ * (`null` sends nothing) and the final status. Only payload/conversation/error of the incoming msg change.
+ */
+export function setupFlowNode(
+  RED: any,
+  node: any,
+  type: string,
+  work: (msg: any, ctx: RunContext) => Promise<{ out: unknown; status: { fill: string; key: string; extra?: string } }>,
+): void {
+  const pending = new Set<AbortController>();
+  const running = new Set<Promise<void>>();
+  const t = (key: string): string => RED._(`${type}.status.${key}`);
+
+  const showPhase = (key: string, extra?: string) => {
+    const text = `${t(key)}${extra ? ` ${extra}` : ''}`;
+    node.status({ fill: 'blue', shape: 'dot', text: pending.size > 1 ? `${text} (${pending.size})` : text });
+  };
+
+  const problem = connectionProblem(RED, node.genesysId);
+  if (problem) node.status({ fill: 'red', shape: 'ring', text: `${t('error')}: ${problem.code}` });
+
+  node.on('input', (msg: any, send: (m: unknown) => void, done: (err?: Error) => void) => {
+    const run = handle(msg, send, done);
+    running.add(run);
+    void run.finally(() => running.delete(run));
+  });
+
+  // Never rejects: every path ends in send+done() or done(err).
+  async function handle(msg: any, send: (m: unknown) => void, done: (err?: Error) => void): Promise<void> {
+    const controller = new AbortController();
+    pending.add(controller);
+    let result: Awaited<ReturnType<typeof work>>;
+    try {
+      result = await work(msg, { signal: controller.signal, phase: showPhase });
+    } catch (err) {
+      pending.delete(controller);
+      const gerr = toGenesysError(err, controller.signal.aborted);
+      msg.error = gerr.toMsgError();
+      if (gerr.code !== 'cancelled') {
+        if (pending.size > 0) showPhase('working');
+        else node.status({ fill: 'red', shape: 'ring', text: `${t('error')}: ${gerr.code}` });
+      }
+      done(gerr);
+      return;
+    }
+    pending.delete(controller);
+    const { out, status } = result;
+    if (pending.size > 0) showPhase('working');
+    else node.status({ fill: status.fill, shape: 'dot', text: `${t(status.key)}${status.extra ? ` ${status.extra}` : ''}` });
+    if (out !== null) send(out);
+    done();
+  }
+
+  node.on('close', (_removed: boolean, done: () => void) => {
+    // Abort every msg in flight: each ends with done(err) code 'cancelled' (lib clears its own timers),
+    // and the node reports closed only once they all have.
+    for (const c of pending) c.abort();
+    void Promise.allSettled([...running]).then(() => {
+      node.status({});
+      done();
+    });
+  });
+}
