@@ -1,0 +1,299 @@
+// GenesysClient: one per config node. Every API request goes: token (cached, one grant in flight) ->
+// rate limiter (sliding window, shared by all requests of this client) -> HTTP (undici) -> error mapping,
+// with the retry policy of lib/retry.ts around it and one token renewal on a 401.
+import type { ZodType } from 'zod';
+import { z } from 'zod';
+import { GenesysError, invalidInput } from './errors';
+import { HttpResponse, HttpTransport, headerValue, parseJsonBody } from './http';
+import { RateLimiter } from './rate-limiter';
+import { Origins, resolveOrigins } from './regions';
+import { DEFAULT_RETRY_POLICY, RetryPolicy, parseRetryAfter, withRetry } from './retry';
+import { ErrorBody } from './schemas';
+import { TokenManager } from './token';
+
+export interface GenesysClientOptions {
+  region: string;
+  apiBaseUrl?: string;
+  authBaseUrl?: string;
+  clientId: string;
+  clientSecret: string;
+  /** Default 300: client-side budget shared by every request of this client. */
+  requestsPerMinute?: number;
+  /** Default 180: a 429 asking to wait longer fails with 'rate-limited' at once. */
+  maxRetryAfterSeconds?: number;
+  /** Default 10_000. */
+  connectTimeoutMs?: number;
+  /** Default 30_000 (the whole request). */
+  requestTimeoutMs?: number;
+  retry?: { maxAttempts?: number; maxTotalMs?: number; baseDelayMs?: number; maxDelayMs?: number };
+  userAgent?: string;
+  /** Tests only: the rate limiter's window (default 60_000 ms). */
+  rateLimitWindowMs?: number;
+}
+
+export interface WaitInfo {
+  reason: 'rate-limit' | 'retry-after' | 'backoff' | 'token';
+  ms: number;
+}
+
+export interface RequestOptions<T> {
+  method: 'GET' | 'POST' | 'PATCH' | 'PUT';
+  /** '/api/v2/...'; callers have validated ids already. */
+  path: string;
+  /** Sent as JSON. */
+  body?: unknown;
+  /** Validates a 2xx JSON body (failure -> 'genesys-error' saying the answer was malformed). */
+  schema?: ZodType<T>;
+  signal?: AbortSignal;
+  /** Called when this request waits (limiter, Retry-After, backoff, token grant). */
+  onWait?: (info: WaitInfo) => void;
+}
+
+export interface ApiResponse<T> {
+  status: number;
+  body: T;
+  correlationId?: string;
+  /** HTTP requests sent to the API for this call (1 when nothing was repeated). */
+  attempts: number;
+}
+
+export interface ClientStats {
+  tokenGrants: number;
+  requests: number;
+  retries: number;
+  rateLimitWaits: number;
+}
+
+export const DEFAULTS = {
+  requestsPerMinute: 300,
+  maxRetryAfterSeconds: 180,
+  connectTimeoutMs: 10_000,
+  requestTimeoutMs: 30_000,
+  userAgent: 'node-red-contrib-genesys-participants',
+} as const;
+
+const METHODS = new Set(['GET', 'POST', 'PATCH', 'PUT']);
+
+const Organization = z.object({
+  id: z.string().nullish().transform((v) => v ?? undefined),
+  name: z.string().nullish().transform((v) => v ?? undefined),
+});
+
+/** A Genesys permission name: domain:entity:action (e.g. conversation:communication:disconnect). */
+const PERMISSION_RE = /\b[a-zA-Z][\w-]*:[a-zA-Z*][\w*-]*:[a-zA-Z*][\w*-]*\b/g;
+
+function requiredString(field: string, value: unknown): string {
+  if (typeof value !== 'string' || value.trim() === '') {
+    throw invalidInput(field, 'is required and must not be empty or blank');
+  }
+  return value.trim();
+}
+
+/** A number option: a number or a numeric string (as editors send them); absent or '' -> the default. */
+function numberOption(field: string, value: unknown, fallback: number, min: number, integer = false): number {
+  if (value === undefined || value === null || value === '') return fallback;
+  const n = typeof value === 'string' ? Number(value.trim()) : value;
+  if (typeof n !== 'number' || !Number.isFinite(n) || n < min || (integer && !Number.isInteger(n))) {
+    throw invalidInput(field, `must be ${integer ? 'an integer' : 'a number'} >= ${min} (got ${JSON.stringify(value)})`);
+  }
+  return n;
+}
+
+/** Permissions Genesys names in a 403 (messageParams first, then the message). */
+export function missingPermissionsOf(body: ErrorBody | undefined): string[] {
+  if (!body) return [];
+  const found = new Set<string>();
+  const scan = (v: unknown) => {
+    if (typeof v === 'string') for (const m of v.match(PERMISSION_RE) ?? []) found.add(m);
+    else if (Array.isArray(v)) v.forEach(scan);
+  };
+  Object.values(body.messageParams ?? {}).forEach(scan);
+  if (found.size === 0) scan(body.message);
+  return [...found];
+}
+
+export class GenesysClient {
+  readonly origins: Origins;
+  private readonly http: HttpTransport;
+  private readonly tokens: TokenManager;
+  private readonly limiter: RateLimiter;
+  private readonly policy: RetryPolicy;
+  private readonly apiHost: string;
+  private readonly secret: string;
+  private closed = false;
+  private readonly counters = { requests: 0, retries: 0 };
+
+  constructor(options: GenesysClientOptions) {
+    if (!options || typeof options !== 'object') throw invalidInput('options', 'are required');
+    this.origins = resolveOrigins(options.region, { apiBaseUrl: options.apiBaseUrl, authBaseUrl: options.authBaseUrl });
+    const clientId = requiredString('clientId', options.clientId);
+    this.secret = requiredString('clientSecret', options.clientSecret);
+    const r = options.retry ?? {};
+    this.policy = {
+      maxAttempts: numberOption('retry.maxAttempts', r.maxAttempts, DEFAULT_RETRY_POLICY.maxAttempts, 1, true),
+      maxTotalMs: numberOption('retry.maxTotalMs', r.maxTotalMs, DEFAULT_RETRY_POLICY.maxTotalMs, 0),
+      baseDelayMs: numberOption('retry.baseDelayMs', r.baseDelayMs, DEFAULT_RETRY_POLICY.baseDelayMs, 0),
+      maxDelayMs: numberOption('retry.maxDelayMs', r.maxDelayMs, DEFAULT_RETRY_POLICY.maxDelayMs, 0),
+      maxRetryAfterSeconds: numberOption('maxRetryAfterSeconds', options.maxRetryAfterSeconds, DEFAULTS.maxRetryAfterSeconds, 0),
+    };
+    const rpm = numberOption('requestsPerMinute', options.requestsPerMinute, DEFAULTS.requestsPerMinute, 1, true);
+    const connectTimeoutMs = numberOption('connectTimeoutMs', options.connectTimeoutMs, DEFAULTS.connectTimeoutMs, 1);
+    const requestTimeoutMs = numberOption('requestTimeoutMs', options.requestTimeoutMs, DEFAULTS.requestTimeoutMs, 1);
+    const windowMs = numberOption('rateLimitWindowMs', options.rateLimitWindowMs, 60_000, 1);
+    if (options.userAgent !== undefined && (typeof options.userAgent !== 'string' || /[\r\n]/.test(options.userAgent))) {
+      throw invalidInput('userAgent', 'must be a single-line string');
+    }
+
+    this.apiHost = new URL(this.origins.apiBaseUrl).host;
+    this.http = new HttpTransport({ connectTimeoutMs, requestTimeoutMs, userAgent: options.userAgent || DEFAULTS.userAgent });
+    this.limiter = new RateLimiter({ requestsPerMinute: rpm, windowMs });
+    this.tokens = new TokenManager({
+      authBaseUrl: this.origins.authBaseUrl,
+      clientId,
+      clientSecret: this.secret,
+      http: this.http,
+      policy: this.policy,
+    });
+  }
+
+  async request<T = unknown>(options: RequestOptions<T>): Promise<ApiResponse<T>> {
+    const { method, path, signal, onWait } = options;
+    if (!METHODS.has(method)) throw invalidInput('method', `must be one of ${[...METHODS].join(', ')} (got ${JSON.stringify(method)})`);
+    if (typeof path !== 'string' || !path.startsWith('/api/v2/') || /[\s#\\]|\/\.\.?(\/|$|\?)/.test(path)) {
+      throw invalidInput('path', `must be an /api/v2/... path without "..", spaces or fragments (got ${JSON.stringify(path)})`);
+    }
+    if (this.closed) throw new GenesysError('cancelled', `${method} ${path}: the Genesys client is closed`);
+    if (signal?.aborted) throw new GenesysError('cancelled', `${method} ${path} was cancelled`);
+
+    const what = `${method} ${this.apiHost}${path}`;
+    let sent = 0;
+    const { value } = await withRetry(
+      async () => {
+        // One attempt, with one token renewal on a 401 (a token revoked or expired early).
+        for (let renewed = false; ; renewed = true) {
+          if (!this.tokens.hasValidToken) onWait?.({ reason: 'token', ms: 0 });
+          const token = await this.tokens.getToken(signal);
+          await this.limiter.acquire(signal, onWait);
+          this.counters.requests++;
+          sent++;
+          const res = await this.http.send({
+            origin: this.origins.apiBaseUrl,
+            method,
+            path,
+            headers: { authorization: `Bearer ${token}` },
+            json: options.body,
+            signal,
+          });
+          if (res.status >= 200 && res.status < 300) return this.success(res, options.schema, what);
+          if (res.status === 401 && !renewed) {
+            this.tokens.invalidate(token);
+            this.counters.retries++;
+            continue;
+          }
+          throw this.failure(res, what, renewed);
+        }
+      },
+      {
+        policy: this.policy,
+        signals: [signal, this.http.closeSignal],
+        onWait,
+        onRetryAfter: (time) => this.limiter.pauseUntil(time),
+        onRetry: () => this.counters.retries++,
+        what,
+      },
+    );
+    return { ...value, attempts: sent };
+  }
+
+  /** "Test connection": a (fresh if needed) token, then GET /api/v2/organizations/me. */
+  async testConnection(signal?: AbortSignal): Promise<{ organization: { id?: string; name?: string }; correlationId?: string }> {
+    const res = await this.request({ method: 'GET', path: '/api/v2/organizations/me', schema: Organization, signal });
+    const organization: { id?: string; name?: string } = {};
+    if (res.body.id !== undefined) organization.id = res.body.id;
+    if (res.body.name !== undefined) organization.name = res.body.name;
+    return res.correlationId ? { organization, correlationId: res.correlationId } : { organization };
+  }
+
+  stats(): ClientStats {
+    return {
+      tokenGrants: this.tokens.grantRequests,
+      requests: this.counters.requests,
+      retries: this.counters.retries,
+      rateLimitWaits: this.limiter.waits,
+    };
+  }
+
+  /** Cancels waits and requests in flight ('cancelled'), clears timers, closes the sockets. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.limiter.close();
+    await this.http.close();
+  }
+
+  private success<T>(res: HttpResponse, schema: ZodType<T> | undefined, what: string): { status: number; body: T; correlationId?: string } {
+    let body: unknown;
+    try {
+      body = parseJsonBody(res.text);
+    } catch {
+      if (schema) throw this.malformed(res, what, 'the body is not JSON');
+      body = res.text;
+    }
+    if (schema) {
+      const parsed = schema.safeParse(body);
+      if (!parsed.success) {
+        const issue = parsed.error.issues[0];
+        throw this.malformed(res, what, issue ? `${issue.path.join('.') || '(root)'}: ${issue.message}` : 'unexpected shape');
+      }
+      body = parsed.data;
+    }
+    const out: { status: number; body: T; correlationId?: string } = { status: res.status, body: body as T };
+    if (res.correlationId) out.correlationId = res.correlationId;
+    return out;
+  }
+
+  private malformed(res: HttpResponse, what: string, why: string): GenesysError {
+    return new GenesysError('genesys-error', `the answer of ${what} was malformed (${why})`, { status: res.status, correlationId: res.correlationId });
+  }
+
+  /** Maps a non-2xx answer to the one error type (see genesys-api.md section 5). */
+  private failure(res: HttpResponse, what: string, renewed: boolean): GenesysError {
+    let body: ErrorBody | undefined;
+    try {
+      const p = ErrorBody.safeParse(parseJsonBody(res.text));
+      if (p.success) body = p.data;
+    } catch {
+      /* not JSON (a proxy's HTML page): status only */
+    }
+    const genesysCode = body?.code;
+    const said = body?.message ? `: ${this.redact(body.message)}` : '';
+    const codeText = genesysCode ? ` ${genesysCode}` : '';
+    const details = { status: res.status, genesysCode, correlationId: res.correlationId };
+
+    if (res.status === 401) {
+      return new GenesysError(
+        'auth-failed',
+        `Genesys Cloud refused the access token${renewed ? ' again after a new token grant' : ''} (401${codeText})${said}`,
+        details,
+      );
+    }
+    if (res.status === 403) {
+      const perms = missingPermissionsOf(body);
+      const missingPermission = perms.length ? perms.join(', ') : undefined;
+      const message = missingPermission
+        ? `permission denied: the OAuth client's roles lack the permission ${missingPermission} (403${codeText})`
+        : `permission denied (403${codeText})${said}. Check the roles of the OAuth client: removing a participant needs ` +
+          'conversation:communication:disconnect, reading a conversation needs conversation:communication:view';
+      return new GenesysError('permission-denied', message, { ...details, missingPermission });
+    }
+    if (res.status === 429) {
+      const retryAfter = parseRetryAfter(headerValue(res.headers, 'retry-after'));
+      return new GenesysError('rate-limited', `Genesys Cloud rate limit (429${codeText}) on ${what}${said}`, { ...details, retryAfter });
+    }
+    return new GenesysError('genesys-error', `${what} failed with status ${res.status}${codeText}${said || ` (no error message from ${this.apiHost})`}`, details);
+  }
+
+  private redact(text: string): string {
+    return this.secret.length >= 4 ? text.split(this.secret).join('***') : text;
+  }
+}

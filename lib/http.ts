@@ -1,0 +1,177 @@
+// The one HTTP path of the package: undici (a keep-alive pool per origin inside one Agent), a connect
+// timeout, a whole-request timeout of our own, AbortSignal on every call. API calls and the token grant
+// both go through HttpTransport.send. It knows nothing of Genesys semantics (retry, tokens, error bodies):
+// it returns every HTTP answer, whatever the status, and throws GenesysError only when there is no answer.
+import { Agent } from 'undici';
+import { GenesysError } from './errors';
+
+export interface HttpTransportOptions {
+  connectTimeoutMs: number;
+  /** The whole request, from sending to the last byte of the body. */
+  requestTimeoutMs: number;
+  userAgent?: string;
+}
+
+export interface HttpRequest {
+  /** e.g. https://api.mypurecloud.com */
+  origin: string;
+  method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
+  path: string;
+  headers?: Record<string, string>;
+  /** Sent as application/json. */
+  json?: unknown;
+  /** Sent as application/x-www-form-urlencoded. */
+  form?: string;
+  signal?: AbortSignal;
+}
+
+export interface HttpResponse {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  /** The raw body text ('' when empty). */
+  text: string;
+  /** The ININ-Correlation-Id header, when there is one. */
+  correlationId?: string;
+}
+
+/** Socket-level error codes worth another attempt: the server (or something between) dropped us. */
+const TRANSIENT_CODES = new Set([
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EAI_AGAIN',
+  'ENETUNREACH',
+  'EHOSTUNREACH',
+  'UND_ERR_SOCKET',
+  'UND_ERR_CONNECT_TIMEOUT',
+]);
+
+/** Error-code chain of an undici/Node error (code of the error, then of its causes). */
+function errorCodes(err: unknown): string[] {
+  const codes: string[] = [];
+  let e: unknown = err;
+  for (let i = 0; i < 5 && e && typeof e === 'object'; i++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string') codes.push(code);
+    e = (e as { cause?: unknown }).cause;
+  }
+  return codes;
+}
+
+/** True for a network-error that another attempt may fix (reset, refused, dropped socket, connect timeout). */
+export function isTransientNetworkError(err: unknown): boolean {
+  if (!(err instanceof GenesysError) || err.code !== 'network-error') return false;
+  if ((err as { timedOut?: boolean }).timedOut) return false; // the whole-request budget is spent
+  return errorCodes(err.cause).some((c) => TRANSIENT_CODES.has(c));
+}
+
+export function cancelledError(what = 'the request'): GenesysError {
+  return new GenesysError('cancelled', `${what} was cancelled`);
+}
+
+/** Parses a JSON body; undefined for an empty body; throws SyntaxError for non-JSON. */
+export function parseJsonBody(text: string): unknown {
+  if (text.trim() === '') return undefined;
+  return JSON.parse(text);
+}
+
+function headerValue(headers: Record<string, string | string[] | undefined>, name: string): string | undefined {
+  const v = headers[name.toLowerCase()];
+  return Array.isArray(v) ? v[0] : v;
+}
+
+export { headerValue };
+
+export class HttpTransport {
+  private readonly agent: Agent;
+  private readonly closing = new AbortController();
+  private closed = false;
+
+  constructor(private readonly options: HttpTransportOptions) {
+    this.agent = new Agent({
+      connect: { timeout: options.connectTimeoutMs },
+      headersTimeout: options.requestTimeoutMs,
+      bodyTimeout: options.requestTimeoutMs,
+      keepAliveTimeout: 30_000,
+    });
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  /** Aborted when the transport closes: waits elsewhere (limiter, backoff, grants) listen to it. */
+  get closeSignal(): AbortSignal {
+    return this.closing.signal;
+  }
+
+  async send(req: HttpRequest): Promise<HttpResponse> {
+    const host = new URL(req.origin).host;
+    if (this.closed || req.signal?.aborted) throw cancelledError(`${req.method} ${host}${req.path}`);
+
+    const headers: Record<string, string> = { accept: 'application/json', ...(req.headers ?? {}) };
+    if (this.options.userAgent) headers['user-agent'] = this.options.userAgent;
+    let body: string | undefined;
+    if (req.json !== undefined) {
+      body = JSON.stringify(req.json);
+      headers['content-type'] = 'application/json';
+    } else if (req.form !== undefined) {
+      body = req.form;
+      headers['content-type'] = 'application/x-www-form-urlencoded';
+    }
+
+    // One controller for the three ways a call ends early: the caller's signal, close(), our timeout.
+    const ac = new AbortController();
+    let timedOut = false;
+    const onAbort = () => ac.abort();
+    req.signal?.addEventListener('abort', onAbort, { once: true });
+    this.closing.signal.addEventListener('abort', onAbort, { once: true });
+    const timer = setTimeout(() => {
+      timedOut = true;
+      ac.abort();
+    }, this.options.requestTimeoutMs);
+
+    try {
+      const res = await this.agent.request({
+        origin: req.origin,
+        path: req.path,
+        method: req.method,
+        headers,
+        body,
+        signal: ac.signal,
+      });
+      const text = await res.body.text();
+      const out: HttpResponse = { status: res.statusCode, headers: res.headers, text };
+      const correlationId = headerValue(res.headers, 'inin-correlation-id');
+      if (correlationId) out.correlationId = correlationId;
+      return out;
+    } catch (err) {
+      if (req.signal?.aborted || this.closed) throw cancelledError(`${req.method} ${host}${req.path}`);
+      const codes = errorCodes(err);
+      if (timedOut || codes.includes('UND_ERR_HEADERS_TIMEOUT') || codes.includes('UND_ERR_BODY_TIMEOUT')) {
+        const e = new GenesysError('network-error', `${req.method} ${host}${req.path} timed out after ${this.options.requestTimeoutMs} ms`, { cause: err });
+        Object.defineProperty(e, 'timedOut', { value: true });
+        throw e;
+      }
+      if (codes.includes('UND_ERR_CONNECT_TIMEOUT')) {
+        throw new GenesysError('network-error', `could not connect to ${host}: connection timed out after ${this.options.connectTimeoutMs} ms`, { cause: err });
+      }
+      const code = codes.find((c) => !c.startsWith('UND_ERR')) ?? codes[0];
+      const detail = code === 'ENOTFOUND' ? 'host not found (check the region / origin)' : code === 'ECONNREFUSED' ? 'connection refused' : code === 'UND_ERR_SOCKET' || code === 'ECONNRESET' ? 'the connection was closed by the other side' : (code ?? (err instanceof Error ? err.message : 'unknown error'));
+      throw new GenesysError('network-error', `${req.method} ${host}${req.path} failed: ${detail}${code && !detail.includes(code) ? ` (${code})` : ''}`, { cause: err });
+    } finally {
+      clearTimeout(timer);
+      req.signal?.removeEventListener('abort', onAbort);
+      this.closing.signal.removeEventListener('abort', onAbort);
+    }
+  }
+
+  /** Ends every request in flight (they fail 'cancelled') and closes the sockets. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.closing.abort();
+    await this.agent.destroy().catch(() => undefined);
+  }
+}

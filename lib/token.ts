@@ -1,0 +1,200 @@
+// OAuth client-credentials token manager (genesys-api.md section 2):
+//   POST {authBaseUrl}/oauth/token, Authorization: Basic base64(id:secret),
+//   Content-Type: application/x-www-form-urlencoded, body grant_type=client_credentials (nothing else).
+// One token per client, cached until shortly before expires_in; one grant in flight however many
+// requests wait; invalidated on a 401. The secret and the token never appear in an error or a log.
+import { z } from 'zod';
+import { GenesysError } from './errors';
+import { HttpTransport, headerValue, parseJsonBody } from './http';
+import { OAuthErrorBody } from './schemas';
+import { RetryPolicy, parseRetryAfter, withRetry } from './retry';
+
+export interface TokenManagerOptions {
+  authBaseUrl: string;
+  clientId: string;
+  clientSecret: string;
+  http: HttpTransport;
+  policy: RetryPolicy;
+  now?: () => number;
+}
+
+/** Lenient: expires_in may be missing (we then assume the shortest lifetime Genesys allows). */
+const GrantAnswer = z.object({
+  access_token: z.string().min(1),
+  token_type: z.string().nullish(),
+  expires_in: z.number().positive().nullish(),
+});
+
+/** Shortest token lifetime an OAuth client can have (300 s): used when expires_in is missing. */
+const MIN_LIFETIME_S = 300;
+
+/** Renew this long before expiry: 60 s or 10 % of the lifetime, whichever is smaller. */
+export function renewMarginMs(expiresInSeconds: number): number {
+  return Math.min(60_000, expiresInSeconds * 100);
+}
+
+export class TokenManager {
+  private token: string | undefined;
+  private expiresAt = 0;
+  private inFlight: Promise<string> | undefined;
+  private readonly basic: string;
+  private readonly loginHost: string;
+  private readonly now: () => number;
+  /** Token grant requests sent (every HTTP POST to /oauth/token). */
+  grantRequests = 0;
+
+  constructor(private readonly options: TokenManagerOptions) {
+    this.basic = 'Basic ' + Buffer.from(`${options.clientId}:${options.clientSecret}`, 'utf8').toString('base64');
+    this.loginHost = new URL(options.authBaseUrl).host;
+    this.now = options.now ?? Date.now;
+  }
+
+  /** True when a cached token is still good (no grant needed). */
+  get hasValidToken(): boolean {
+    return this.token !== undefined && this.now() < this.expiresAt;
+  }
+
+  /**
+   * A valid access token: the cached one, or a new grant (shared by every concurrent caller). The caller's
+   * signal ends its own wait at once; the grant itself goes on for the others.
+   */
+  async getToken(signal?: AbortSignal): Promise<string> {
+    if (signal?.aborted) throw new GenesysError('cancelled', 'the request was cancelled while getting a token');
+    if (this.token !== undefined && this.now() < this.expiresAt) return this.token;
+    if (!this.inFlight) {
+      const grant = this.grant().finally(() => {
+        if (this.inFlight === grant) this.inFlight = undefined;
+      });
+      grant.catch(() => undefined); // every waiter may have gone: no unhandled rejection
+      this.inFlight = grant;
+    }
+    return raceAbort(this.inFlight, signal);
+  }
+
+  /** Drops the token after a 401. Only if it is still the one that failed: one 401 wave, one new grant. */
+  invalidate(failedToken?: string): void {
+    if (failedToken === undefined || failedToken === this.token) {
+      this.token = undefined;
+      this.expiresAt = 0;
+    }
+  }
+
+  private async grant(): Promise<string> {
+    const { http, policy } = this.options;
+    const what = `token grant at ${this.loginHost}`;
+    const requestedAt = this.now();
+    let answer: z.infer<typeof GrantAnswer>;
+    try {
+      ({ value: answer } = await withRetry(() => this.grantOnce(), { policy, signals: [http.closeSignal], what }));
+    } catch (err) {
+      throw this.describe(err);
+    }
+    const lifetimeS = answer.expires_in ?? MIN_LIFETIME_S;
+    this.token = answer.access_token;
+    this.expiresAt = requestedAt + lifetimeS * 1000 - renewMarginMs(lifetimeS);
+    return answer.access_token;
+  }
+
+  private async grantOnce(): Promise<z.infer<typeof GrantAnswer>> {
+    this.grantRequests++;
+    const res = await this.options.http.send({
+      origin: this.options.authBaseUrl,
+      method: 'POST',
+      path: '/oauth/token',
+      headers: { authorization: this.basic },
+      form: 'grant_type=client_credentials',
+      signal: this.options.http.closeSignal,
+    });
+    const details = { status: res.status, correlationId: res.correlationId };
+    if (res.status >= 200 && res.status < 300) {
+      let body: unknown;
+      try {
+        body = parseJsonBody(res.text);
+      } catch {
+        throw new GenesysError('auth-failed', `the token answer from ${this.loginHost} is not JSON (status ${res.status}); is authBaseUrl the Genesys login host?`, details);
+      }
+      const parsed = GrantAnswer.safeParse(body);
+      if (!parsed.success) {
+        const hasToken = typeof (body as { access_token?: unknown } | undefined)?.access_token === 'string';
+        throw new GenesysError(
+          'auth-failed',
+          hasToken
+            ? `the token answer from ${this.loginHost} is malformed (expires_in is not a positive number)`
+            : `the token answer from ${this.loginHost} has no access_token`,
+          details,
+        );
+      }
+      return parsed.data;
+    }
+
+    let oauth: Partial<z.infer<typeof OAuthErrorBody>> = {};
+    try {
+      const p = OAuthErrorBody.safeParse(parseJsonBody(res.text));
+      if (p.success) oauth = p.data;
+    } catch {
+      /* not JSON: keep the status only */
+    }
+    const code = oauth.error ?? undefined;
+    const withCode = { ...details, genesysCode: code };
+    if (res.status === 429) {
+      throw new GenesysError('rate-limited', `the login host ${this.loginHost} answered 429 (too many token requests)`, {
+        ...withCode,
+        retryAfter: parseRetryAfter(headerValue(res.headers, 'retry-after')),
+      });
+    }
+    if (res.status >= 500) {
+      throw new GenesysError('genesys-error', `the login host ${this.loginHost} failed with status ${res.status}${code ? ` (${code})` : ''}`, withCode);
+    }
+    if (code === 'invalid_client') {
+      throw new GenesysError('auth-failed', 'the client id or client secret is wrong (Genesys said invalid_client)', withCode);
+    }
+    const description = this.redact(oauth.error_description ?? oauth.description ?? '');
+    throw new GenesysError(
+      'auth-failed',
+      `the token grant was refused by ${this.loginHost} with status ${res.status}${code ? ` (${code})` : ''}${description ? `: ${description}` : ''}`,
+      withCode,
+    );
+  }
+
+  /** Final error of a grant: network errors name the login host; never a secret. */
+  private describe(err: unknown): GenesysError {
+    if (!(err instanceof GenesysError)) {
+      return new GenesysError('auth-failed', `the token grant at ${this.loginHost} failed`, { cause: err });
+    }
+    if (err.code === 'network-error') {
+      return new GenesysError('network-error', `could not get a token: the login host ${this.loginHost} is unreachable (${this.redact(err.message)})`, {
+        cause: err,
+      });
+    }
+    return err;
+  }
+
+  /** Belt and braces: Genesys does not echo secrets, but a proxy might. */
+  private redact(text: string): string {
+    let out = text;
+    for (const s of [this.options.clientSecret, this.token]) {
+      if (s && s.length >= 4) out = out.split(s).join('***');
+    }
+    return out;
+  }
+}
+
+/** The promise's outcome, or 'cancelled' as soon as the signal aborts. */
+export function raceAbort<T>(promise: Promise<T>, signal?: AbortSignal): Promise<T> {
+  if (!signal) return promise;
+  if (signal.aborted) return Promise.reject(new GenesysError('cancelled', 'the request was cancelled'));
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(new GenesysError('cancelled', 'the request was cancelled while getting a token'));
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (v) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(v);
+      },
+      (e) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(e);
+      },
+    );
+  });
+}
