@@ -1,0 +1,102 @@
+import * as assert from 'node:assert/strict';
+import { GenesysError } from '../../lib/errors';
+import { DEFAULT_RETRY_POLICY, RetryPolicy, backoffDelay, classify, parseRetryAfter, sleep, withRetry } from '../../lib/retry';
+
+const fast: RetryPolicy = { ...DEFAULT_RETRY_POLICY, baseDelayMs: 5, maxDelayMs: 20 };
+
+function failing(status: number, extra: { retryAfter?: number } = {}): GenesysError {
+  return new GenesysError(status === 429 ? 'rate-limited' : 'genesys-error', `status ${status}`, { status, correlationId: `c-${status}`, ...extra });
+}
+
+describe('lib/retry', () => {
+  it('classifies: 429 waits Retry-After, 502/503/504 back off, 500/4xx/timeouts are final', () => {
+    assert.deepEqual(classify(failing(429, { retryAfter: 3 })), { retry: true, kind: 'retry-after', seconds: 3 });
+    for (const s of [502, 503, 504]) assert.deepEqual(classify(failing(s)), { retry: true, kind: 'backoff' });
+    for (const s of [400, 401, 403, 404, 409, 500, 501]) assert.deepEqual(classify(failing(s)), { retry: false });
+    const reset = new GenesysError('network-error', 'reset', { cause: Object.assign(new Error('other side closed'), { code: 'UND_ERR_SOCKET' }) });
+    assert.deepEqual(classify(reset), { retry: true, kind: 'backoff' });
+    const timedOut = new GenesysError('network-error', 'timed out', { cause: Object.assign(new Error('x'), { code: 'ECONNRESET' }) });
+    Object.defineProperty(timedOut, 'timedOut', { value: true });
+    assert.deepEqual(classify(timedOut), { retry: false });
+    assert.deepEqual(classify(new GenesysError('cancelled', 'x')), { retry: false });
+  });
+
+  it('backs off exponentially with full jitter, capped', () => {
+    const p = { baseDelayMs: 250, maxDelayMs: 8000 };
+    assert.equal(backoffDelay(1, p, () => 0.999), 249);
+    assert.equal(backoffDelay(3, p, () => 0.5), 500);
+    assert.equal(backoffDelay(10, p, () => 0.999), 7992);
+    assert.equal(backoffDelay(4, p, () => 0), 0);
+  });
+
+  it('parses Retry-After as seconds or an HTTP date', () => {
+    assert.equal(parseRetryAfter('7'), 7);
+    assert.equal(parseRetryAfter(['2']), 2);
+    assert.equal(parseRetryAfter(new Date(Date.now() + 5000).toUTCString()), 5);
+    assert.equal(parseRetryAfter(undefined), undefined);
+    assert.equal(parseRetryAfter('soon'), undefined);
+  });
+
+  it('retries 503 until success and reports the waits', async () => {
+    let calls = 0;
+    const waits: string[] = [];
+    const { value, attempts } = await withRetry(
+      async () => {
+        if (++calls < 3) throw failing(503);
+        return 'ok';
+      },
+      { policy: fast, signals: [], what: 'x', onWait: (w) => waits.push(w.reason) },
+    );
+    assert.equal(value, 'ok');
+    assert.equal(attempts, 3);
+    assert.deepEqual(waits, ['backoff', 'backoff']);
+  });
+
+  it('gives up after maxAttempts, keeping status and correlation id', async () => {
+    let calls = 0;
+    await assert.rejects(
+      withRetry(async () => { calls++; throw failing(502); }, { policy: { ...fast, maxAttempts: 3 }, signals: [], what: 'x' }),
+      (err: GenesysError) => err.code === 'genesys-error' && err.status === 502 && err.correlationId === 'c-502' && /gave up after 3 attempts/.test(err.message),
+    );
+    assert.equal(calls, 3);
+  });
+
+  it('gives up when the next backoff would pass maxTotalMs', async () => {
+    let calls = 0;
+    const t0 = Date.now();
+    await assert.rejects(
+      withRetry(async () => { calls++; throw failing(504); }, { policy: { ...fast, maxAttempts: 100, maxTotalMs: 50, baseDelayMs: 20, maxDelayMs: 20 }, signals: [], what: 'x', random: () => 0.99 }),
+      (err: GenesysError) => err.status === 504,
+    );
+    assert.ok(Date.now() - t0 < 200);
+    assert.ok(calls >= 2 && calls <= 4, `calls ${calls}`);
+  });
+
+  it('fails rate-limited at once when Retry-After is over the cap, and never retries a 404', async () => {
+    let calls = 0;
+    const t0 = Date.now();
+    await assert.rejects(
+      withRetry(async () => { calls++; throw failing(429, { retryAfter: 600 }); }, { policy: fast, signals: [], what: 'x' }),
+      (err: GenesysError) => err.code === 'rate-limited' && err.retryAfter === 600 && /600 s/.test(err.message) && /180 s/.test(err.message),
+    );
+    assert.equal(calls, 1);
+    assert.ok(Date.now() - t0 < 50);
+    calls = 0;
+    await assert.rejects(withRetry(async () => { calls++; throw failing(404); }, { policy: fast, signals: [], what: 'x' }), (err: GenesysError) => err.status === 404);
+    assert.equal(calls, 1);
+  });
+
+  it('stops at once when the signal aborts during a wait, and does not retry after', async () => {
+    const ac = new AbortController();
+    let calls = 0;
+    const t0 = Date.now();
+    setTimeout(() => ac.abort(), 30);
+    await assert.rejects(
+      withRetry(async () => { calls++; throw failing(429, { retryAfter: 5 }); }, { policy: fast, signals: [ac.signal], what: 'x' }),
+      (err: GenesysError) => err.code === 'cancelled',
+    );
+    assert.ok(Date.now() - t0 < 200);
+    assert.equal(calls, 1);
+    await assert.rejects(sleep(10, [ac.signal]), (err: GenesysError) => err.code === 'cancelled');
+  });
+});
