@@ -1,0 +1,94 @@
+// SimControl: a small typed HTTP client for the simulator's control API (/__sim/...). Tests drive the
+// simulator over HTTP only, so this works as well against a simulator started by the CLI in another process.
+import * as http from 'node:http';
+import { Counters, FailRule, FaultConfig, LoggedRequest, Scenario, SeededConversation, SimOptionsPatch, Transition } from './types';
+
+export class SimControl {
+  constructor(readonly baseUrl: string) {}
+
+  /** Adds conversations (and clients); returns the conversations as stored, ids filled in. */
+  async seed(scenario: Scenario): Promise<SeededConversation[]> {
+    return this.call('POST', '/__sim/conversations', scenario);
+  }
+
+  /** Internal state of one conversation, every participant's state included. */
+  async getState(conversationId: string): Promise<SeededConversation> {
+    return this.call('GET', `/__sim/conversations/${encodeURIComponent(conversationId)}`);
+  }
+
+  /** added: every stored conversation. */
+  async listConversations(): Promise<SeededConversation[]> {
+    return this.call('GET', '/__sim/conversations');
+  }
+
+  /** Replaces the fault configuration ({} switches every fault off). */
+  async faults(config: FaultConfig): Promise<void> {
+    await this.call('PUT', '/__sim/faults', config);
+  }
+
+  /** One-shot faults: each rule answers the next `count` matching requests. */
+  async failNext(rules: FailRule[]): Promise<void> {
+    await this.call('POST', '/__sim/fail-next', rules);
+  }
+
+  async transition(t: Transition): Promise<void> {
+    await this.call('POST', '/__sim/transitions', t);
+  }
+
+  /** Every token issued so far answers 401 from now on. */
+  async expireTokens(): Promise<void> {
+    await this.call('POST', '/__sim/tokens/expire');
+  }
+
+  async requests(): Promise<LoggedRequest[]> {
+    return this.call('GET', '/__sim/requests');
+  }
+
+  async counters(): Promise<Counters> {
+    return this.call('GET', '/__sim/counters');
+  }
+
+  async reset(): Promise<void> {
+    await this.call('POST', '/__sim/reset');
+  }
+
+  async setOptions(o: SimOptionsPatch): Promise<void> {
+    await this.call('PATCH', '/__sim/options', o);
+  }
+
+  private call<T>(method: string, path: string, body?: unknown): Promise<T> {
+    const url = new URL(path, this.baseUrl);
+    const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
+    return new Promise<T>((resolve, reject) => {
+      // agent: false, one connection per call: no keep-alive socket is left to hold a test process open.
+      const req = http.request(
+        url,
+        {
+          method,
+          agent: false,
+          headers: payload ? { 'Content-Type': 'application/json', 'Content-Length': String(payload.length) } : {},
+        },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('error', reject);
+          res.on('end', () => {
+            const text = Buffer.concat(chunks).toString('utf8');
+            let parsed: unknown;
+            try {
+              parsed = text ? JSON.parse(text) : undefined;
+            } catch {
+              parsed = text;
+            }
+            const status = res.statusCode ?? 0;
+            if (status >= 200 && status < 300) return resolve(parsed as T);
+            const detail = (parsed as { error?: string } | undefined)?.error ?? text;
+            reject(new Error(`simulator control ${method} ${path} answered ${status}: ${detail}`));
+          });
+        },
+      );
+      req.on('error', reject);
+      req.end(payload);
+    });
+  }
+}

@@ -1,0 +1,391 @@
+// Conversation state of the simulator: seeding, leg transitions, and the views the API answers with
+// (Conversation, CallConversation, analytics). No HTTP here.
+import { randomUUID } from 'node:crypto';
+import {
+  CALL_STATES,
+  CallState,
+  LastPartyPolicy,
+  MEDIA_TYPES,
+  ParticipantState,
+  SeedConversation,
+  SeededConversation,
+  TERMINAL_STATES,
+  TRANSITIONAL_STATES,
+} from './types';
+
+export const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+export const MAX_PARTICIPANTS = 20; // conference limit
+
+export const isTerminal = (s: string): boolean => (TERMINAL_STATES as readonly string[]).includes(s);
+export const isTransitional = (s: string): boolean => (TRANSITIONAL_STATES as readonly string[]).includes(s);
+export const isCallState = (s: unknown): s is CallState => typeof s === 'string' && (CALL_STATES as readonly string[]).includes(s);
+
+/** A bad seed or transition: the control API answers 400 with this message. */
+export class SeedError extends Error {}
+
+const iso = (ms: number): string => new Date(ms).toISOString();
+
+/** Schedules a callback; the server tracks (unrefs, clears) every timer. */
+export type Schedule = (ms: number, fn: () => void) => void;
+
+export class World {
+  readonly conversations = new Map<string, SeededConversation>();
+
+  constructor(
+    private readonly schedule: Schedule,
+    private readonly policy: () => LastPartyPolicy,
+  ) {}
+
+  clear(): void {
+    this.conversations.clear();
+  }
+
+  /** Validates every conversation first, then stores them all (a bad scenario stores nothing). */
+  seed(seeds: unknown): SeededConversation[] {
+    if (!Array.isArray(seeds)) throw new SeedError('conversations must be an array');
+    const built = seeds.map((s, i) => this.build(s as SeedConversation, `conversations[${i}]`));
+    const stored: SeededConversation[] = [];
+    for (const { conversation, timers } of built) {
+      this.conversations.set(conversation.id, conversation);
+      for (const t of timers) this.schedule(t.ms, t.fn);
+      this.updateEnd(conversation);
+      stored.push(conversation);
+    }
+    return stored;
+  }
+
+  private build(seed: SeedConversation, at: string): { conversation: SeededConversation; timers: { ms: number; fn: () => void }[] } {
+    if (!seed || typeof seed !== 'object') throw new SeedError(`${at} must be an object`);
+    const id = seed.id ?? randomUUID();
+    if (typeof id !== 'string' || !UUID_RE.test(id)) throw new SeedError(`${at}.id must be a UUID`);
+    const now = Date.now();
+    let start = now - 60_000;
+    if (seed.startTime !== undefined) {
+      start = Date.parse(seed.startTime);
+      if (Number.isNaN(start)) throw new SeedError(`${at}.startTime must be an ISO date`);
+    }
+    if (!Array.isArray(seed.participants) || seed.participants.length === 0) throw new SeedError(`${at}.participants must be a non-empty array`);
+    if (seed.participants.length > MAX_PARTICIPANTS) throw new SeedError(`${at}.participants: at most ${MAX_PARTICIPANTS} participants`);
+    const conversation: SeededConversation = { id, startTime: iso(start), participants: [] };
+    const timers: { ms: number; fn: () => void }[] = [];
+    const ids = new Set<string>();
+    seed.participants.forEach((p, i) => {
+      const pat = `${at}.participants[${i}]`;
+      if (!p || typeof p !== 'object') throw new SeedError(`${pat} must be an object`);
+      const pid = p.id ?? randomUUID();
+      if (typeof pid !== 'string' || !UUID_RE.test(pid)) throw new SeedError(`${pat}.id must be a UUID`);
+      if (ids.has(pid)) throw new SeedError(`${pat}.id is used twice`);
+      ids.add(pid);
+      if (typeof p.purpose !== 'string' || !p.purpose) throw new SeedError(`${pat}.purpose is required`);
+      const state = p.state ?? 'connected';
+      if (!isCallState(state)) throw new SeedError(`${pat}.state must be one of ${CALL_STATES.join(', ')}`);
+      const mediaType = p.mediaType ?? 'call';
+      if (!MEDIA_TYPES.includes(mediaType)) throw new SeedError(`${pat}.mediaType must be one of ${MEDIA_TYPES.join(', ')}`);
+      for (const f of ['name', 'userId', 'queueId', 'externalContactId', 'address', 'disconnectType'] as const) {
+        if (p[f] !== undefined && typeof p[f] !== 'string') throw new SeedError(`${pat}.${f} must be a string`);
+      }
+      for (const f of ['connectAfterMs', 'endAfterMs'] as const) {
+        if (p[f] !== undefined && (typeof p[f] !== 'number' || !(p[f]! >= 0))) throw new SeedError(`${pat}.${f} must be a number >= 0`);
+      }
+      const legStart = start + i * 1000; // later joiners start a little later, as in a real conference
+      const participant: ParticipantState = {
+        id: pid,
+        purpose: p.purpose,
+        name: p.name,
+        userId: p.userId,
+        queueId: p.queueId,
+        externalContactId: p.externalContactId,
+        address: p.address,
+        mediaType,
+        communicationId: randomUUID(),
+        state,
+        held: p.held === true,
+        muted: p.muted === true,
+        confined: p.confined === true,
+        recording: false,
+        wrapupRequired: p.wrapupRequired === true,
+        startTime: iso(legStart),
+        disconnectPending: false,
+      };
+      if (!isTransitional(state) && state !== 'none') participant.connectedTime = iso(legStart + 500);
+      if (isTerminal(state)) {
+        participant.endTime = iso(Math.max(legStart + 1000, now - 1000));
+        participant.disconnectType = p.disconnectType ?? 'endpoint';
+      }
+      conversation.participants.push(participant);
+      if (p.connectAfterMs !== undefined && isTransitional(state)) {
+        timers.push({ ms: p.connectAfterMs, fn: () => { if (isTransitional(participant.state)) this.setState(conversation, participant, 'connected'); } });
+      }
+      if (p.endAfterMs !== undefined && !isTerminal(state)) {
+        timers.push({ ms: p.endAfterMs, fn: () => { if (!isTerminal(participant.state)) this.setState(conversation, participant, 'disconnected', 'endpoint'); } });
+      }
+    });
+    return { conversation, timers };
+  }
+
+  /** Moves one leg to a state, with the timestamps the real API would show. */
+  setState(conversation: SeededConversation, p: ParticipantState, state: CallState, disconnectType?: string): void {
+    const now = iso(Date.now());
+    const wasTerminal = isTerminal(p.state);
+    p.state = state;
+    if (state === 'connected' && !p.connectedTime) p.connectedTime = now;
+    if (isTerminal(state)) {
+      p.disconnectPending = false;
+      if (!wasTerminal) {
+        p.endTime = now;
+        p.disconnectType = disconnectType ?? p.disconnectType ?? 'endpoint';
+      }
+    } else {
+      // A scripted transition may bring a leg back (e.g. a test re-using a conversation).
+      p.endTime = undefined;
+      p.disconnectType = undefined;
+    }
+    this.updateEnd(conversation);
+  }
+
+  /** The conversation ends when its last participant leaves. */
+  private updateEnd(c: SeededConversation): void {
+    const live = c.participants.some((p) => !isTerminal(p.state));
+    if (live) c.endTime = undefined;
+    else if (!c.endTime) c.endTime = c.participants.reduce((max, p) => (p.endTime && p.endTime > max ? p.endTime : max), c.startTime);
+  }
+
+  /** The participant PATCH with state disconnected: 202 now, the leg ends later. */
+  kick(c: SeededConversation, p: ParticipantState, delayMs: number): void {
+    if (p.disconnectPending) return; // a repeated PATCH is idempotent
+    p.disconnectPending = true;
+    this.schedule(delayMs, () => {
+      if (isTerminal(p.state)) return;
+      this.setState(c, p, 'disconnected', 'client');
+      const live = c.participants.filter((q) => !isTerminal(q.state));
+      // What Genesys does when API removals leave a single party is undocumented: the policy decides.
+      if (live.length === 1 && this.policy() === 'end-conversation') this.setState(c, live[0], 'disconnected', 'peer');
+    });
+  }
+
+  /** The teardown endpoints: every live leg ends. */
+  teardown(c: SeededConversation, delayMs: number): void {
+    for (const p of c.participants) if (!isTerminal(p.state)) p.disconnectPending = true;
+    this.schedule(delayMs, () => {
+      for (const p of c.participants) if (!isTerminal(p.state)) this.setState(c, p, 'disconnected', 'client');
+    });
+  }
+}
+
+// ---- Views: the shapes the Platform API answers with. Absent values are left out, as the real API does.
+
+const mediaArray: Record<string, string> = { call: 'calls', chat: 'chats', email: 'emails', message: 'messages' };
+const analyticsMedia: Record<string, string> = { call: 'voice', chat: 'chat', email: 'email', message: 'message' };
+
+function communication(p: ParticipantState): Record<string, unknown> {
+  const base: Record<string, unknown> = {
+    state: p.state,
+    id: p.communicationId,
+    held: p.held,
+    disconnectType: p.disconnectType,
+    connectedTime: p.connectedTime,
+    disconnectedTime: isTerminal(p.state) ? p.endTime : undefined,
+    direction: p.purpose === 'customer' ? 'inbound' : 'outbound',
+    provider: 'Edge',
+  };
+  if (p.mediaType === 'call') {
+    Object.assign(base, {
+      recording: p.recording,
+      recordingState: p.recording ? 'active' : 'none',
+      muted: p.muted,
+      confined: p.confined,
+      self: p.address ? { addressNormalized: p.address } : undefined,
+    });
+  }
+  return base;
+}
+
+/** GET /api/v2/conversations/{id}: `Conversation` (no participant-level state). */
+export function conversationView(c: SeededConversation, selfBase: string): Record<string, unknown> {
+  return {
+    id: c.id,
+    startTime: c.startTime,
+    endTime: c.endTime,
+    participants: c.participants.map((p) => ({
+      id: p.id,
+      startTime: p.startTime,
+      endTime: p.endTime,
+      connectedTime: p.connectedTime,
+      name: p.name,
+      userId: p.userId,
+      queueId: p.queueId,
+      externalContactId: p.externalContactId,
+      purpose: p.purpose,
+      address: p.address,
+      ani: p.mediaType === 'call' ? p.address : undefined,
+      wrapupRequired: p.wrapupRequired,
+      wrapup: p.wrapup,
+      attributes: {},
+      [mediaArray[p.mediaType]]: [communication(p)],
+    })),
+    recordingState: 'none',
+    divisions: [],
+    selfUri: `${selfBase}/api/v2/conversations/${c.id}`,
+  };
+}
+
+/** GET /api/v2/conversations/calls/{id}: `CallConversation`, flat voice participants, no conversation endTime. */
+export function callConversationView(c: SeededConversation, selfBase: string): Record<string, unknown> {
+  return {
+    id: c.id,
+    participants: c.participants
+      .filter((p) => p.mediaType === 'call')
+      .map((p) => ({
+        id: p.id,
+        name: p.name,
+        address: p.address,
+        ani: p.address,
+        startTime: p.startTime,
+        connectedTime: p.connectedTime,
+        endTime: p.endTime,
+        purpose: p.purpose,
+        state: p.state,
+        direction: p.purpose === 'customer' ? 'inbound' : 'outbound',
+        disconnectType: p.disconnectType,
+        held: p.held,
+        muted: p.muted,
+        confined: p.confined,
+        recording: p.recording,
+        wrapupRequired: p.wrapupRequired,
+        wrapup: p.wrapup,
+        user: p.userId ? { id: p.userId, name: p.name } : undefined,
+        queue: p.queueId ? { id: p.queueId } : undefined,
+        externalContact: p.externalContactId ? { id: p.externalContactId } : undefined,
+        attributes: {},
+      })),
+    recordingState: 'none',
+    divisions: [],
+    selfUri: `${selfBase}/api/v2/conversations/calls/${c.id}`,
+  };
+}
+
+// ---- Analytics: POST /api/v2/analytics/conversations/details/query
+
+/** A query the simulator cannot answer faithfully: 400 invalid.value with this message. */
+export class QueryError extends Error {}
+
+interface Predicate { type?: string; dimension?: string; operator?: string; value?: string }
+interface Filter { type?: string; predicates?: Predicate[]; clauses?: { type?: string; predicates?: Predicate[] }[] }
+
+const CONVERSATION_DIMENSIONS = ['conversationEnd', 'conversationId', 'conversationStart'];
+const SEGMENT_DIMENSIONS = ['userId', 'queueId', 'mediaType', 'purpose', 'participantId', 'externalContactId', 'participantName', 'conversationId'];
+
+function checkFilters(filters: unknown, field: string, dims: string[]): Filter[] {
+  if (filters === undefined) return [];
+  if (!Array.isArray(filters)) throw new QueryError(`${field} must be an array`);
+  filters.forEach((f: Filter, i) => {
+    if (!f || typeof f !== 'object' || (f.type !== 'and' && f.type !== 'or')) throw new QueryError(`${field}[${i}].type must be "and" or "or"`);
+    const preds = [...(f.predicates ?? []), ...(f.clauses ?? []).flatMap((c) => c.predicates ?? [])];
+    for (const p of preds) {
+      if (p.type !== undefined && p.type !== 'dimension') throw new QueryError(`${field}[${i}]: predicate type ${p.type} is not supported by the simulator`);
+      if (!p.dimension || !dims.includes(p.dimension)) throw new QueryError(`${field}[${i}]: dimension ${p.dimension} is not supported (${dims.join(', ')})`);
+      const op = p.operator ?? 'matches';
+      if (!['matches', 'exists', 'notExists'].includes(op)) throw new QueryError(`${field}[${i}]: operator ${op} is not supported`);
+      if (op === 'matches' && typeof p.value !== 'string') throw new QueryError(`${field}[${i}]: a matches predicate needs a string value`);
+    }
+  });
+  return filters as Filter[];
+}
+
+function evalPredicate(p: Predicate, get: (dim: string) => string | undefined): boolean {
+  const v = get(p.dimension!);
+  const op = p.operator ?? 'matches';
+  if (op === 'exists') return v !== undefined;
+  if (op === 'notExists') return v === undefined;
+  return v === p.value;
+}
+
+function evalFilter(f: Filter, get: (dim: string) => string | undefined): boolean {
+  const results = [
+    ...(f.predicates ?? []).map((p) => evalPredicate(p, get)),
+    ...(f.clauses ?? []).map((c) => {
+      const r = (c.predicates ?? []).map((p) => evalPredicate(p, get));
+      return c.type === 'or' ? r.some(Boolean) : r.every(Boolean);
+    }),
+  ];
+  return f.type === 'or' ? results.some(Boolean) : results.every(Boolean);
+}
+
+export function analyticsQuery(conversations: Iterable<SeededConversation>, body: Record<string, unknown>): Record<string, unknown> {
+  const allowed = ['interval', 'conversationFilters', 'segmentFilters', 'evaluationFilters', 'surveyFilters', 'resolutionFilters', 'order', 'orderBy', 'aggregations', 'paging'];
+  for (const k of Object.keys(body)) if (!allowed.includes(k)) throw new QueryError(`unknown field ${k}`);
+  if (typeof body.interval !== 'string') throw new QueryError('interval is required (ISO-8601 "start/end")');
+  const [a, b, extra] = body.interval.split('/');
+  const from = Date.parse(a);
+  const to = Date.parse(b);
+  if (extra !== undefined || Number.isNaN(from) || Number.isNaN(to) || from >= to) throw new QueryError('interval must be "start/end" with two ISO-8601 instants, start before end');
+  const convFilters = checkFilters(body.conversationFilters, 'conversationFilters', CONVERSATION_DIMENSIONS);
+  const segFilters = checkFilters(body.segmentFilters, 'segmentFilters', SEGMENT_DIMENSIONS);
+  const order = body.order ?? 'asc';
+  if (order !== 'asc' && order !== 'desc') throw new QueryError('order must be "asc" or "desc"');
+  const paging = (body.paging ?? {}) as { pageSize?: unknown; pageNumber?: unknown };
+  const pageSize = paging.pageSize ?? 25;
+  const pageNumber = paging.pageNumber ?? 1;
+  if (typeof pageSize !== 'number' || !Number.isInteger(pageSize) || pageSize < 1 || pageSize > 100) throw new QueryError('paging.pageSize must be an integer 1..100');
+  if (typeof pageNumber !== 'number' || !Number.isInteger(pageNumber) || pageNumber < 1) throw new QueryError('paging.pageNumber must be an integer >= 1');
+
+  const matches = [...conversations].filter((c) => {
+    const start = Date.parse(c.startTime);
+    const end = c.endTime ? Date.parse(c.endTime) : Infinity;
+    if (!(start < to && end > from)) return false;
+    const convGet = (d: string): string | undefined => (d === 'conversationEnd' ? c.endTime : d === 'conversationStart' ? c.startTime : c.id);
+    if (!convFilters.every((f) => evalFilter(f, convGet))) return false;
+    // Each segment filter must be met by some participant's session.
+    return segFilters.every((f) =>
+      c.participants.some((p) =>
+        evalFilter(f, (d) => {
+          switch (d) {
+            case 'mediaType': return analyticsMedia[p.mediaType];
+            case 'participantId': return p.id;
+            case 'participantName': return p.name;
+            case 'conversationId': return c.id;
+            default: return (p as unknown as Record<string, string | undefined>)[d];
+          }
+        }),
+      ),
+    );
+  });
+  matches.sort((x, y) => (x.startTime < y.startTime ? -1 : x.startTime > y.startTime ? 1 : 0) * (order === 'desc' ? -1 : 1));
+  const page = matches.slice((pageNumber - 1) * pageSize, pageNumber * pageSize);
+  return {
+    conversations: page.map((c) => ({
+      conversationId: c.id,
+      conversationStart: c.startTime,
+      conversationEnd: c.endTime,
+      divisionIds: [],
+      originatingDirection: 'inbound',
+      participants: c.participants.map((p) => ({
+        participantId: p.id,
+        participantName: p.name,
+        purpose: p.purpose,
+        userId: p.userId,
+        externalContactId: p.externalContactId,
+        sessions: [
+          {
+            sessionId: p.communicationId,
+            mediaType: analyticsMedia[p.mediaType],
+            direction: p.purpose === 'customer' ? 'inbound' : 'outbound',
+            ani: p.mediaType === 'call' ? p.address : undefined,
+            addressSelf: p.address,
+            segments: [
+              {
+                segmentStart: p.startTime,
+                segmentEnd: p.endTime,
+                segmentType: isTransitional(p.state) ? 'alert' : 'interact',
+                queueId: p.queueId,
+                disconnectType: p.disconnectType,
+                conference: c.participants.length > 2,
+              },
+            ],
+          },
+        ],
+      })),
+    })),
+    totalHits: matches.length,
+  };
+}
