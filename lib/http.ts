@@ -2,6 +2,7 @@
 // timeout, a whole-request timeout of our own, AbortSignal on every call. API calls and the token grant
 // both go through HttpTransport.send. It knows nothing of Genesys semantics (retry, tokens, error bodies):
 // it returns every HTTP answer, whatever the status, and throws GenesysError only when there is no answer.
+import { setMaxListeners } from 'node:events';
 import { Agent } from 'undici';
 import { GenesysError } from './errors';
 
@@ -89,6 +90,8 @@ export class HttpTransport {
   private closed = false;
 
   constructor(private readonly options: HttpTransportOptions) {
+    // Every request and wait in flight listens to the close signal: many at once is normal, not a leak.
+    setMaxListeners(0, this.closing.signal);
     this.agent = new Agent({
       connect: { timeout: options.connectTimeoutMs },
       headersTimeout: options.requestTimeoutMs,

@@ -33,9 +33,18 @@ export const RETRY_AFTER_JITTER_MS = 250;
 
 export type RetryDecision = { retry: false } | { retry: true; kind: 'backoff' } | { retry: true; kind: 'retry-after'; seconds: number };
 
+/** Errors that already went through the policy (e.g. a token grant that was retried on its own). */
+const finalErrors = new WeakSet<object>();
+
+/** Marks an error as not to be retried again by an outer withRetry. */
+export function markFinal<E extends object>(err: E): E {
+  finalErrors.add(err);
+  return err;
+}
+
 /** What the policy does with a failed attempt. */
 export function classify(err: unknown): RetryDecision {
-  if (!(err instanceof GenesysError)) return { retry: false };
+  if (!(err instanceof GenesysError) || finalErrors.has(err)) return { retry: false };
   if (err.status === 429) return { retry: true, kind: 'retry-after', seconds: err.retryAfter ?? 1 };
   if (err.status !== undefined && RETRYABLE_STATUSES.has(err.status)) return { retry: true, kind: 'backoff' };
   if (isTransientNetworkError(err)) return { retry: true, kind: 'backoff' };

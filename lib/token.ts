@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { GenesysError } from './errors';
 import { HttpTransport, headerValue, parseJsonBody } from './http';
 import { OAuthErrorBody } from './schemas';
-import { RetryPolicy, parseRetryAfter, withRetry } from './retry';
+import { RetryPolicy, markFinal, parseRetryAfter, withRetry } from './retry';
 
 export interface TokenManagerOptions {
   authBaseUrl: string;
@@ -87,7 +87,8 @@ export class TokenManager {
     try {
       ({ value: answer } = await withRetry(() => this.grantOnce(), { policy, signals: [http.closeSignal], what }));
     } catch (err) {
-      throw this.describe(err);
+      // Already retried here: the API request waiting for this token must not retry it again.
+      throw markFinal(this.describe(err));
     }
     const lifetimeS = answer.expires_in ?? MIN_LIFETIME_S;
     this.token = answer.access_token;
