@@ -186,7 +186,10 @@ export async function kickParticipant(
   const v = validate(options);
   const { signal, onProgress } = options;
   if (signal?.aborted) throw cancelled();
-  const onWait = (info: WaitInfo) => onProgress?.('waiting', { waitMs: info.ms });
+  // A wait of 0 ms (a token grant about to start) is not worth a status change.
+  const onWait = (info: WaitInfo) => {
+    if (info.ms > 0) onProgress?.('waiting', { waitMs: info.ms });
+  };
   let attempts = 0;
 
   const done = (participantId: string, outcome: KickOutcome, extra: Partial<KickResult> = {}): KickResult => {
