@@ -1,0 +1,88 @@
+import * as assert from 'node:assert/strict';
+import { helper, load, run, startSim, teardown, type Sim } from './support';
+
+// lib/await-terminal.ts polls every 700 ms for the first 2.5 s.
+const FAST_POLL_MS = 700;
+
+describe('genesys-await-terminal node', () => {
+  let sim: Sim;
+  let cid: string;
+  let ids: string[];
+  before(async () => { await helper.startServer(); });
+  after(async () => { await helper.stopServer(); });
+  beforeEach(async () => {
+    sim = await startSim({ port: 0 });
+    const [conv] = await sim.control.seed({ conversations: [{ participants: [{ purpose: 'customer' }, { purpose: 'agent' }, { purpose: 'agent' }] }] }) as any;
+    cid = conv.id;
+    ids = conv.participants.map((p: any) => p.id);
+  });
+  afterEach(async () => {
+    await teardown(sim);
+    await sim.close();
+  });
+
+  const node = (extra: Record<string, unknown> = {}) => ({ id: 'w', type: 'genesys-await-terminal', wires: [['out1'], ['out2']], ...extra });
+
+  it('output 1 within one poll interval of the leg ending', async () => {
+    await load(sim.url, [node({ timeout: 10 })]);
+    const endsAt = Date.now() + 1000;
+    await sim.control.transition({ conversationId: cid, participantId: ids[1], state: 'disconnected', afterMs: 1000, disconnectType: 'client' });
+    const o = await run('w', { conversationId: cid, participantId: ids[1], keep: 1 });
+    assert.equal(o.port, 'out1');
+    const lag = o.at - endsAt;
+    assert.ok(lag >= 0 && lag < FAST_POLL_MS + 300, `output ${lag} ms after the leg ended`);
+    const p = o.msg.payload;
+    assert.equal(p.conversationId, cid);
+    assert.equal(p.participantId, ids[1]);
+    assert.equal(p.state, 'disconnected');
+    assert.equal(p.disconnectType, 'client');
+    assert.ok(p.endedAt);
+    assert.ok(p.polls >= 2);
+    assert.ok(p.waitedMs >= 900);
+    assert.equal(o.msg.keep, 1);
+  });
+
+  it('output 2 on timeout with the last state', async () => {
+    await load(sim.url, [node({ timeout: 1 })]);
+    const t0 = Date.now();
+    const o = await run('w', { conversationId: cid, participantId: ids[1] });
+    assert.equal(o.port, 'out2');
+    assert.equal(o.msg.payload.state, 'connected');
+    assert.ok(o.at - t0 >= 900 && o.at - t0 < 3000, `${o.at - t0} ms`);
+  });
+
+  it('msg.timeout is used when the node leaves timeout empty', async () => {
+    await load(sim.url, [node({ timeout: '' })]);
+    const o = await run('w', { conversationId: cid, participantId: ids[1], timeout: 1 });
+    assert.equal(o.port, 'out2');
+  });
+
+  it('without participantId it waits for the whole conversation to end', async () => {
+    await load(sim.url, [node({ timeout: 10 })]);
+    for (const id of ids) await sim.control.transition({ conversationId: cid, participantId: id, state: 'disconnected', afterMs: 500 });
+    const o = await run('w', { conversationId: cid });
+    assert.equal(o.port, 'out1', JSON.stringify(o.msg.payload));
+    assert.equal(o.msg.payload.conversationId, cid);
+    assert.ok(o.msg.payload.endedAt);
+  });
+
+  it('closing the node cancels pending waits at once: done(err) cancelled, no more polls', async () => {
+    await load(sim.url, [node({ timeout: 60 })]);
+    const w = helper.getNode('w');
+    const errors: any[] = [];
+    // done(err) reports through node.error(err, msg): record what it gets.
+    const originalError = w.error.bind(w);
+    w.error = (err: any, msg: any) => { errors.push(err); return originalError(err, msg); };
+    w.receive({ conversationId: cid, participantId: ids[1] });
+    w.receive({ conversationId: cid, participantId: ids[2] });
+    await new Promise((r) => setTimeout(r, 900));
+    const t0 = Date.now();
+    await helper.unload();
+    assert.ok(Date.now() - t0 < 1000, `close took ${Date.now() - t0} ms`);
+    await new Promise((r) => setTimeout(r, 50));
+    assert.deepEqual(errors.map((e) => e.code), ['cancelled', 'cancelled']);
+    const gets = (await sim.control.counters()).gets;
+    await new Promise((r) => setTimeout(r, 1600));
+    assert.equal((await sim.control.counters()).gets, gets, 'no poll after close');
+  });
+});

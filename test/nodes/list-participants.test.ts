@@ -1,0 +1,89 @@
+import * as assert from 'node:assert/strict';
+import { conference, expectError, helper, load, run, startSim, teardown, USER_C, type Sim } from './support';
+
+describe('genesys-list-participants node', () => {
+  let sim: Sim;
+  let cid: string;
+  let ids: string[];
+  before(async () => { await helper.startServer(); });
+  after(async () => { await helper.stopServer(); });
+  beforeEach(async () => {
+    sim = await start();
+    const [conv] = await sim.control.seed({ conversations: [conference()] }) as any;
+    cid = conv.id;
+    ids = conv.participants.map((p: any) => p.id);
+  });
+  afterEach(async () => {
+    await teardown(sim);
+    await sim.close();
+  });
+  const start = () => startSim({ port: 0 });
+
+  const node = (extra: Record<string, unknown> = {}) => ({ id: 'n1', type: 'genesys-list-participants', wires: [['out1']], ...extra });
+
+  it('outputs the 5-party conference normalised: ringing leg, held leg, a user with a terminated and a live leg', async () => {
+    await load(sim.url, [node()]);
+    const req = { marker: 'kept' };
+    const o = await run('n1', { conversationId: cid, req, other: 42 });
+    assert.equal(o.port, 'out1');
+    const list = o.msg.payload;
+    assert.equal(list.length, 6);
+    const byId = new Map(list.map((p: any) => [p.id, p]));
+    const [customer, ana, ben, cyOld, cyLive, expert] = ids.map((id) => byId.get(id) as any);
+    assert.equal(customer.purpose, 'customer');
+    assert.equal(customer.state, 'connected');
+    assert.equal(ana.live, true);
+    assert.equal(ben.held, true);
+    assert.equal(ben.state, 'connected');
+    assert.equal(expert.state, 'alerting');
+    assert.equal(expert.live, true);
+    assert.equal(cyOld.userId, USER_C);
+    assert.equal(cyOld.state, 'terminated');
+    assert.equal(cyOld.live, false);
+    assert.equal(cyLive.userId, USER_C);
+    assert.equal(cyLive.state, 'connected');
+    assert.equal(cyLive.mediaType, 'call');
+    assert.ok(cyLive.communicationId);
+    // the raw conversation, and every other msg property kept as is
+    assert.equal(o.msg.conversation.id, cid);
+    assert.equal(o.msg.req, req);
+    assert.equal(o.msg.other, 42);
+  });
+
+  it('liveOnly + a selector keep only the live leg of that user', async () => {
+    await load(sim.url, [node({ liveOnly: true })]);
+    const o = await run('n1', { conversationId: cid, target: { userId: USER_C } });
+    assert.equal(o.port, 'out1');
+    assert.deepEqual(o.msg.payload.map((p: any) => p.id), [ids[4]]);
+  });
+
+  it('split sends one msg per participant', async () => {
+    await load(sim.url, [node({ liveOnly: true, split: true })]);
+    const got: any[] = [];
+    const out = helper.getNode('out1');
+    const all = new Promise<void>((resolve) => out.on('input', (m: any) => { got.push(m); if (got.length === 5) resolve(); }));
+    helper.getNode('n1').receive({ conversationId: cid });
+    await all;
+    assert.deepEqual(got.map((m) => m.payload.id).sort(), [ids[0], ids[1], ids[2], ids[4], ids[5]].sort());
+  });
+
+  it('a node value wins over msg (str conversation id)', async () => {
+    await load(sim.url, [node({ conversationId: cid, conversationIdType: 'str' })]);
+    const o = await run('n1', { conversationId: 'not-used' });
+    assert.equal(o.port, 'out1');
+    assert.equal(o.msg.payload.length, 6);
+  });
+
+  it('an unknown conversation is target-not-found with the correlation id', async () => {
+    await load(sim.url, [node()]);
+    const m = await expectError('n1', { conversationId: '00000000-0000-4000-8000-000000000000' }, 'target-not-found');
+    assert.ok(m._error.correlationId);
+  });
+
+  it('a node from a flow file without the options uses the defaults (msg.conversationId, msg.target)', async () => {
+    await load(sim.url, [{ id: 'n1', type: 'genesys-list-participants', wires: [['out1']] }]);
+    const o = await run('n1', { conversationId: cid });
+    assert.equal(o.port, 'out1');
+    assert.equal(o.msg.payload.length, 6);
+  });
+});
