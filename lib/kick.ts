@@ -118,9 +118,13 @@ type Decision =
   | { kind: 'ringing'; target: NormalisedParticipant }
   | { kind: 'act'; target: NormalisedParticipant };
 
-/** Select and guard against one read. Throws the refusals (nothing has been sent). */
-function decide(v: Validated, read: ReadResult): Decision {
-  const target = selectTarget(read.participants, { participantId: v.participantId, selector: v.selector }, v.conversationId);
+/**
+ * Select and guard against one read. Throws the refusals (nothing has been sent). Once a selector has
+ * resolved to a leg, later decisions (while it rings, after a 409) are about that leg: `pinnedId`.
+ */
+function decide(v: Validated, read: ReadResult, pinnedId?: string): Decision {
+  const by = pinnedId ? { participantId: pinnedId } : { participantId: v.participantId, selector: v.selector };
+  const target = selectTarget(read.participants, by, v.conversationId);
   if (!target.live) return { kind: 'already-disconnected', target };
   if (v.refuseCustomer && CUSTOMER_PURPOSES.has((target.purpose ?? '').toLowerCase())) {
     throw new GenesysError(
@@ -264,11 +268,13 @@ export async function kickParticipant(
     conflicts++; // a 409: fall through to a fresh read and a new decision
   }
 
+  let pinnedId: string | undefined;
   for (;;) {
     onProgress?.('resolving');
     // After a 409, do not join a GET that may have left before the state moved.
     let read = await ctx.reader.read(v.conversationId, { signal, onWait, fresh: conflicts > 0 });
-    let decision = decide(v, read);
+    let decision = decide(v, read, pinnedId);
+    pinnedId = decision.target.id;
 
     if (decision.kind === 'ringing' && !v.dryRun) {
       // Wait (bounded) for the leg to answer or to give up; re-decide on every read, the guards included.
@@ -285,7 +291,7 @@ export async function kickParticipant(
         onProgress?.('waiting for leg', { waitMs: left });
         await sleep(Math.min(RINGING_POLL_MS, left), signal);
         read = await ctx.reader.read(v.conversationId, { signal, onWait });
-        decision = decide(v, read);
+        decision = decide(v, read, pinnedId);
       }
     }
 

@@ -161,13 +161,19 @@ describe('lib/kick (against the simulator)', () => {
   });
 
   it('reports already-disconnected when a ringing target ends on its own, with no PATCH', async () => {
-    const { cid, ids } = await seed([
-      ...CONFERENCE.slice(0, 3),
-      { purpose: 'user', name: 'Rita Ring', userId: USER_C, state: 'alerting', endAfterMs: 500 },
+    const ringing = { purpose: 'user', name: 'Rita Ring', userId: USER_C, state: 'alerting', endAfterMs: 500 };
+    const byId = await seed([...CONFERENCE.slice(0, 3), ringing]);
+    const bySelector = await seed([...CONFERENCE.slice(0, 3), ringing]);
+    const [r1, r2] = await Promise.all([
+      kick({ conversationId: byId.cid, participantId: byId.ids[3] }),
+      // The selector resolved to that leg: its end is the outcome, not a target-not-found.
+      kick({ conversationId: bySelector.cid, selector: { userId: USER_C } }),
     ]);
-    const r = await kick({ conversationId: cid, participantId: ids[3] });
-    assert.equal(r.outcome, 'already-disconnected');
-    assert.equal(r.attempts, 0);
+    for (const r of [r1, r2]) {
+      assert.equal(r.outcome, 'already-disconnected');
+      assert.equal(r.attempts, 0);
+    }
+    assert.equal(r2.participantId, bySelector.ids[3]);
     assert.equal(await patches(), 0);
   });
 
@@ -195,6 +201,21 @@ describe('lib/kick (against the simulator)', () => {
     const r = await kick({ conversationId: cid, participantId: ids[1], refuseCustomer: false, keepCallAlive: false });
     assert.equal(r.outcome, 'disconnected');
     assert.deepEqual((await apiLog()).map((x) => `${x.method} ${x.status}`), ['PATCH 409', 'GET 200', 'PATCH 202']);
+  });
+
+  it('fast path on a ringing leg: the 409 leads to a re-read, a wait for the answer, then one more PATCH', async () => {
+    const { cid, ids } = await seed([
+      ...CONFERENCE.slice(0, 3),
+      { purpose: 'user', name: 'Rita Ring', userId: USER_C, state: 'alerting', connectAfterMs: 600 },
+    ]);
+    await sim.control.faults({ conflictOnTransitional: true });
+    const r = await kick({ conversationId: cid, participantId: ids[3], refuseCustomer: false, keepCallAlive: false });
+    assert.equal(r.outcome, 'disconnected');
+    assert.equal(r.attempts, 2);
+    const seq = (await apiLog()).map((x) => `${x.method} ${x.status}`);
+    assert.equal(seq[0], 'PATCH 409');
+    assert.equal(seq.at(-1), 'PATCH 202');
+    assert.ok(seq.slice(1, -1).length >= 2 && seq.slice(1, -1).every((x) => x === 'GET 200'), seq.join(', '));
   });
 
   it('a leg that the re-read after a 409 shows ended gives already-disconnected without another PATCH', async () => {
