@@ -5,6 +5,7 @@ import type { GenesysClient, WaitInfo } from './client';
 import { GenesysError } from './errors';
 import { normaliseParticipants, type NormalisedParticipant } from './participants';
 import { Conversation } from './schemas';
+import { requireId } from './validate';
 
 export interface ReadResult {
   conversation: Conversation;
@@ -49,10 +50,17 @@ export class ConversationReader {
   /**
    * GET /api/v2/conversations/{id}; reads of the same conversation in flight at the same moment share ONE
    * GET (a caller that aborts leaves; the GET is aborted only when every caller left). 404 ->
-   * 'target-not-found' with the correlation id. The id must already be validated (lib/validate requireId).
+   * 'target-not-found' with the correlation id. A conversationId that is not a UUID rejects 'invalid-input'
+   * with no request. Callers sharing a GET share its result objects: treat them as read-only.
    */
   read(conversationId: string, options: ReadOptions = {}): Promise<ReadResult> {
     const { signal } = options;
+    try {
+      // Callers validate first; this is the last line against path injection.
+      conversationId = requireId(conversationId, 'conversationId');
+    } catch (err) {
+      return Promise.reject(err);
+    }
     if (signal?.aborted) return Promise.reject(cancelled());
     const key = conversationId.toLowerCase();
     let entry = options.fresh ? undefined : this.inFlight.get(key);

@@ -136,6 +136,11 @@ describe('lib/conversation-reader (against the simulator)', () => {
     assert.equal((await sim.control.counters()).apiRequests, 0);
   });
 
+  it('refuses a conversationId that is not a UUID without a request', async () => {
+    await assert.rejects(reader.read('../../users/me'), (err: GenesysError) => err.code === 'invalid-input' && err.field === 'conversationId');
+    assert.equal((await sim.control.counters()).apiRequests, 0);
+  });
+
   it('maps 404 to target-not-found with the correlation id', async () => {
     await assert.rejects(reader.read(MISSING), (err: GenesysError) => {
       assert.equal(err.code, 'target-not-found');
