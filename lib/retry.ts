@@ -3,7 +3,7 @@
 // - 429: wait Retry-After (plus a little jitter) and repeat; the caller's onRetryAfter pauses the whole
 //   client meanwhile. Retry-After above maxRetryAfterSeconds fails 'rate-limited' at once.
 // - 502/503/504 and transient socket errors: exponential backoff with full jitter, bounded by
-//   maxAttempts and maxTotalMs.
+//   maxAttempts and maxTotalMs. (429s and these failures each have their own maxAttempts budget.)
 // - Everything else (500, 400, 401, 403, 404, 409, timeouts, cancellation) is not retried here.
 // Waits are cancellable: an aborted signal ends the call at once and nothing is retried after it.
 import { GenesysError } from './errors';
@@ -110,7 +110,10 @@ export async function withRetry<T>(attempt: (n: number) => Promise<T>, ctx: Retr
   const random = ctx.random ?? Math.random;
   const started = now();
   const aborted = () => ctx.signals.some((s) => s?.aborted);
+  // 429s and transient failures are counted apart, each bounded by maxAttempts: a 503 and a few 429s on
+  // a busy org should not add up to a failure.
   let backoffRetries = 0;
+  let rateLimited = 0;
   for (let n = 1; ; n++) {
     try {
       return { value: await attempt(n), attempts: n };
@@ -129,7 +132,7 @@ export async function withRetry<T>(attempt: (n: number) => Promise<T>, ctx: Retr
             { status: 429, genesysCode: e.genesysCode, correlationId: e.correlationId, retryAfter: decision.seconds, cause: err },
           );
         }
-        if (n >= ctx.policy.maxAttempts) {
+        if (++rateLimited >= ctx.policy.maxAttempts) {
           throw new GenesysError('rate-limited', `Genesys Cloud rate limit: still 429 after ${n} attempts (${ctx.what})`, {
             status: 429, genesysCode: e.genesysCode, correlationId: e.correlationId, retryAfter: decision.seconds, cause: err,
           });
@@ -141,7 +144,7 @@ export async function withRetry<T>(attempt: (n: number) => Promise<T>, ctx: Retr
       } else {
         backoffRetries++;
         delay = backoffDelay(backoffRetries, ctx.policy, random);
-        if (n >= ctx.policy.maxAttempts || now() - started + delay > ctx.policy.maxTotalMs) {
+        if (backoffRetries >= ctx.policy.maxAttempts || now() - started + delay > ctx.policy.maxTotalMs) {
           throw giveUp(e, n, now() - started);
         }
         ctx.onWait?.({ reason: 'backoff', ms: delay });

@@ -61,6 +61,20 @@ describe('lib/retry', () => {
     assert.equal(calls, 3);
   });
 
+  it('counts 429s and transient failures apart: 2 x 503 and 2 x 429 within maxAttempts 3 still succeed', async () => {
+    const script = [failing(503), failing(429, { retryAfter: 0 }), failing(503), failing(429, { retryAfter: 0 })];
+    const { value, attempts } = await withRetry(
+      async () => {
+        const next = script.shift();
+        if (next) throw next;
+        return 'ok';
+      },
+      { policy: { ...fast, maxAttempts: 3 }, signals: [], what: 'x' },
+    );
+    assert.equal(value, 'ok');
+    assert.equal(attempts, 5);
+  });
+
   it('gives up when the next backoff would pass maxTotalMs', async () => {
     let calls = 0;
     const t0 = Date.now();
