@@ -352,6 +352,16 @@ describe('lib/kick (against the simulator)', () => {
     await sim.control.setOptions({ disconnectDelayMs: 200 });
   });
 
+  it('reports a rate-limit wait as the phase "waiting" with its length', async () => {
+    const { cid } = await seed(CONFERENCE);
+    await sim.control.failNext([{ method: 'GET', status: 429, code: 'too.many.requests.retry.after', retryAfter: 1 }]);
+    const seen: { phase: KickPhase; waitMs?: number }[] = [];
+    const r = await kick({ conversationId: cid, selector: { userId: USER_A }, onProgress: (phase, d) => seen.push({ phase, waitMs: d?.waitMs }) });
+    assert.equal(r.outcome, 'disconnected');
+    const waiting = seen.find((x) => x.phase === 'waiting');
+    assert.ok(waiting && waiting.waitMs !== undefined && waiting.waitMs >= 500, JSON.stringify(seen));
+  });
+
   it('an abort while waiting for a ringing leg cancels at once', async () => {
     const { cid, ids } = await seed(CONFERENCE);
     const ac = new AbortController();
