@@ -11,8 +11,9 @@ export class SimControl {
     return this.call('POST', '/__sim/conversations', scenario);
   }
 
-  /** Internal state of one conversation, every participant's state included. */
-  async getState(conversationId: string): Promise<SeededConversation> {
+  /** Internal state of one conversation, every participant's state included (shape: SeededConversation). */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  async getState(conversationId: string): Promise<any> {
     return this.call('GET', `/__sim/conversations/${encodeURIComponent(conversationId)}`);
   }
 
