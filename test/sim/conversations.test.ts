@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { start, SimHandle, demoScenario } from '../../sim';
+import { start, SimHandle, demoScenario, ParticipantState } from '../../sim';
 import { api, assertError, conference, CONV, eventually, P, QUEUE, request, sleep, token, USER, UUID } from './helpers';
 
 describe('sim: conversations and the participant PATCH', () => {
@@ -17,7 +17,7 @@ describe('sim: conversations and the participant PATCH', () => {
   });
 
   const kick = (pid: string, body: object = { state: 'disconnected' }, cid = CONV) => api(sim, tok, 'PATCH', `/api/v2/conversations/${cid}/participants/${pid}`, body);
-  const stateOf = async (pid: string, cid = CONV) => (await sim.control.getState(cid)).participants.find((p) => p.id === pid)!;
+  const stateOf = async (pid: string, cid = CONV) => (await sim.control.getState(cid)).participants.find((p: ParticipantState) => p.id === pid)!;
 
   it('GET /api/v2/conversations/{id} answers a Conversation: state on calls[], not on the participant', async () => {
     const r = await api(sim, tok, 'GET', `/api/v2/conversations/${CONV}`);
@@ -263,7 +263,7 @@ describe('sim: teardown endpoints (implemented, counted, never to be called by l
   });
   after(() => sim.close());
 
-  const allEnded = async () => (await sim.control.getState(CONV)).participants.every((p) => p.state === 'disconnected');
+  const allEnded = async () => (await sim.control.getState(CONV)).participants.every((p: ParticipantState) => p.state === 'disconnected');
 
   it('POST /api/v2/conversations/{id}/disconnect ends the call for everyone', async () => {
     const r = await api(sim, tok, 'POST', `/api/v2/conversations/${CONV}/disconnect`);
