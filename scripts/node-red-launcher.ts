@@ -54,7 +54,10 @@ export async function launchNodeRed(options: LaunchOptions): Promise<NodeRedInst
   };
   fs.writeFileSync(path.join(userDir, 'settings.js'), `module.exports = ${JSON.stringify(settings, null, 2)};\n`);
 
-  const nodeRedMain = options.nodeRedMain ?? require.resolve('node-red');
+  // The CLI (<package>/red.js) starts a server; the package's main (lib/red.js, what the test helper wants)
+  // only exports the runtime and exits at once when run: map it to the CLI beside it.
+  const given = options.nodeRedMain ?? require.resolve('node-red');
+  const nodeRedMain = /[\\/]lib[\\/]red\.js$/.test(given) ? path.join(path.dirname(given), '..', 'red.js') : given;
   const child: ChildProcess = spawn(options.nodeBin ?? process.execPath, [nodeRedMain, '-u', userDir, '--settings', path.join(userDir, 'settings.js')], {
     env: { ...process.env, NODE_RED_ENABLE_TOURS: 'false', ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
