@@ -33,14 +33,16 @@ describe('reliability: chaos (500 kicks under faults, through Node-RED)', functi
   });
 
   it('every msg ends exactly once, only the right leg ends, no teardown, no rejection, no 429 beyond the injected ones', async () => {
-    // Every 10th target rings first (connects 0.5-1.5 s later): a PATCH that reaches it early gets a 409.
+    // Every 10th target (even index: kicked by participantId) rings first (connects 0.5-1.5 s later): a PATCH that reaches it early gets a 409.
     const conferences = Array.from({ length: KICKS }, (_, i) =>
-      fourParty(i % 10 === 3 ? { state: 'alerting', connectAfterMs: 500 + ((i * 37) % 1000) } : {}));
+      fourParty(i % 10 === 4 ? { state: 'alerting', connectAfterMs: 500 + ((i * 37) % 1000) } : {}));
     const seeded = await seedMany(sim.control, conferences);
     assert.equal(seeded.length, KICKS);
 
     await loadFlow({ apiBaseUrl: sim.url, authBaseUrl: tap.url }, [
       { id: 'kick', type: 'genesys-disconnect-participant', confirm: true, confirmTimeout: 30, wires: [['await']] },
+      // The fast path (participantId, both guards off: PATCH first, no read): a ringing leg answers 409.
+      { id: 'kickFast', type: 'genesys-disconnect-participant', refuseCustomer: false, keepCallAlive: false, confirm: true, confirmTimeout: 30, wires: [['await']] },
       { id: 'await', type: 'genesys-await-terminal', participantId: 'payload.participantId', participantIdType: 'msg', timeout: 30, wires: [['out1'], ['out2']] },
     ], { config: { requestsPerMinute: LIMIT }, lean: true });
     const collector = new Collector();
@@ -63,9 +65,10 @@ describe('reliability: chaos (500 kicks under faults, through Node-RED)', functi
       }
     };
     const kick = helper.getNode('kick');
+    const kickFast = helper.getNode('kickFast');
     const startedAt = Date.now();
     expected.forEach((e, idx) => {
-      kick.receive(e.byUser
+      (idx % 4 === 0 ? kickFast : kick).receive(e.byUser
         ? { idx, conversationId: e.conversationId, target: { userId: e.userId } }
         : { idx, conversationId: e.conversationId, participantId: e.targetId });
     });
@@ -130,6 +133,8 @@ describe('reliability: chaos (500 kicks under faults, through Node-RED)', functi
     const apiTimes = log.filter((r) => r.path.startsWith('/api/v2/')).map((r) => Date.parse(r.time));
     assert.ok(maxInWindow(apiTimes, 60_000) <= LIMIT, 'some 60 s window exceeded the limit');
     const injected429 = log.filter((r) => r.status === 429).length;
+    const conflicts = log.filter((r) => r.status === 409).length;
+    assert.ok(conflicts > 0, 'some PATCH met a ringing leg (409)');
     assert.equal(counters.rateLimited, injected429);
     assert.ok(injected429 > 0 && counters.patches >= KICKS - errors.length, 'the faults were really on');
     assert.ok(elapsedMs < 120_000, `took ${elapsedMs} ms`);
@@ -139,6 +144,6 @@ describe('reliability: chaos (500 kicks under faults, through Node-RED)', functi
     for (const t of tap.tokens) registerSecret(t);
     assertNoSecretsIn(outcomes.map((o) => o.msg), 'chaos msgs');
     console.log(`      chaos: ${KICKS} kicks in ${(elapsedMs / 1000).toFixed(1)} s, ${errors.length} errors, ` +
-      `${counters.apiRequests} API requests, ${injected429} injected 429s, ${tap.tokens.length} token grants`);
+      `${counters.apiRequests} API requests, ${injected429} injected 429s, ${conflicts} 409s, ${tap.tokens.length} token grants`);
   });
 });
