@@ -1,0 +1,86 @@
+// Shared pieces of the benchmarks: Node-RED (test helper, spies dropped) loaded with our nodes against a
+// simulator in its own process, a plain undici baseline client, gc access, and small timing helpers.
+import * as v8 from 'node:v8';
+import * as vm from 'node:vm';
+import { Agent, request } from 'undici';
+import { Collector, fourParty, helper, loadFlow, seedMany } from '../test/reliability/harness';
+import type { HostedSim } from './sim-host';
+
+export { Collector, fourParty, helper, seedMany };
+
+v8.setFlagsFromString('--expose-gc');
+const gcFn = vm.runInNewContext('gc') as () => void;
+
+/** A full gc, twice (weak refs and finalizers), then the memory figures. */
+export function memoryAfterGc(): NodeJS.MemoryUsage {
+  gcFn();
+  gcFn();
+  return process.memoryUsage();
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+/** Loads the given nodes (wired to out1/out2) against the sim, spies dropped; returns a fresh collector. */
+export async function loadBenchFlow(sim: HostedSim, nodes: Record<string, unknown>[], requestsPerMinute: number): Promise<Collector> {
+  await helper.unload();
+  await loadFlow({ apiBaseUrl: sim.url, authBaseUrl: sim.url }, nodes, { config: { requestsPerMinute }, lean: true });
+  return new Collector();
+}
+
+/**
+ * The baseline: what a hand-written flow does with plain undici (keep-alive pool to the same origin, one
+ * token fetched up front, no validation, no limiter, no retry).
+ */
+export class PlainClient {
+  readonly agent = new Agent({ keepAliveTimeout: 60_000, connections: 16 });
+  token = '';
+  constructor(readonly origin: string) {}
+
+  async grant(): Promise<void> {
+    const res = await request(`${this.origin}/oauth/token`, {
+      method: 'POST',
+      dispatcher: this.agent,
+      headers: {
+        authorization: `Basic ${Buffer.from('sim-client-id:sim-client-secret').toString('base64')}`,
+        'content-type': 'application/x-www-form-urlencoded',
+      },
+      body: 'grant_type=client_credentials',
+    });
+    this.token = ((await res.body.json()) as { access_token: string }).access_token;
+  }
+
+  async patch(conversationId: string, participantId: string): Promise<{ status: number; retryAfter?: number }> {
+    const res = await request(`${this.origin}/api/v2/conversations/${conversationId}/participants/${participantId}`, {
+      method: 'PATCH',
+      dispatcher: this.agent,
+      headers: { authorization: `Bearer ${this.token}`, 'content-type': 'application/json' },
+      body: '{"state":"disconnected"}',
+    });
+    await res.body.dump();
+    const ra = res.headers['retry-after'];
+    return { status: res.statusCode, retryAfter: ra === undefined ? undefined : Number(ra) };
+  }
+
+  async get(conversationId: string): Promise<{ status: number; retryAfter?: number; body?: any }> {
+    const res = await request(`${this.origin}/api/v2/conversations/${conversationId}`, {
+      method: 'GET',
+      dispatcher: this.agent,
+      headers: { authorization: `Bearer ${this.token}` },
+    });
+    const ra = res.headers['retry-after'];
+    const body = res.statusCode === 200 ? await res.body.json() : (await res.body.dump(), undefined);
+    return { status: res.statusCode, retryAfter: ra === undefined ? undefined : Number(ra), body };
+  }
+
+  close(): Promise<void> {
+    return this.agent.close();
+  }
+}
+
+/** Seeds `n` four-party conferences; returns [conversationId, target participant (agent 1) id, userId]. */
+export async function conferences(sim: HostedSim, n: number, targetExtra: (i: number) => Record<string, unknown> = () => ({})): Promise<{ cid: string; pid: string; userId: string }[]> {
+  const seeded = await seedMany(sim.control, Array.from({ length: n }, (_, i) => fourParty(targetExtra(i))));
+  return seeded.map((c: any) => ({ cid: c.id, pid: c.participants[1].id, userId: c.participants[1].userId }));
+}
