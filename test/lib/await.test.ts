@@ -155,9 +155,12 @@ describe('lib/await-terminal', () => {
       for (const ac of controllers) ac.abort();
       const outcomes = await Promise.all(waits);
       assert.ok(Date.now() - t0 < 500, `all settled in ${Date.now() - t0} ms`);
-      assert.ok(outcomes.every((o) => o === 'cancelled'));
+      assert.deepEqual([...new Set(outcomes)], ['cancelled']);
+      // ~3 polls each: 6,000 reads unshared. Polls due in the same round share a GET (a round may split in
+      // two or three when its timers fire across event-loop turns under load).
       const gets = (await sim.control.counters()).gets;
-      assert.ok(gets <= 6, `${gets} GETs for 2,000 awaits over ~3 polls`);
+      assert.ok(gets <= 20, `${gets} GETs for 2,000 awaits over ~3 polls`);
+      assert.ok(reader.stats().sharedReads >= 5000, JSON.stringify(reader.stats()));
     });
   });
 });
