@@ -109,8 +109,12 @@ export async function launchNodeRed(options: LaunchOptions): Promise<NodeRedInst
       body: JSON.stringify(flows),
     });
     if (res.status !== 204 && res.status !== 200) throw new Error(`deploy failed: ${res.status} ${await res.text()}`);
-    // /flows answers before the flows have started.
-    await waitForLog(/Started flows/, from, 30_000);
+    // /flows answers before the flows have started. Wait for the "Started flows" that follows this deploy's
+    // "Updated flows": the start-up's own "Started flows" can still arrive after `from` and is not ours.
+    await waitForLog(/Updated flows/, from, 30_000);
+    let updated = from;
+    while (!/Updated flows/.test(logs[updated])) updated++;
+    await waitForLog(/Started flows/, updated + 1, 30_000);
   }
 
   async function stop(): Promise<void> {
