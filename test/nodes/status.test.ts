@@ -1,0 +1,63 @@
+import * as assert from 'node:assert/strict';
+import { helper, load, run, startSim, teardown, type Sim } from './support';
+
+// The test helper's RED._ returns the i18n key: status texts show as keys here.
+describe('flow node status', () => {
+  let sim: Sim;
+  let cid: string;
+  let ids: string[];
+  before(async () => { await helper.startServer(); });
+  after(async () => { await helper.stopServer(); });
+  beforeEach(async () => {
+    sim = await startSim({ port: 0 });
+    const [conv] = await sim.control.seed({ conversations: [{ participants: [{ purpose: 'customer' }, { purpose: 'agent' }, { purpose: 'agent' }] }] }) as any;
+    cid = conv.id;
+    ids = conv.participants.map((p: any) => p.id);
+  });
+  afterEach(async () => {
+    await teardown(sim);
+    await sim.close();
+  });
+
+  function record(id: string): any[] {
+    const n = helper.getNode(id);
+    const seen: any[] = [];
+    const original = n.status.bind(n);
+    n.status = (s: any) => { seen.push(s); return original(s); };
+    return seen;
+  }
+
+  it('counts the msgs in flight, then shows the outcome', async () => {
+    await load(sim.url, [{ id: 'w', type: 'genesys-await-terminal', timeout: 1, wires: [['out1'], ['out2']] }]);
+    const seen = record('w');
+    const outs: any[] = [];
+    const both = new Promise<void>((resolve) => helper.getNode('out2').on('input', (m: any) => { outs.push(m); if (outs.length === 3) resolve(); }));
+    for (const pid of ids) helper.getNode('w').receive({ conversationId: cid, participantId: pid });
+    await both;
+    const texts = seen.map((s) => s.text);
+    assert.ok(texts.some((t) => t === 'genesys-await-terminal.status.waiting (3)'), texts.join(' | '));
+    const last = seen[seen.length - 1];
+    assert.equal(last.text, 'genesys-await-terminal.status.timedOut');
+    assert.equal(last.fill, 'yellow');
+  });
+
+  it('shows the error code of a failed msg (here: the config problem)', async () => {
+    await load(sim.url, [{ id: 'k', type: 'genesys-disconnect-participant', wires: [['out1']] }], { credentials: { clientId: 'x', clientSecret: '' } });
+    const seen = record('k');
+    const o = await run('k', { conversationId: cid, participantId: ids[1] });
+    assert.equal(o.port, 'error');
+    assert.equal(o.msg._error.field, 'clientSecret');
+    assert.deepEqual(seen[seen.length - 1], { fill: 'red', shape: 'ring', text: 'genesys-disconnect-participant.status.error: invalid-input' });
+  });
+
+  it('a successful kick ends green "disconnected"', async () => {
+    await load(sim.url, [{ id: 'k', type: 'genesys-disconnect-participant', wires: [['out1']] }]);
+    const seen = record('k');
+    const o = await run('k', { conversationId: cid, participantId: ids[1] });
+    assert.equal(o.port, 'out1');
+    const texts = seen.map((s) => s.text);
+    assert.equal(texts[0], 'genesys-disconnect-participant.status.resolving');
+    assert.ok(texts.includes('genesys-disconnect-participant.status.disconnecting'), texts.join(' | '));
+    assert.deepEqual(seen[seen.length - 1], { fill: 'green', shape: 'dot', text: 'genesys-disconnect-participant.status.disconnected' });
+  });
+});
