@@ -36,7 +36,8 @@ async function main(): Promise<void> {
   }
 
   nodeRed = await launchNodeRed({
-    userDir: path.join(root, '.demo'),
+    // DEMO_USER_DIR: the demo test runs in a temp dir, so it never touches a developer's .demo/.
+    userDir: process.env.DEMO_USER_DIR || path.join(root, '.demo'),
     nodesDir: [root],
     port: Number(process.env.PORT ?? 1880),
     credentialSecret: DEMO_CREDENTIAL_SECRET,
@@ -55,7 +56,7 @@ Open the editor, then:
   2. Tab "List and inspect": press "demo conference" to see the participants before and after.
   3. Or call the supervisor-kick endpoint with curl:
      curl -s -X POST ${nodeRed.url}/kick -H 'content-type: application/json' \\
-       -d '{"conversationId":"${demo?.conversations?.[1]?.id ?? '<conversation id>'}","userId":"${demo?.conversations?.[1]?.participants?.find((p: { purpose: string }) => p.purpose === 'agent')?.userId ?? '<user id>'}"}'
+       -d '{"conversationId":"${demo?.conversations?.[0]?.id ?? '<conversation id>'}","userId":"${demo?.conversations?.[0]?.participants?.find((p: { purpose: string }) => p.purpose === 'agent')?.userId ?? '<user id>'}"}'
 ${sim ? `  The simulator's state: curl -s ${sim.url}/__sim/conversations/<id>   (reset: npm start again)\n` : ''}
 Ctrl-C stops everything.`);
 }

@@ -59,7 +59,7 @@ describe('sim: genesys-cloud-sim command', () => {
   it('seeds the demo scenario by default and refuses bad arguments with exit code 2', async () => {
     const demo = run(['--port', '0', '--quiet']);
     try {
-      await waitFor(demo.out, /3 conversation\(s\) seeded: c0a80001-4d2e-4f3a-9b1c-000000000001/);
+      await waitFor(demo.out, /4 conversation\(s\) seeded: c0a80001-4d2e-4f3a-9b1c-000000000001/);
       demo.child.kill('SIGINT');
       assert.equal(await demo.exited, 0);
     } finally {

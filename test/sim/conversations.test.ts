@@ -245,9 +245,9 @@ describe('sim: conversations and the participant PATCH', () => {
     assert.equal((await kick(c.participants[1].id, undefined, id)).status, 202, 'the generic PATCH works for every media');
   });
 
-  it('the demo scenario seeds three conferences with fixed ids, a ringing leg and a same-user pair', async () => {
+  it('the demo scenario seeds four conferences with fixed ids, a ringing leg and a same-user pair', async () => {
     const stored = await sim.control.seed(demoScenario());
-    assert.deepEqual(stored.map((c) => c.participants.length), [4, 3, 4]);
+    assert.deepEqual(stored.map((c) => c.participants.length), [4, 3, 4, 3]);
     assert.equal(stored[1].participants[2].state, 'alerting');
     const users = stored[2].participants.filter((p) => p.userId === 'b0000001-0000-4000-8000-000000000002');
     assert.deepEqual(users.map((p) => p.state), ['terminated', 'connected']);
