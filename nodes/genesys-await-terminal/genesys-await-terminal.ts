@@ -34,7 +34,7 @@ export = function (RED: any) {
         participantId,
         timeoutMs,
         signal: ctx.signal,
-        onProgress: (info) => ctx.phase('waiting', info.state ? `(${info.state})` : undefined),
+        onProgress: () => ctx.phase('waiting'),
       });
       msg.payload = {
         conversationId: result.conversationId,

@@ -1,8 +1,8 @@
 // The kick: removes exactly one participant from a live conversation through lib/kick.ts (resolve the
 // target, guards, wait for a ringing leg, one PATCH {"state":"disconnected"}, optional confirm).
-import { bool, conversationIdOf, getConnection, readTyped, setupFlowNode } from '../shared/flow-node';
+import { bool, conversationIdOf, getConnection, readTyped, selectorOf, setupFlowNode } from '../shared/flow-node';
 import { invalidInput } from '../../lib/errors';
-import { optionalId, parseSelector, parseTimeoutSeconds } from '../../lib/validate';
+import { optionalId, parseTimeoutSeconds } from '../../lib/validate';
 import { kickParticipant, type KickOptions } from '../../lib/kick';
 
 const TYPE = 'genesys-disconnect-participant';
@@ -43,7 +43,7 @@ export = function (RED: any) {
       // The selector is only read when there is no participant id: an id names the leg exactly.
       const selector = participantId
         ? undefined
-        : parseSelector(await readTyped(RED, node, msg, config.target, config.targetType, 'target'), 'target');
+        : await selectorOf(RED, node, msg, config);
       if (!participantId && !selector) {
         throw invalidInput('participantId', 'is empty and there is no target selector (msg.target, e.g. { "userId": "..." })');
       }

@@ -1,7 +1,6 @@
 // Reads one conversation and outputs its participants, normalised (lib/participants.ts): all, only the
 // live ones, or those matching a selector; as one array or one msg per participant.
-import { conversationIdOf, readTyped, bool, setupFlowNode, getConnection } from '../shared/flow-node';
-import { parseSelector } from '../../lib/validate';
+import { bool, conversationIdOf, getConnection, selectorOf, setupFlowNode } from '../shared/flow-node';
 import { filterParticipants } from '../../lib/participants';
 
 const TYPE = 'genesys-list-participants';
@@ -18,7 +17,7 @@ export = function (RED: any) {
     setupFlowNode(RED, node, TYPE, async (msg, ctx) => {
       // Validate everything before any request.
       const conversationId = await conversationIdOf(RED, node, msg, config);
-      const selector = parseSelector(await readTyped(RED, node, msg, config.target, config.targetType, 'target'), 'target');
+      const selector = await selectorOf(RED, node, msg, config);
       const { reader } = getConnection(RED, node.genesysId);
 
       ctx.phase('reading');

@@ -2,7 +2,7 @@
 // ("a value set in the node wins over msg"), and running one msg to exactly one send or one done(err), with
 // cancellation on close and a status that counts the msgs in flight. Node-RED concerns only: no HTTP here.
 import { GenesysError, invalidInput, isGenesysError } from '../../lib/errors';
-import { requireId } from '../../lib/validate';
+import { parseSelector, requireId, type TargetSelector } from '../../lib/validate';
 import type { GenesysClient } from '../../lib/client';
 import type { ConversationReader } from '../../lib/conversation-reader';
 
@@ -64,6 +64,16 @@ export function readTyped(RED: any, node: any, msg: any, value: unknown, type: u
 export async function conversationIdOf(RED: any, node: any, msg: any, config: any): Promise<string> {
   const value = await readTyped(RED, node, msg, config.conversationId, config.conversationIdType, 'conversationId');
   return requireId(value, 'conversationId');
+}
+
+/**
+ * The selector from the node's `target`/`targetType` (default msg.target). An empty string (a node with a
+ * blank str/env target) means no selector; anything else must be a valid selector object.
+ */
+export async function selectorOf(RED: any, node: any, msg: any, config: any): Promise<TargetSelector | undefined> {
+  const value = await readTyped(RED, node, msg, config.target, config.targetType, 'target');
+  if (typeof value === 'string' && value.trim() === '') return undefined;
+  return parseSelector(value, 'target');
 }
 
 function errorText(err: unknown): string {
@@ -141,8 +151,12 @@ export function setupFlowNode(
     const { out, status } = result;
     if (pending.size > 0) showPhase('working');
     else node.status({ fill: status.fill, shape: 'dot', text: `${t(status.key)}${status.extra ? ` ${status.extra}` : ''}` });
-    if (out !== null) send(out);
-    done();
+    try {
+      if (out !== null) send(out);
+      done();
+    } catch (err) {
+      done(toGenesysError(err, false));
+    }
   }
 
   node.on('close', (_removed: boolean, done: () => void) => {
