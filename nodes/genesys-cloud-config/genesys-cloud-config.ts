@@ -43,7 +43,10 @@ function credential(value: unknown, field: string): string {
 
 /** Validates everything before a client exists, so a bad config never sends a request. */
 function validate(raw: Record<string, unknown>): Settings {
-  const region = typeof raw.region === 'string' && raw.region.trim() !== '' ? raw.region.trim() : 'mypurecloud.com';
+  // Absent or blank (a flow file without it): the default region. Anything else must be a string.
+  const absent = raw.region === undefined || raw.region === null || (typeof raw.region === 'string' && raw.region.trim() === '');
+  if (!absent && typeof raw.region !== 'string') throw invalidInput('region', `must be a region domain such as mypurecloud.com, got a ${typeof raw.region}`);
+  const region = absent ? 'mypurecloud.com' : String(raw.region).trim();
   const custom = region.toLowerCase() === CUSTOM_REGION;
   // Throws invalid-input naming region / apiBaseUrl / authBaseUrl.
   resolveOrigins(region, custom ? { apiBaseUrl: raw.apiBaseUrl as string, authBaseUrl: raw.authBaseUrl as string } : undefined);
