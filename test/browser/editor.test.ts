@@ -1,0 +1,327 @@
+// The editor side in a real Chromium: palette, every edit dialog (fields, help, validation), the config
+// node's "Test connection" against the simulator, importing each example from the menu, and that no example
+// uses a property our node types do not define. Screenshots of each dialog go to test-artifacts/screenshots/
+// (light theme; dark theme too on Node-RED 5, which has one).
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { Page } from 'playwright-core';
+import { start, type SimHandle } from '../../sim';
+import { exampleFiles, readExample } from '../../scripts/example-flows';
+import { launchNodeRed, type NodeRedInstance } from '../../scripts/node-red-launcher';
+import { launchBrowser, openEditor, screenshot, type Browser } from '../support/browser';
+import { nodeRedMain, nodeRedMajor, projectRoot } from '../support/node-red';
+
+const PACKAGE = 'node-red-contrib-genesys-participants';
+const FLOW_TYPES = ['genesys-list-participants', 'genesys-disconnect-participant', 'genesys-await-terminal'];
+/** Keys every node may carry that are not in its type's defaults. */
+const STANDARD_KEYS = new Set(['id', 'type', 'z', 'x', 'y', 'w', 'h', 'wires', 'g', 'd', 'l', 'credentials', 'info', 'icon', 'inputLabels', 'outputLabels', '_users']);
+
+interface DialogSpec {
+  type: string;
+  /** Inputs the dialog must have (without the node-input- prefix). */
+  fields: string[];
+  /** A sentence of the help text. */
+  help: string;
+  /** Puts one bad value in the open dialog; returns the field it made invalid. */
+  makeInvalid(page: Page): Promise<string>;
+}
+
+/** Sets a TypedInput field (the way the user does with its type menu and text box). */
+async function setTyped(page: Page, field: string, type: string, value: string): Promise<void> {
+  await page.evaluate(([f, t, v]) => {
+    const $ = (window as any).$;
+    const input = $(`#node-input-${f}`);
+    input.typedInput('type', t);
+    input.typedInput('value', v);
+    input.trigger('change');
+  }, [field, type, value]);
+}
+async function setText(page: Page, selector: string, value: string): Promise<void> {
+  await page.fill(selector, value);
+  await page.locator(selector).dispatchEvent('change');
+}
+
+const DIALOGS: DialogSpec[] = [
+  {
+    type: 'genesys-list-participants',
+    fields: ['genesys', 'conversationId', 'target', 'liveOnly', 'split', 'name'],
+    help: 'Reads a Genesys Cloud conversation and outputs its participants',
+    async makeInvalid(page) { await setTyped(page, 'conversationId', 'str', 'not-a-uuid'); return 'conversationId'; },
+  },
+  {
+    type: 'genesys-disconnect-participant',
+    fields: ['genesys', 'conversationId', 'participantId', 'target', 'refuseCustomer', 'keepCallAlive', 'dryRun', 'confirm', 'confirmTimeout', 'wrapupCode', 'wrapupNotes', 'name'],
+    help: 'Removes exactly one participant from a live Genesys Cloud call or conference',
+    async makeInvalid(page) { await setTyped(page, 'participantId', 'str', '12345'); return 'participantId'; },
+  },
+  {
+    type: 'genesys-await-terminal',
+    fields: ['genesys', 'conversationId', 'participantId', 'timeout', 'name'],
+    help: 'Waits until a participant has left a Genesys Cloud conversation',
+    async makeInvalid(page) { await setText(page, '#node-input-timeout', '-1'); return 'timeout'; },
+  },
+];
+
+describe(`editor: the nodes in a real Chromium (Node-RED ${nodeRedMajor})`, function () {
+  this.timeout(90_000);
+  let sim: SimHandle | undefined;
+  let nodeRed: NodeRedInstance | undefined;
+  let browser: Browser | undefined;
+  let page: Page;
+  let tmp: string;
+
+  before(async function () {
+    this.timeout(180_000);
+    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'genesys-editor-'));
+    sim = await start({ port: 0 });
+    nodeRed = await launchNodeRed({ userDir: path.join(tmp, 'user'), nodeRedMain, nodeBin: process.execPath, nodesDir: [projectRoot], port: 0 });
+    browser = await launchBrowser();
+    page = browser.page;
+    await openEditor(page, nodeRed.url);
+  });
+
+  after(async function () {
+    this.timeout(60_000);
+    await browser?.close();
+    await nodeRed?.stop().catch(() => undefined);
+    await sim?.close().catch(() => undefined);
+    if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
+  });
+
+  /** Drags a node from the palette onto the workspace, as a user does; returns the new node's id. */
+  async function dropFromPalette(type: string, x = 400, y = 200): Promise<string> {
+    const source = page.locator(`#red-ui-palette .red-ui-palette-node[data-palette-type="${type}"]`);
+    await source.scrollIntoViewIfNeeded();
+    const box = (await source.boundingBox())!;
+    const chart = (await page.locator('#red-ui-workspace-chart').boundingBox())!;
+    await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+    await page.mouse.down();
+    await page.mouse.move(chart.x + x, chart.y + y, { steps: 12 });
+    await page.mouse.up();
+    const id = await page.waitForFunction((t) => {
+      const sel = (window as any).RED.view.selection();
+      const n = sel.nodes && sel.nodes.find((m: any) => m.type === t);
+      return n ? n.id : false;
+    }, type);
+    return (await id.jsonValue()) as string;
+  }
+
+  async function openEditDialog(id: string): Promise<void> {
+    await page.locator(`[id="${id}"]`).dblclick();
+    await page.waitForSelector('.red-ui-tray .red-ui-tray-body #node-dialog-ok, #node-dialog-ok', { state: 'visible' });
+    await page.waitForTimeout(400); // the tray slides in
+  }
+
+  async function closeDialog(button: 'ok' | 'cancel'): Promise<void> {
+    await page.click(`#node-dialog-${button}`);
+    await page.waitForSelector('#node-dialog-ok', { state: 'detached' });
+  }
+
+  async function clearWorkspace(): Promise<void> {
+    await page.evaluate(() => {
+      const RED = (window as any).RED;
+      RED.nodes.filterNodes({ z: RED.workspaces.active() }).forEach((n: any) => RED.nodes.remove(n.id));
+      RED.nodes.eachConfig((c: any) => { if (c.type === 'genesys-cloud-config') RED.nodes.remove(c.id); });
+      RED.view.redraw(true);
+    });
+  }
+
+  beforeEach(async () => {
+    // A test that failed midway may have left dialogs open.
+    await page.evaluate(async () => {
+      const RED = (window as any).RED;
+      for (let i = 0; i < 5 && document.querySelector('.red-ui-tray'); i++) {
+        await new Promise<void>((resolve) => RED.tray.close(() => resolve()));
+      }
+    }).catch(() => undefined);
+  });
+
+  it('the palette shows the three flow nodes under "Genesys Cloud"; the config node is a config type', async () => {
+    const inCategory = await page.$$eval('#red-ui-palette-container-Genesys_Cloud .red-ui-palette-node', (els) => els.map((e) => e.getAttribute('data-palette-type')));
+    assert.deepEqual([...inCategory].sort(), [...FLOW_TYPES].sort());
+    const header = await page.locator('#red-ui-palette-Genesys_Cloud, #red-ui-palette-container-Genesys_Cloud .red-ui-palette-header').first().innerText();
+    assert.match(header, /Genesys Cloud/);
+    const configCategory = await page.evaluate(() => (window as any).RED.nodes.getType('genesys-cloud-config').category);
+    assert.equal(configCategory, 'config');
+    assert.deepEqual(browser!.errors.filter((e) => /genesys/i.test(e)), [], 'no editor script error from our nodes');
+    await screenshot(page, `palette-nr${nodeRedMajor}`);
+  });
+
+  for (const spec of DIALOGS) {
+    it(`${spec.type}: the edit dialog opens with its fields and help, and marks a bad value invalid`, async () => {
+      await clearWorkspace();
+      const id = await dropFromPalette(spec.type);
+      await openEditDialog(id);
+      for (const f of spec.fields) {
+        assert.equal(await page.locator(`#node-input-${f}`).count(), 1, `field ${f}`);
+      }
+      // Labels are translated (no raw i18n key shown).
+      const labels = await page.locator('.red-ui-tray-body .form-row label').allInnerTexts();
+      assert.ok(labels.every((l) => !/genesys-[a-z-]+\.label\./.test(l)), labels.join('|'));
+      await screenshot(page, `${spec.type}-light-nr${nodeRedMajor}`);
+
+      // Help: what the palette's book button and the help sidebar show.
+      // Help: the dialog's book button opens the help sidebar on this node's help.
+      await page.locator('.red-ui-tray-footer-left button:has(i.fa-book)').last().click();
+      // innerText: only what is rendered and visible (not the help <script> template itself).
+      await page.waitForFunction((text) => document.body.innerText.includes(text), spec.help);
+
+      // A bad value: the field is marked while the dialog is open, the node is invalid once saved.
+      const field = await spec.makeInvalid(page);
+      await page.waitForFunction((f) => {
+        const input = document.querySelector(`#node-input-${f}`) as HTMLElement | null;
+        if (!input) return false;
+        const container = input.closest('.form-row')?.querySelector('.red-ui-typedInput-container');
+        return input.classList.contains('input-error') || !!container?.classList.contains('input-error');
+      }, field);
+      await closeDialog('ok');
+      const state = await page.evaluate((nid) => {
+        const n = (window as any).RED.nodes.node(nid);
+        return { valid: n.valid, validationErrors: n.validationErrors };
+      }, id);
+      assert.equal(state.valid, false);
+      if (Array.isArray(state.validationErrors)) assert.ok(state.validationErrors.includes(field), JSON.stringify(state));
+      // The workspace shows the error triangle on the node.
+      await page.waitForSelector(`[id="${id}"] .red-ui-flow-node-error:not(.hide)`, { state: 'attached' });
+    });
+  }
+
+  it('genesys-cloud-config: "Test connection" succeeds against the simulator, fails with a wrong secret, marks requestsPerMinute 0 invalid', async () => {
+    await clearWorkspace();
+    const id = await dropFromPalette('genesys-disconnect-participant');
+    await openEditDialog(id);
+    // The + next to the config field adds a new genesys-cloud-config.
+    await page.click('#node-input-btn-genesys-add');
+    await page.waitForSelector('#node-config-input-region', { state: 'visible' });
+    await page.waitForFunction(() => document.querySelectorAll('#node-config-input-region option').length > 2);
+    const regions = await page.$$eval('#node-config-input-region option', (o) => o.map((x) => (x as HTMLOptionElement).value));
+    assert.ok(regions.includes('mypurecloud.com') && regions.includes('mypurecloud.ie') && regions.includes('custom'), regions.join(','));
+    await page.selectOption('#node-config-input-region', 'custom');
+    await page.waitForSelector('#node-config-input-apiBaseUrl', { state: 'visible' });
+    await page.fill('#node-config-input-name', 'Simulator');
+    await page.fill('#node-config-input-apiBaseUrl', sim!.url);
+    await page.fill('#node-config-input-authBaseUrl', sim!.url);
+    await page.fill('#node-config-input-clientId', 'sim-client-id');
+    await page.fill('#node-config-input-clientSecret', 'sim-client-secret');
+    await page.click('#node-config-genesys-test');
+    const ok = page.locator('#node-config-genesys-test-result.genesys-ok');
+    await ok.waitFor({ timeout: 20_000 });
+    const okText = await ok.innerText();
+    assert.doesNotMatch(okText, /sim-client-secret/);
+    await screenshot(page, `genesys-cloud-config-light-nr${nodeRedMajor}`);
+    const grants = (await sim!.control.requests()).filter((r) => r.path === '/oauth/token');
+    assert.ok(grants.length >= 1 && grants.every((g) => g.status === 200));
+
+    await page.fill('#node-config-input-clientSecret', 'a-wrong-secret');
+    await page.click('#node-config-genesys-test');
+    const fail = page.locator('#node-config-genesys-test-result.genesys-fail');
+    await fail.waitFor({ timeout: 20_000 });
+    const failText = await fail.innerText();
+    assert.match(failText, /auth-failed/);
+    assert.doesNotMatch(failText, /a-wrong-secret/);
+    await screenshot(page, `genesys-cloud-config-test-failed-light-nr${nodeRedMajor}`);
+
+    await page.fill('#node-config-input-clientSecret', 'sim-client-secret');
+    await setText(page, '#node-config-input-requestsPerMinute', '0');
+    await page.waitForSelector('#node-config-input-requestsPerMinute.input-error', { state: 'attached' });
+    await setText(page, '#node-config-input-requestsPerMinute', '300');
+    await page.waitForSelector('#node-config-input-requestsPerMinute:not(.input-error)', { state: 'attached' });
+    await page.click('#node-config-dialog-ok');
+    await page.waitForSelector('#node-config-input-region', { state: 'detached' });
+    // Back in the disconnect dialog: the new config is selected; saved, the node is valid.
+    await closeDialog('ok');
+    const valid = await page.evaluate((nid) => {
+      const RED = (window as any).RED;
+      const n = RED.nodes.node(nid);
+      return { valid: n.valid, config: RED.nodes.node(n.genesys)?.type };
+    }, id);
+    assert.deepEqual(valid, { valid: true, config: 'genesys-cloud-config' });
+  });
+
+  it('no example uses a node type that does not exist, or a property our node types do not define', async () => {
+    const problems = await page.evaluate(([files, standard]) => {
+      const RED = (window as any).RED;
+      const out: string[] = [];
+      for (const [file, nodes] of files as Array<[string, any[]]>) {
+        for (const n of nodes) {
+          if (n.type === 'tab') continue;
+          const def = RED.nodes.getType(n.type);
+          if (!def) { out.push(`${file}: unknown type ${n.type}`); continue; }
+          if (!n.type.startsWith('genesys-')) continue;
+          for (const key of Object.keys(n)) {
+            if (!(standard as string[]).includes(key) && !(key in def.defaults)) out.push(`${file}: ${n.type} ${n.id} has "${key}", not in its defaults`);
+          }
+          for (const key of Object.keys(def.defaults)) {
+            if (!(key in n)) out.push(`${file}: ${n.type} ${n.id} lacks "${key}" (the editor would add its default)`);
+          }
+        }
+      }
+      return out;
+    }, [exampleFiles(projectRoot).map((f) => [path.basename(f), readExample(f)]), [...STANDARD_KEYS]] as const);
+    assert.deepEqual(problems, []);
+  });
+
+  for (const file of exampleFiles(projectRoot)) {
+    const name = path.basename(file, '.json');
+    it(`Import > Examples > ${PACKAGE} > ${name} imports its tab with every node known`, async () => {
+      const flow = readExample(file);
+      const tab = flow.find((n) => n.type === 'tab')!;
+      // A fresh editor each time: every example carries the same config node id.
+      await page.reload({ waitUntil: 'domcontentloaded' });
+      await openEditor(page, nodeRed!.url);
+      await page.click('#red-ui-header-button-sidemenu');
+      await page.click('#menu-item-import');
+      await page.waitForSelector('#red-ui-clipboard-dialog-import-tabs', { state: 'visible' });
+      await page.locator('#red-ui-clipboard-dialog-import-tabs li').filter({ hasText: /Examples/ }).click();
+      const tree = page.locator('#red-ui-clipboard-dialog-import-tab-examples');
+      await tree.locator('.red-ui-treeList-label').filter({ hasText: PACKAGE }).first().click();
+      await tree.locator('.red-ui-treeList-label').filter({ hasText: new RegExp(`^\\s*${name}\\s*$`) }).first().click();
+      await page.click('#red-ui-clipboard-dialog-ok');
+      const imported = await page.waitForFunction(([label, count]) => {
+        const RED = (window as any).RED;
+        let ws: any;
+        RED.nodes.eachWorkspace((w: any) => { if (w.label === label) ws = w; });
+        if (!ws) return false;
+        const nodes = RED.nodes.filterNodes({ z: ws.id });
+        if (nodes.length < count) return false;
+        return { tab: ws.id, types: nodes.map((n: any) => n.type), unknown: nodes.filter((n: any) => n.type === 'unknown' || !RED.nodes.getType(n.type)).map((n: any) => n.type) };
+      }, [tab.label as string, flow.filter((n) => n.z === tab.id).length] as const, { timeout: 15_000 });
+      const result = (await imported.jsonValue()) as { tab: string; types: string[]; unknown: string[] };
+      await page.evaluate((t) => (window as any).RED.workspaces.show(t), result.tab);
+      assert.deepEqual(result.unknown, []);
+      assert.deepEqual(result.types.sort(), flow.filter((n) => n.z === tab.id).map((n) => n.type).sort());
+      await page.waitForTimeout(300);
+      await screenshot(page, `example-${name}-nr${nodeRedMajor}`);
+    });
+  }
+
+  // Node-RED 5 has a dark theme; 4.1 has none.
+  (nodeRedMajor === 5 ? it : it.skip)('dark theme (Node-RED 5): every dialog renders dark', async () => {
+    await page.evaluate(() => (window as any).RED.settings.setLocal('view-dark-theme', 'dark'));
+    try {
+      await page.reload({ waitUntil: 'domcontentloaded' });
+      await openEditor(page, nodeRed!.url);
+      assert.equal(await page.evaluate(() => document.documentElement.classList.contains('nr-theme-dark')), true);
+      for (const spec of DIALOGS) {
+        await clearWorkspace();
+        const id = await dropFromPalette(spec.type);
+        await openEditDialog(id);
+        await screenshot(page, `${spec.type}-dark-nr${nodeRedMajor}`);
+        await closeDialog('cancel');
+      }
+      await clearWorkspace();
+      const id = await dropFromPalette('genesys-disconnect-participant');
+      await openEditDialog(id);
+      await page.click('#node-input-btn-genesys-add');
+      await page.waitForSelector('#node-config-input-region', { state: 'visible' });
+      await page.waitForTimeout(400);
+      await screenshot(page, `genesys-cloud-config-dark-nr${nodeRedMajor}`);
+      await page.click('#node-config-dialog-cancel');
+      await closeDialog('cancel');
+    } finally {
+      await page.evaluate(() => (window as any).RED.settings.setLocal('view-dark-theme', 'light')).catch(() => undefined);
+    }
+  });
+});
