@@ -238,6 +238,10 @@ describe(`editor: the nodes in a real Chromium (Node-RED ${nodeRedMajor})`, func
       return { valid: n.valid, config: RED.nodes.node(n.genesys)?.type };
     }, id);
     assert.deepEqual(valid, { valid: true, config: 'genesys-cloud-config' });
+    // The dialog as a user sees it once configured (the README's picture).
+    await openEditDialog(id);
+    await screenshot(page, `genesys-disconnect-participant-configured-light-nr${nodeRedMajor}`);
+    await closeDialog('cancel');
   });
 
   it('no example uses a node type that does not exist, or a property our node types do not define', async () => {
@@ -311,6 +315,15 @@ describe(`editor: the nodes in a real Chromium (Node-RED ${nodeRedMajor})`, func
         await screenshot(page, `${spec.type}-dark-nr${nodeRedMajor}`);
         await closeDialog('cancel');
       }
+      // Configured, with a genesys-cloud-config chosen (the README's picture).
+      await clearWorkspace();
+      await page.evaluate((url) => (window as any).RED.view.importNodes([{ id: 'c0ffee0000000001', type: 'genesys-cloud-config', name: 'Simulator', region: 'custom', apiBaseUrl: url, authBaseUrl: url, requestsPerMinute: 300, maxRetryAfterSeconds: 180 }]), sim!.url);
+      const configured = await dropFromPalette('genesys-disconnect-participant');
+      await openEditDialog(configured);
+      await page.selectOption('#node-input-genesys', 'c0ffee0000000001');
+      await page.evaluate(() => (window as any).$('.red-ui-notification').remove()); // the "Imported" toast
+      await screenshot(page, `genesys-disconnect-participant-configured-dark-nr${nodeRedMajor}`);
+      await closeDialog('cancel');
       await clearWorkspace();
       const id = await dropFromPalette('genesys-disconnect-participant');
       await openEditDialog(id);
