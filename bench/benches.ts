@@ -120,6 +120,8 @@ export async function bulk(report: Report, kicks = 600, limit = 900): Promise<vo
       const log = await sim.control.requests();
       const late429 = log.filter((r) => r.status === 429 && Date.parse(r.time) > t0 + 1000).length;
       const all429 = log.filter((r) => r.status === 429).length;
+      // A 202'd disconnect ends the leg 200 ms later in the simulator: let the last ones land.
+      await sleep(1_000);
       const states = await sim.control.listConversations();
       const ended = states.filter((c) => c.participants[1].state === 'disconnected' || c.participants[1].state === 'terminated').length;
       const r = wall / theoretical;
@@ -132,7 +134,11 @@ export async function bulk(report: Report, kicks = 600, limit = 900): Promise<vo
         measured: `${r.toFixed(3)}x`,
         limit: 'The 60 s window itself: the client-side sliding window lets request 901 start when the first start leaves it; the rest is the time to send the last requests.',
       });
-      report.goal(s, { goal: 'zero 429s after the first second, zero lost kicks', met: late429 === 0 && ok === kicks && ended === kicks, measured: `${late429} late 429s, ${kicks - ok} lost`, limit: 'The client-side limiter keeps every request inside the simulator\'s window.' });
+      report.goal(s, { goal: 'zero 429s after the first second, zero lost kicks', met: late429 === 0 && ok === kicks && ended === kicks, measured: `${late429} late 429s, ${kicks - ok} lost`, limit: late429 === 0
+        ? "The client-side limiter keeps every request inside the simulator's window."
+        : 'Client and server windows are not aligned: the limiter records a start when a request leaves its queue, but requests then wait for a ' +
+          "pooled connection and reach the simulator up to ~1 s later (and the simulator counts in whole seconds), so at the window's edge a few requests arrive " +
+          'while the server window is still full; each got Retry-After 1 and succeeded on retry (no kick lost). A window margin of ~1 s in lib/rate-limiter.ts would remove them.' });
     } finally {
       await sim.close();
     }
@@ -288,7 +294,7 @@ export async function scale(report: Report, n = 10_000, rpm = 60_000, label = 'r
     report.figure(s, 'GETs in that window / per second', `${gets} / ${(gets / (wallCpu / 1000)).toFixed(0)}`);
     report.figure(s, 'CPU per GET (Node-RED side)', gets ? `${((cpuMs * 1000) / gets).toFixed(0)} µs` : 'n/a (no GET in the window)');
     const early = collector.outcomes.length;
-    report.figure(s, 'outputs before the redeploy (expect 1: the warm-up timeout)', String(early));
+    report.figure(s, 'outputs before the redeploy (none expected: no leg ends)', String(early));
 
     const u0 = Date.now();
     await helper.unload();
@@ -304,6 +310,16 @@ export async function scale(report: Report, n = 10_000, rpm = 60_000, label = 'r
     report.figure(s, 'Timeout handles: before the msgs / after the redeploy', `${handlesBefore} / ${handlesAfter}`);
     report.figure(s, 'heapUsed after the redeploy (after gc)', `${mb(m2.heapUsed)} (baseline ${mb(m0.heapUsed)})`);
     const growth = Math.max(m1.heapUsed - m0.heapUsed, m1.rss - m0.rss);
+    const perConference = rpm / conversations;
+    s.notes = [
+      judgeCpu
+        ? `What the budget implies: ${rpm} requests/min shared by ${n} waits on ${conversations} conferences (4 waits per conference share one GET) is one poll per conference every ` +
+          `${(conversations / rpm).toFixed(1)} min: the first ${rpm} polls go out at once, every later poll waits for the window (hence no GET in the measured window). ` +
+          'An await with the default 30 s timeout would mostly time out before its first poll: at this scale, raise requestsPerMinute with Genesys or use fewer, longer waits.'
+        : `With ${rpm}/min the budget allows ${perConference.toFixed(0)} polls per conference per minute; the poll schedule (700 ms, then up to 5 s) asks for fewer, so the GET rate is set by the schedule, not the budget. ` +
+          'rss counts what the allocator keeps after that traffic (socket and parse buffers), heapUsed what the waits themselves hold.',
+    ];
+    console.log(`  ${s.notes[0]}`);
     report.goal(s, { goal: '< 100 MB memory growth', met: growth < 100 * 1024 * 1024, measured: mb(growth), limit: 'Per wait: one promise, one timer, one abort listener, the msg, plus the shared reads in flight and the limiter queue.' });
     report.goal(s, {
       goal: 'cancelled cleanly on redeploy (no GET after, no timer left)',
