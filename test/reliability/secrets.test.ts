@@ -24,6 +24,17 @@ after(function () {
   finishCapture();
 });
 
+describe('reliability: the secrets guard itself', () => {
+  it('finds a registered secret in nested objects, Error messages and bearer headers', () => {
+    const secret = `Guard-Check-${randomBytes(8).toString('hex')}`;
+    registerSecret(secret);
+    assert.throws(() => assertNoSecretsIn({ a: [{ b: `x${secret}y` }] }, 'nested'), /a secret/);
+    assert.throws(() => assertNoSecretsIn({ error: new Error(`failed with ${secret}`) }, 'error'), /a secret/);
+    assert.throws(() => assertNoSecretsIn({ headers: { authorization: 'Bearer abcdefgh12345' } }, 'headers'), /bearer/);
+    assert.doesNotThrow(() => assertNoSecretsIn({ ok: 'nothing to see' }, 'clean'));
+  });
+});
+
 describe('reliability: secrets never leave (real Node-RED process)', function () {
   this.timeout(120_000);
   const SECRET = `Rel-Secret-${randomBytes(12).toString('hex')}`;
