@@ -1,9 +1,11 @@
 // The one HTTP path of the package: undici (a keep-alive pool per origin inside one Agent), a connect
-// timeout, a whole-request timeout of our own, AbortSignal on every call. API calls and the token grant
+// timeout, a whole-request timeout of our own, AbortSignal on every call. Corporate proxies are honoured
+// the way Node-RED's http request node does: HTTP_PROXY / HTTPS_PROXY / NO_PROXY (or lower case) from the
+// environment, read when the client is created (undici's EnvHttpProxyAgent; without them, a plain Agent). API calls and the token grant
 // both go through HttpTransport.send. It knows nothing of Genesys semantics (retry, tokens, error bodies):
 // it returns every HTTP answer, whatever the status, and throws GenesysError only when there is no answer.
 import { setMaxListeners } from 'node:events';
-import { Agent } from 'undici';
+import { EnvHttpProxyAgent } from 'undici';
 import { GenesysError } from './errors';
 
 export interface HttpTransportOptions {
@@ -85,14 +87,14 @@ function headerValue(headers: Record<string, string | string[] | undefined>, nam
 export { headerValue };
 
 export class HttpTransport {
-  private readonly agent: Agent;
+  private readonly agent: EnvHttpProxyAgent;
   private readonly closing = new AbortController();
   private closed = false;
 
   constructor(private readonly options: HttpTransportOptions) {
     // Every request and wait in flight listens to the close signal: many at once is normal, not a leak.
     setMaxListeners(0, this.closing.signal);
-    this.agent = new Agent({
+    this.agent = new EnvHttpProxyAgent({
       connect: { timeout: options.connectTimeoutMs },
       headersTimeout: options.requestTimeoutMs,
       bodyTimeout: options.requestTimeoutMs,
