@@ -11,6 +11,14 @@ import { DEFAULT_RETRY_POLICY, RetryPolicy, parseRetryAfter, withRetry } from '.
 import { ErrorBody } from './schemas';
 import { TokenManager } from './token';
 
+/**
+ * The limiter's window: Genesys' minute plus a 1 s margin. A start is recorded when a request leaves the
+ * limiter, but it reaches Genesys a little later (a pooled socket, the network); without the margin a
+ * request that travels faster than the one it replaces in the window can land 61st-in-60-s there and get
+ * a 429. The margin costs under 2% of the budget.
+ */
+export const RATE_LIMIT_WINDOW_MS = 61_000;
+
 export interface GenesysClientOptions {
   region: string;
   apiBaseUrl?: string;
@@ -27,7 +35,7 @@ export interface GenesysClientOptions {
   requestTimeoutMs?: number;
   retry?: { maxAttempts?: number; maxTotalMs?: number; baseDelayMs?: number; maxDelayMs?: number };
   userAgent?: string;
-  /** Tests only: the rate limiter's window (default 60_000 ms). */
+  /** Tests only: the rate limiter's window (default RATE_LIMIT_WINDOW_MS). */
   rateLimitWindowMs?: number;
 }
 
@@ -139,7 +147,7 @@ export class GenesysClient {
     const rpm = numberOption('requestsPerMinute', options.requestsPerMinute, DEFAULTS.requestsPerMinute, 1, true);
     const connectTimeoutMs = numberOption('connectTimeoutMs', options.connectTimeoutMs, DEFAULTS.connectTimeoutMs, 1);
     const requestTimeoutMs = numberOption('requestTimeoutMs', options.requestTimeoutMs, DEFAULTS.requestTimeoutMs, 1);
-    const windowMs = numberOption('rateLimitWindowMs', options.rateLimitWindowMs, 60_000, 1);
+    const windowMs = numberOption('rateLimitWindowMs', options.rateLimitWindowMs, RATE_LIMIT_WINDOW_MS, 1);
     if (options.userAgent !== undefined && (typeof options.userAgent !== 'string' || /[\r\n]/.test(options.userAgent))) {
       throw invalidInput('userAgent', 'must be a single-line string');
     }

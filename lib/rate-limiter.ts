@@ -6,7 +6,7 @@ import { GenesysError } from './errors';
 
 export interface RateLimiterOptions {
   requestsPerMinute: number;
-  /** Length of the window; 60_000 in production, shorter in tests. */
+  /** Length of the window: 60_000 by default; the client uses 61_000 (a margin, see RATE_LIMIT_WINDOW_MS). */
   windowMs?: number;
   /** Clock, ms since the epoch. */
   now?: () => number;
