@@ -11,6 +11,7 @@ const TYPE = 'genesys-cloud-config';
 /** What Node-RED's editor sends back for a password credential the user did not change. */
 const PASSWORD_PLACEHOLDER = '__PWRD__';
 const ENV_RE = /^\$\{(\S+)\}$/;
+const TEST_TIMEOUT_MS = 30_000;
 
 interface Settings {
   region: string;
@@ -141,7 +142,12 @@ export = function (RED: any) {
         maxRetryAfterSeconds: body.maxRetryAfterSeconds,
       });
       client = newClient(settings);
-      const result = await client.testConnection(AbortSignal.timeout(30_000));
+      const deadline = AbortSignal.timeout(TEST_TIMEOUT_MS);
+      const result = await client.testConnection(deadline).catch((err) => {
+        // The client reports any abort as 'cancelled'; here the only abort is our deadline.
+        if (!deadline.aborted) throw err;
+        throw new GenesysError('network-error', `no answer from Genesys Cloud within ${TEST_TIMEOUT_MS / 1000} s (check the region / origins and the network)`);
+      });
       res.json({ ok: true, organization: { name: result.organization?.name }, correlationId: result.correlationId });
     } catch (err) {
       const e = asGenesysError(err);
