@@ -86,6 +86,14 @@ function headerValue(headers: Record<string, string | string[] | undefined>, nam
 
 export { headerValue };
 
+/**
+ * Sockets per origin. Without a cap, a burst (thousands of waits polling at once under a raised budget)
+ * opens one socket per request: hundreds of MB of socket buffers the allocator keeps, and a flood Genesys
+ * does not want. Requests beyond the cap queue in undici's pool; 32 in flight is far above what 300
+ * requests a minute need.
+ */
+export const MAX_CONNECTIONS_PER_ORIGIN = 32;
+
 export class HttpTransport {
   private readonly agent: EnvHttpProxyAgent;
   private readonly closing = new AbortController();
@@ -95,6 +103,7 @@ export class HttpTransport {
     // Every request and wait in flight listens to the close signal: many at once is normal, not a leak.
     setMaxListeners(0, this.closing.signal);
     this.agent = new EnvHttpProxyAgent({
+      connections: MAX_CONNECTIONS_PER_ORIGIN,
       connect: { timeout: options.connectTimeoutMs },
       headersTimeout: options.requestTimeoutMs,
       bodyTimeout: options.requestTimeoutMs,
