@@ -5,10 +5,11 @@ import { z } from 'zod';
 const optionalString = z.string().nullish().transform((v) => v ?? undefined);
 const optionalBool = z.boolean().nullish().transform((v) => v ?? undefined);
 
+/** Lenient: expires_in may be missing (the token manager then assumes the shortest lifetime Genesys allows). */
 export const TokenResponse = z.object({
   access_token: z.string().min(1),
-  token_type: z.string().optional(),
-  expires_in: z.number().positive(),
+  token_type: z.string().nullish(),
+  expires_in: z.number().positive().nullish(),
 });
 export type TokenResponse = z.infer<typeof TokenResponse>;
 

@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { GenesysError } from './errors';
 import { HttpTransport, headerValue, parseJsonBody } from './http';
-import { OAuthErrorBody } from './schemas';
+import { OAuthErrorBody, TokenResponse } from './schemas';
 import { RetryPolicy, markFinal, parseRetryAfter, withRetry } from './retry';
 
 export interface TokenManagerOptions {
@@ -17,13 +17,6 @@ export interface TokenManagerOptions {
   policy: RetryPolicy;
   now?: () => number;
 }
-
-/** Lenient: expires_in may be missing (we then assume the shortest lifetime Genesys allows). */
-const GrantAnswer = z.object({
-  access_token: z.string().min(1),
-  token_type: z.string().nullish(),
-  expires_in: z.number().positive().nullish(),
-});
 
 /** Shortest token lifetime an OAuth client can have (300 s): used when expires_in is missing. */
 const MIN_LIFETIME_S = 300;
@@ -83,7 +76,7 @@ export class TokenManager {
     const { http, policy } = this.options;
     const what = `token grant at ${this.loginHost}`;
     const requestedAt = this.now();
-    let answer: z.infer<typeof GrantAnswer>;
+    let answer: TokenResponse;
     try {
       ({ value: answer } = await withRetry(() => this.grantOnce(), { policy, signals: [http.closeSignal], what }));
     } catch (err) {
@@ -96,7 +89,7 @@ export class TokenManager {
     return answer.access_token;
   }
 
-  private async grantOnce(): Promise<z.infer<typeof GrantAnswer>> {
+  private async grantOnce(): Promise<TokenResponse> {
     this.grantRequests++;
     const res = await this.options.http.send({
       origin: this.options.authBaseUrl,
@@ -114,7 +107,7 @@ export class TokenManager {
       } catch {
         throw new GenesysError('auth-failed', `the token answer from ${this.loginHost} is not JSON (status ${res.status}); is authBaseUrl the Genesys login host?`, details);
       }
-      const parsed = GrantAnswer.safeParse(body);
+      const parsed = TokenResponse.safeParse(body);
       if (!parsed.success) {
         const hasToken = typeof (body as { access_token?: unknown } | undefined)?.access_token === 'string';
         throw new GenesysError(
