@@ -6,7 +6,6 @@ import { optionalId, parseTimeoutSeconds } from '../../lib/validate';
 import { kickParticipant, type KickOptions } from '../../lib/kick';
 
 const TYPE = 'genesys-disconnect-participant';
-const MAX_NOTES = 1000;
 
 const PHASE_KEYS: Record<string, string> = {
   resolving: 'resolving',
@@ -54,10 +53,9 @@ export = function (RED: any) {
       );
       let wrapup: KickOptions['wrapup'];
       if (wrapupCode) {
+        // lib/kick validates the notes (text, length) with the rest of the kick's options.
         const notes = await readTyped(RED, node, msg, config.wrapupNotes ?? '', config.wrapupNotesType || 'str', 'wrapupNotes');
-        if (notes !== undefined && notes !== null && typeof notes !== 'string') throw invalidInput('wrapupNotes', 'must be text');
-        if (typeof notes === 'string' && notes.length > MAX_NOTES) throw invalidInput('wrapupNotes', `must be at most ${MAX_NOTES} characters`);
-        wrapup = notes ? { code: wrapupCode, notes } : { code: wrapupCode };
+        wrapup = { code: wrapupCode, notes: notes as string | undefined };
       }
       const connection = getConnection(RED, node.genesysId);
 
