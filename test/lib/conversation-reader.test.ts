@@ -1,59 +1,17 @@
 import * as assert from 'node:assert/strict';
-import { start } from '../../sim';
 import { awaitTerminal } from '../../lib/await-terminal';
-import { GenesysClient } from '../../lib/client';
-import { ConversationReader } from '../../lib/conversation-reader';
 import { GenesysError } from '../../lib/errors';
 import { kickParticipant } from '../../lib/kick';
+import { CONFERENCE, USER_A, USER_D, useSimulatorClient } from '../support/sim-session';
 
-type Sim = Awaited<ReturnType<typeof start>>;
-
-const USER_A = 'e0000000-0000-4000-8000-00000000000a';
-const USER_B = 'e0000000-0000-4000-8000-00000000000b';
-const USER_C = 'e0000000-0000-4000-8000-00000000000c';
-const USER_D = 'e0000000-0000-4000-8000-00000000000d';
 const MISSING = 'a1b2c3d4-0000-4000-8000-0000000000ff';
 
-/** A 5-party conference: customer, agent, a held expert, a ringing leg, and user D twice (failed leg + live leg). */
-const CONFERENCE = {
-  participants: [
-    { purpose: 'customer', name: 'Pat Caller', address: 'tel:+15551234567' },
-    { purpose: 'agent', name: 'Ann Agent', userId: USER_A },
-    { purpose: 'user', name: 'Sam Expert', userId: USER_B, held: true },
-    { purpose: 'user', name: 'Rita Ring', userId: USER_C, state: 'alerting' as const },
-    { purpose: 'user', name: 'Dan Double', userId: USER_D, state: 'terminated' as const, disconnectType: 'transfer.noanswer' },
-    { purpose: 'user', name: 'Dan Double', userId: USER_D },
-  ],
-};
-
 describe('lib/conversation-reader (against the simulator)', () => {
-  let sim: Sim;
-  let client: GenesysClient;
-  let reader: ConversationReader;
-
-  before(async () => {
-    sim = await start({ port: 0 });
-  });
-  after(async () => {
-    await sim.close();
-  });
-  beforeEach(async () => {
-    await sim.control.reset();
-    client = new GenesysClient({ region: 'custom', apiBaseUrl: sim.url, authBaseUrl: sim.url, clientId: 'sim-client-id', clientSecret: 'sim-client-secret' });
-    reader = new ConversationReader(client);
-  });
-  afterEach(async () => {
-    await client.close();
-  });
-
-  async function seed() {
-    const [conv] = (await sim.control.seed({ conversations: [CONFERENCE] })) as { id: string; participants: { id: string }[] }[];
-    return { cid: conv.id, ids: conv.participants.map((p) => p.id) };
-  }
+  const ctx = useSimulatorClient();
 
   it('reads and normalises a 5-party conference (ringing leg, held leg, a user with a terminated and a live leg)', async () => {
-    const { cid, ids } = await seed();
-    const { conversation, participants, correlationId } = await reader.read(cid);
+    const { cid, ids } = await ctx.seed(CONFERENCE);
+    const { conversation, participants, correlationId } = await ctx.reader.read(cid);
     assert.equal(conversation.id, cid);
     assert.ok(correlationId, 'the correlation id of the GET');
     assert.deepEqual(participants.map((p) => p.id), ids);
@@ -76,35 +34,35 @@ describe('lib/conversation-reader (against the simulator)', () => {
   });
 
   it('shares one GET between many awaits, a list and a kick reading the same conversation at the same moment', async () => {
-    const { cid, ids } = await seed();
-    await sim.control.faults({ latencyMs: 150 }); // so that all of them are in flight together
-    const before = (await sim.control.counters()).gets;
+    const { cid, ids } = await ctx.seed(CONFERENCE);
+    await ctx.sim.control.faults({ latencyMs: 150 }); // so that all of them are in flight together
+    const before = (await ctx.sim.control.counters()).gets;
     const oldLeg = ids[4];
-    const awaits = Array.from({ length: 20 }, () => awaitTerminal(reader, { conversationId: cid, participantId: oldLeg, timeoutMs: 5000 }));
-    const list = reader.read(cid);
-    const kick = kickParticipant({ client, reader }, { conversationId: cid, selector: { userId: USER_A }, dryRun: true });
+    const awaits = Array.from({ length: 20 }, () => awaitTerminal(ctx.reader, { conversationId: cid, participantId: oldLeg, timeoutMs: 5000 }));
+    const list = ctx.reader.read(cid);
+    const kick = kickParticipant({ client: ctx.client, reader: ctx.reader }, { conversationId: cid, selector: { userId: USER_A }, dryRun: true });
     const [results, listed, kicked] = await Promise.all([Promise.all(awaits), list, kick]);
     assert.ok(results.every((r) => r.polls === 1 && !r.timedOut));
     assert.equal(listed.participants.length, 6);
     assert.equal(kicked.outcome, 'dry-run');
-    assert.equal((await sim.control.counters()).gets - before, 1, 'one GET for 22 readers');
-    assert.deepEqual(reader.stats(), { reads: 1, sharedReads: 21 });
+    assert.equal((await ctx.sim.control.counters()).gets - before, 1, 'one GET for 22 readers');
+    assert.deepEqual(ctx.reader.stats(), { reads: 1, sharedReads: 21 });
   });
 
   it('starts a new GET once the previous one has answered', async () => {
-    const { cid } = await seed();
-    await reader.read(cid);
-    await reader.read(cid);
-    assert.equal((await sim.control.counters()).gets, 2);
-    assert.deepEqual(reader.stats(), { reads: 2, sharedReads: 0 });
+    const { cid } = await ctx.seed(CONFERENCE);
+    await ctx.reader.read(cid);
+    await ctx.reader.read(cid);
+    assert.equal((await ctx.sim.control.counters()).gets, 2);
+    assert.deepEqual(ctx.reader.stats(), { reads: 2, sharedReads: 0 });
   });
 
   it('a caller that aborts leaves at once; the others still get the answer', async () => {
-    const { cid } = await seed();
-    await sim.control.faults({ latencyMs: 300 });
+    const { cid } = await ctx.seed(CONFERENCE);
+    await ctx.sim.control.faults({ latencyMs: 300 });
     const ac = new AbortController();
-    const leaving = reader.read(cid, { signal: ac.signal });
-    const staying = reader.read(cid);
+    const leaving = ctx.reader.read(cid, { signal: ac.signal });
+    const staying = ctx.reader.read(cid);
     const t0 = Date.now();
     ac.abort();
     await assert.rejects(leaving, (err: GenesysError) => err.code === 'cancelled');
@@ -114,35 +72,35 @@ describe('lib/conversation-reader (against the simulator)', () => {
   });
 
   it('when every caller aborts, the shared GET is abandoned and the next read starts afresh', async () => {
-    const { cid } = await seed();
-    await sim.control.faults({ latencyMs: 300 });
+    const { cid } = await ctx.seed(CONFERENCE);
+    await ctx.sim.control.faults({ latencyMs: 300 });
     const a = new AbortController();
     const b = new AbortController();
-    const ra = reader.read(cid, { signal: a.signal });
-    const rb = reader.read(cid, { signal: b.signal });
+    const ra = ctx.reader.read(cid, { signal: a.signal });
+    const rb = ctx.reader.read(cid, { signal: b.signal });
     a.abort();
     b.abort();
     await assert.rejects(ra, (err: GenesysError) => err.code === 'cancelled');
     await assert.rejects(rb, (err: GenesysError) => err.code === 'cancelled');
-    await sim.control.faults({});
-    const read = await reader.read(cid);
+    await ctx.sim.control.faults({});
+    const read = await ctx.reader.read(cid);
     assert.equal(read.conversation.id, cid);
-    assert.equal(reader.stats().reads, 2, 'the abandoned GET is not joined');
+    assert.equal(ctx.reader.stats().reads, 2, 'the abandoned GET is not joined');
   });
 
   it('an already aborted signal rejects without a request', async () => {
-    const { cid } = await seed();
-    await assert.rejects(reader.read(cid, { signal: AbortSignal.abort() }), (err: GenesysError) => err.code === 'cancelled');
-    assert.equal((await sim.control.counters()).apiRequests, 0);
+    const { cid } = await ctx.seed(CONFERENCE);
+    await assert.rejects(ctx.reader.read(cid, { signal: AbortSignal.abort() }), (err: GenesysError) => err.code === 'cancelled');
+    assert.equal((await ctx.sim.control.counters()).apiRequests, 0);
   });
 
   it('refuses a conversationId that is not a UUID without a request', async () => {
-    await assert.rejects(reader.read('../../users/me'), (err: GenesysError) => err.code === 'invalid-input' && err.field === 'conversationId');
-    assert.equal((await sim.control.counters()).apiRequests, 0);
+    await assert.rejects(ctx.reader.read('../../users/me'), (err: GenesysError) => err.code === 'invalid-input' && err.field === 'conversationId');
+    assert.equal((await ctx.sim.control.counters()).apiRequests, 0);
   });
 
   it('maps 404 to target-not-found with the correlation id', async () => {
-    await assert.rejects(reader.read(MISSING), (err: GenesysError) => {
+    await assert.rejects(ctx.reader.read(MISSING), (err: GenesysError) => {
       assert.equal(err.code, 'target-not-found');
       assert.equal(err.status, 404);
       assert.ok(err.correlationId, 'correlation id kept');

@@ -1,62 +1,19 @@
 import * as assert from 'node:assert/strict';
-import { start } from '../../sim';
-import { GenesysClient } from '../../lib/client';
-import { ConversationReader } from '../../lib/conversation-reader';
 import { GenesysError } from '../../lib/errors';
 import { kickParticipant, type KickOptions, type KickPhase } from '../../lib/kick';
+import { CONFERENCE, NOBODY, USER_A, USER_B, USER_C, USER_D, useSimulatorClient } from '../support/sim-session';
 
-type Sim = Awaited<ReturnType<typeof start>>;
-interface SeededLeg { id: string; state: string; purpose: string }
-interface Seeded { id: string; endTime?: string; participants: SeededLeg[] }
 interface Logged { method: string; path: string; status: number; body?: unknown }
 
-const USER_A = 'e0000000-0000-4000-8000-00000000000a';
-const USER_B = 'e0000000-0000-4000-8000-00000000000b';
-const USER_C = 'e0000000-0000-4000-8000-00000000000c';
-const USER_D = 'e0000000-0000-4000-8000-00000000000d';
 const WRAPUP = 'f1000000-0000-4000-8000-000000000001';
-const NOBODY = 'c0000000-0000-4000-8000-0000000000ff';
-
-const CONFERENCE = [
-  { purpose: 'customer', name: 'Pat Caller', address: 'tel:+15551234567' },
-  { purpose: 'agent', name: 'Ann Agent', userId: USER_A },
-  { purpose: 'user', name: 'Sam Expert', userId: USER_B, held: true },
-  { purpose: 'user', name: 'Rita Ring', userId: USER_C, state: 'alerting' },
-  { purpose: 'user', name: 'Dan Double', userId: USER_D, state: 'terminated', disconnectType: 'transfer.noanswer' },
-  { purpose: 'user', name: 'Dan Double', userId: USER_D },
-];
 
 describe('lib/kick (against the simulator)', () => {
-  let sim: Sim;
-  let client: GenesysClient;
-  let reader: ConversationReader;
+  const ctx = useSimulatorClient();
 
-  before(async () => {
-    sim = await start({ port: 0 });
-  });
-  after(async () => {
-    await sim.close();
-  });
-  beforeEach(async () => {
-    await sim.control.reset();
-    client = new GenesysClient({ region: 'custom', apiBaseUrl: sim.url, authBaseUrl: sim.url, clientId: 'sim-client-id', clientSecret: 'sim-client-secret' });
-    reader = new ConversationReader(client);
-  });
-  afterEach(async () => {
-    // Whatever a test did, nothing may ever have ended the call for everyone.
-    assert.deepEqual((await sim.control.counters()).teardown, { postDisconnect: 0, deleteConversation: 0, patchCallConversation: 0 });
-    await client.close();
-  });
-
-  async function seed(participants: unknown[]): Promise<{ cid: string; ids: string[] }> {
-    const [conv] = (await sim.control.seed({ conversations: [{ participants }] } as never)) as unknown as Seeded[];
-    return { cid: conv.id, ids: conv.participants.map((p) => p.id) };
-  }
-  const kick = (o: KickOptions) => kickParticipant({ client, reader }, o);
-  const state = async (cid: string) => (await sim.control.getState(cid)) as unknown as Seeded;
-  const log = async () => (await sim.control.requests()) as unknown as Logged[];
+  const kick = (o: KickOptions) => kickParticipant({ client: ctx.client, reader: ctx.reader }, o);
+  const log = async () => (await ctx.sim.control.requests()) as unknown as Logged[];
   const apiLog = async () => (await log()).filter((r) => r.path.startsWith('/api/'));
-  const patches = async () => (await sim.control.counters()).patches;
+  const patches = async () => (await ctx.sim.control.counters()).patches;
   const codeIs = (code: string) => (err: unknown) => {
     assert.ok(err instanceof GenesysError, String(err));
     assert.equal(err.code, code, err.message);
@@ -64,7 +21,7 @@ describe('lib/kick (against the simulator)', () => {
   };
 
   it('kicks one participant selected by userId with exactly {"state":"disconnected"}; the others stay connected', async () => {
-    const { cid, ids } = await seed(CONFERENCE);
+    const { cid, ids } = await ctx.seed(CONFERENCE);
     const phases: KickPhase[] = [];
     const r = await kick({ conversationId: cid, selector: { userId: USER_A }, onProgress: (p) => phases.push(p) });
     assert.equal(r.outcome, 'disconnected');
@@ -81,7 +38,7 @@ describe('lib/kick (against the simulator)', () => {
     assert.deepEqual(sent[0].body, { state: 'disconnected' });
     assert.equal(sent[0].status, 202);
     await new Promise((res) => setTimeout(res, 400)); // the simulator ends the leg 200 ms after the 202
-    const after = await state(cid);
+    const after = await ctx.state(cid);
     assert.equal(after.participants[1].state, 'disconnected');
     assert.equal(after.participants[0].state, 'connected');
     assert.equal(after.participants[2].state, 'connected');
@@ -90,21 +47,21 @@ describe('lib/kick (against the simulator)', () => {
   });
 
   it('selects by purpose + name', async () => {
-    const { cid, ids } = await seed(CONFERENCE);
+    const { cid, ids } = await ctx.seed(CONFERENCE);
     const r = await kick({ conversationId: cid, selector: { purpose: 'user', name: 'Sam Expert' } });
     assert.equal(r.participantId, ids[2]);
     assert.equal(r.outcome, 'disconnected');
   });
 
   it('chooses the live leg of a user who has a terminated and a live leg', async () => {
-    const { cid, ids } = await seed(CONFERENCE);
+    const { cid, ids } = await ctx.seed(CONFERENCE);
     const r = await kick({ conversationId: cid, selector: { userId: USER_D } });
     assert.equal(r.participantId, ids[5]);
     assert.equal((await apiLog()).filter((x) => x.method === 'PATCH')[0].path, `/api/v2/conversations/${cid}/participants/${ids[5]}`);
   });
 
   it('refuses two live matches with ambiguous-target listing both, and sends nothing', async () => {
-    const { cid, ids } = await seed(CONFERENCE);
+    const { cid, ids } = await ctx.seed(CONFERENCE);
     await assert.rejects(kick({ conversationId: cid, selector: { purpose: 'user' } }), (err: GenesysError) => {
       codeIs('ambiguous-target')(err);
       const listed = (err.candidates as { id: string }[]).map((c) => c.id);
@@ -115,7 +72,7 @@ describe('lib/kick (against the simulator)', () => {
   });
 
   it('refuse-customer: refuses the customer (and external) leg, nothing sent; with the guard off it goes through', async () => {
-    const { cid, ids } = await seed([...CONFERENCE, { purpose: 'external', name: 'Partner' }]);
+    const { cid, ids } = await ctx.seed([...CONFERENCE, { purpose: 'external', name: 'Partner' }]);
     await assert.rejects(kick({ conversationId: cid, participantId: ids[0] }), codeIs('refuse-customer'));
     await assert.rejects(kick({ conversationId: cid, selector: { purpose: 'external' } }), codeIs('refuse-customer'));
     assert.equal(await patches(), 0);
@@ -125,7 +82,7 @@ describe('lib/kick (against the simulator)', () => {
   });
 
   it('keep-call-alive: refuses when fewer than two connected parties would remain; with the guard off it goes through', async () => {
-    const { cid, ids } = await seed([
+    const { cid, ids } = await ctx.seed([
       { purpose: 'customer', name: 'Pat Caller' },
       { purpose: 'agent', name: 'Ann Agent', userId: USER_A },
       { purpose: 'user', name: 'Rita Ring', userId: USER_C, state: 'alerting' }, // ringing: does not count as staying
@@ -143,11 +100,11 @@ describe('lib/kick (against the simulator)', () => {
   });
 
   it('waits for a ringing target and kicks it only once it has connected', async () => {
-    const { cid, ids } = await seed([
+    const { cid, ids } = await ctx.seed([
       ...CONFERENCE.slice(0, 3),
       { purpose: 'user', name: 'Rita Ring', userId: USER_C, state: 'alerting', connectAfterMs: 700 },
     ]);
-    await sim.control.faults({ conflictOnTransitional: true }); // a PATCH while ringing would get a 409
+    await ctx.sim.control.faults({ conflictOnTransitional: true }); // a PATCH while ringing would get a 409
     const phases: KickPhase[] = [];
     const t0 = Date.now();
     const r = await kick({ conversationId: cid, selector: { userId: USER_C }, onProgress: (p) => phases.push(p) });
@@ -162,8 +119,8 @@ describe('lib/kick (against the simulator)', () => {
 
   it('reports already-disconnected when a ringing target ends on its own, with no PATCH', async () => {
     const ringing = { purpose: 'user', name: 'Rita Ring', userId: USER_C, state: 'alerting', endAfterMs: 500 };
-    const byId = await seed([...CONFERENCE.slice(0, 3), ringing]);
-    const bySelector = await seed([...CONFERENCE.slice(0, 3), ringing]);
+    const byId = await ctx.seed([...CONFERENCE.slice(0, 3), ringing]);
+    const bySelector = await ctx.seed([...CONFERENCE.slice(0, 3), ringing]);
     const [r1, r2] = await Promise.all([
       kick({ conversationId: byId.cid, participantId: byId.ids[3] }),
       // The selector resolved to that leg: its end is the outcome, not a target-not-found.
@@ -178,7 +135,7 @@ describe('lib/kick (against the simulator)', () => {
   });
 
   it('gives up with timeout when a target keeps ringing past ringingTimeoutMs, with no PATCH', async () => {
-    const { cid, ids } = await seed(CONFERENCE);
+    const { cid, ids } = await ctx.seed(CONFERENCE);
     const t0 = Date.now();
     await assert.rejects(kick({ conversationId: cid, participantId: ids[3], ringingTimeoutMs: 800 }), codeIs('timeout'));
     assert.ok(Date.now() - t0 < 2000);
@@ -186,8 +143,8 @@ describe('lib/kick (against the simulator)', () => {
   });
 
   it('a 409 leads to a re-read and a new decision, not a blind repeat', async () => {
-    const { cid, ids } = await seed(CONFERENCE);
-    await sim.control.failNext([{ method: 'PATCH', status: 409, count: 1 }]);
+    const { cid, ids } = await ctx.seed(CONFERENCE);
+    await ctx.sim.control.failNext([{ method: 'PATCH', status: 409, count: 1 }]);
     const r = await kick({ conversationId: cid, participantId: ids[1] });
     assert.equal(r.outcome, 'disconnected');
     assert.equal(r.attempts, 2);
@@ -196,19 +153,19 @@ describe('lib/kick (against the simulator)', () => {
   });
 
   it('a 409 on the fast path (guards off) also re-reads before deciding again', async () => {
-    const { cid, ids } = await seed(CONFERENCE);
-    await sim.control.failNext([{ method: 'PATCH', status: 409, count: 1 }]);
+    const { cid, ids } = await ctx.seed(CONFERENCE);
+    await ctx.sim.control.failNext([{ method: 'PATCH', status: 409, count: 1 }]);
     const r = await kick({ conversationId: cid, participantId: ids[1], refuseCustomer: false, keepCallAlive: false });
     assert.equal(r.outcome, 'disconnected');
     assert.deepEqual((await apiLog()).map((x) => `${x.method} ${x.status}`), ['PATCH 409', 'GET 200', 'PATCH 202']);
   });
 
   it('fast path on a ringing leg: the 409 leads to a re-read, a wait for the answer, then one more PATCH', async () => {
-    const { cid, ids } = await seed([
+    const { cid, ids } = await ctx.seed([
       ...CONFERENCE.slice(0, 3),
       { purpose: 'user', name: 'Rita Ring', userId: USER_C, state: 'alerting', connectAfterMs: 600 },
     ]);
-    await sim.control.faults({ conflictOnTransitional: true });
+    await ctx.sim.control.faults({ conflictOnTransitional: true });
     const r = await kick({ conversationId: cid, participantId: ids[3], refuseCustomer: false, keepCallAlive: false });
     assert.equal(r.outcome, 'disconnected');
     assert.equal(r.attempts, 2);
@@ -219,17 +176,17 @@ describe('lib/kick (against the simulator)', () => {
   });
 
   it('a leg that the re-read after a 409 shows ended gives already-disconnected without another PATCH', async () => {
-    const { cid, ids } = await seed(CONFERENCE);
-    await sim.control.failNext([{ method: 'PATCH', status: 409, count: 1 }]);
-    await sim.control.transition({ conversationId: cid, participantId: ids[1], state: 'disconnected', afterMs: 0 });
+    const { cid, ids } = await ctx.seed(CONFERENCE);
+    await ctx.sim.control.failNext([{ method: 'PATCH', status: 409, count: 1 }]);
+    await ctx.sim.control.transition({ conversationId: cid, participantId: ids[1], state: 'disconnected', afterMs: 0 });
     const r = await kick({ conversationId: cid, participantId: ids[1], refuseCustomer: false, keepCallAlive: false });
     assert.equal(r.outcome, 'already-disconnected');
     assert.equal(await patches(), 1);
   });
 
   it('gives up after repeated 409s with the Genesys error', async () => {
-    const { cid, ids } = await seed(CONFERENCE);
-    await sim.control.failNext([{ method: 'PATCH', status: 409, count: 10 }]);
+    const { cid, ids } = await ctx.seed(CONFERENCE);
+    await ctx.sim.control.failNext([{ method: 'PATCH', status: 409, count: 10 }]);
     await assert.rejects(kick({ conversationId: cid, participantId: ids[1] }), (err: GenesysError) => {
       codeIs('genesys-error')(err);
       assert.equal(err.status, 409);
@@ -239,7 +196,7 @@ describe('lib/kick (against the simulator)', () => {
   });
 
   it('an already-ended leg gives already-disconnected with no PATCH', async () => {
-    const { cid, ids } = await seed(CONFERENCE);
+    const { cid, ids } = await ctx.seed(CONFERENCE);
     const r = await kick({ conversationId: cid, participantId: ids[4] });
     assert.equal(r.outcome, 'already-disconnected');
     assert.equal(r.participant?.state !== undefined, true);
@@ -247,8 +204,8 @@ describe('lib/kick (against the simulator)', () => {
   });
 
   it('400 conversation.error.call.disconnected is the outcome already-disconnected', async () => {
-    const { cid, ids } = await seed(CONFERENCE);
-    await sim.control.failNext([{ method: 'PATCH', status: 400, code: 'conversation.error.call.disconnected' }]);
+    const { cid, ids } = await ctx.seed(CONFERENCE);
+    await ctx.sim.control.failNext([{ method: 'PATCH', status: 400, code: 'conversation.error.call.disconnected' }]);
     const r = await kick({ conversationId: cid, participantId: ids[1] });
     assert.equal(r.outcome, 'already-disconnected');
     assert.equal(r.attempts, 1);
@@ -256,14 +213,14 @@ describe('lib/kick (against the simulator)', () => {
   });
 
   it('404 on the PATCH is target-not-found with the correlation id; other 400s propagate', async () => {
-    const { cid, ids } = await seed(CONFERENCE);
-    await sim.control.failNext([{ method: 'PATCH', status: 404, code: 'not.found' }]);
+    const { cid, ids } = await ctx.seed(CONFERENCE);
+    await ctx.sim.control.failNext([{ method: 'PATCH', status: 404, code: 'not.found' }]);
     await assert.rejects(kick({ conversationId: cid, participantId: ids[1], refuseCustomer: false, keepCallAlive: false }), (err: GenesysError) => {
       codeIs('target-not-found')(err);
       assert.ok(err.correlationId);
       return true;
     });
-    await sim.control.failNext([{ method: 'PATCH', status: 400, code: 'conversation.error.wrapup.code.required' }]);
+    await ctx.sim.control.failNext([{ method: 'PATCH', status: 400, code: 'conversation.error.wrapup.code.required' }]);
     await assert.rejects(kick({ conversationId: cid, participantId: ids[1] }), (err: GenesysError) => {
       codeIs('genesys-error')(err);
       assert.equal(err.genesysCode, 'conversation.error.wrapup.code.required');
@@ -272,14 +229,14 @@ describe('lib/kick (against the simulator)', () => {
   });
 
   it('an unknown participant or conversation is target-not-found, nothing sent', async () => {
-    const { cid } = await seed(CONFERENCE);
+    const { cid } = await ctx.seed(CONFERENCE);
     await assert.rejects(kick({ conversationId: cid, participantId: NOBODY }), codeIs('target-not-found'));
     await assert.rejects(kick({ conversationId: NOBODY, selector: { userId: USER_A } }), codeIs('target-not-found'));
     assert.equal(await patches(), 0);
   });
 
   it('validates input before any request (not even a token)', async () => {
-    const { cid } = await seed(CONFERENCE);
+    const { cid } = await ctx.seed(CONFERENCE);
     const bad: [KickOptions, string][] = [
       [{ conversationId: '../../users/me', participantId: NOBODY }, 'conversationId'],
       [{ conversationId: cid, participantId: 'nope' }, 'participantId'],
@@ -297,13 +254,13 @@ describe('lib/kick (against the simulator)', () => {
         return true;
       });
     }
-    const c = await sim.control.counters();
+    const c = await ctx.sim.control.counters();
     assert.equal(c.apiRequests, 0);
     assert.equal(c.tokenGrants, 0);
   });
 
   it('dry run: resolves and guards against live data, returns the request it would send, sends nothing', async () => {
-    const { cid, ids } = await seed(CONFERENCE);
+    const { cid, ids } = await ctx.seed(CONFERENCE);
     const r = await kick({ conversationId: cid, selector: { userId: USER_B }, dryRun: true, wrapup: { code: WRAPUP, notes: 'n' } });
     assert.equal(r.outcome, 'dry-run');
     assert.equal(r.participantId, ids[2]);
@@ -318,14 +275,14 @@ describe('lib/kick (against the simulator)', () => {
   });
 
   it('sends the wrap-up code with the disconnect', async () => {
-    const { cid, ids } = await seed(CONFERENCE);
+    const { cid, ids } = await ctx.seed(CONFERENCE);
     await kick({ conversationId: cid, participantId: ids[1], wrapup: { code: WRAPUP } });
     const sent = (await apiLog()).filter((x) => x.method === 'PATCH');
     assert.deepEqual(sent[0].body, { state: 'disconnected', wrapup: { code: WRAPUP } });
   });
 
   it('fast path: an id with both guards off sends the PATCH with no read first', async () => {
-    const { cid, ids } = await seed(CONFERENCE);
+    const { cid, ids } = await ctx.seed(CONFERENCE);
     const r = await kick({ conversationId: cid, participantId: ids[1], refuseCustomer: false, keepCallAlive: false });
     assert.equal(r.outcome, 'disconnected');
     assert.equal(r.participant, undefined);
@@ -333,7 +290,7 @@ describe('lib/kick (against the simulator)', () => {
   });
 
   it('confirm: waits until the leg has ended before resolving', async () => {
-    const { cid, ids } = await seed(CONFERENCE);
+    const { cid, ids } = await ctx.seed(CONFERENCE);
     const phases: KickPhase[] = [];
     const r = await kick({ conversationId: cid, participantId: ids[1], confirm: true, onProgress: (p) => phases.push(p) });
     assert.equal(r.outcome, 'disconnected');
@@ -342,19 +299,19 @@ describe('lib/kick (against the simulator)', () => {
     assert.ok(r.confirmed.endedAt);
     assert.ok(r.confirmed.polls >= 1 && r.confirmed.polls <= 3, `polls ${r.confirmed.polls}`);
     assert.deepEqual(phases, ['resolving', 'disconnecting', 'confirming']);
-    assert.equal((await state(cid)).participants[1].state, 'disconnected');
+    assert.equal((await ctx.state(cid)).participants[1].state, 'disconnected');
   });
 
   it('confirm: a leg that does not end within confirmTimeoutMs is a timeout error', async () => {
-    await sim.control.setOptions({ disconnectDelayMs: 60_000 });
-    const { cid, ids } = await seed(CONFERENCE);
+    await ctx.sim.control.setOptions({ disconnectDelayMs: 60_000 });
+    const { cid, ids } = await ctx.seed(CONFERENCE);
     await assert.rejects(kick({ conversationId: cid, participantId: ids[1], confirm: true, confirmTimeoutMs: 900 }), codeIs('timeout'));
-    await sim.control.setOptions({ disconnectDelayMs: 200 });
+    await ctx.sim.control.setOptions({ disconnectDelayMs: 200 });
   });
 
   it('reports a rate-limit wait as the phase "waiting" with its length', async () => {
-    const { cid } = await seed(CONFERENCE);
-    await sim.control.failNext([{ method: 'GET', status: 429, code: 'too.many.requests.retry.after', retryAfter: 1 }]);
+    const { cid } = await ctx.seed(CONFERENCE);
+    await ctx.sim.control.failNext([{ method: 'GET', status: 429, code: 'too.many.requests.retry.after', retryAfter: 1 }]);
     const seen: { phase: KickPhase; waitMs?: number }[] = [];
     const r = await kick({ conversationId: cid, selector: { userId: USER_A }, onProgress: (phase, d) => seen.push({ phase, waitMs: d?.waitMs }) });
     assert.equal(r.outcome, 'disconnected');
@@ -363,7 +320,7 @@ describe('lib/kick (against the simulator)', () => {
   });
 
   it('an abort while waiting for a ringing leg cancels at once', async () => {
-    const { cid, ids } = await seed(CONFERENCE);
+    const { cid, ids } = await ctx.seed(CONFERENCE);
     const ac = new AbortController();
     const p = kick({ conversationId: cid, participantId: ids[3], signal: ac.signal });
     await new Promise((res) => setTimeout(res, 300));

@@ -1,32 +1,23 @@
 import * as assert from 'node:assert/strict';
-import { helper, load, run, startSim, teardown, type Sim } from './support';
+import { helper, load, run, seedConversation, useNodeTestServer } from './support';
 
 // lib/await-terminal.ts polls every 700 ms for the first 2.5 s.
 const FAST_POLL_MS = 700;
 
 describe('genesys-await-terminal node', () => {
-  let sim: Sim;
+  const ctx = useNodeTestServer();
   let cid: string;
   let ids: string[];
-  before(async () => { await helper.startServer(); });
-  after(async () => { await helper.stopServer(); });
   beforeEach(async () => {
-    sim = await startSim({ port: 0 });
-    const [conv] = await sim.control.seed({ conversations: [{ participants: [{ purpose: 'customer' }, { purpose: 'agent' }, { purpose: 'agent' }] }] }) as any;
-    cid = conv.id;
-    ids = conv.participants.map((p: any) => p.id);
-  });
-  afterEach(async () => {
-    await teardown(sim);
-    await sim.close();
+    ({ cid, ids } = await seedConversation(ctx.sim, [{ purpose: 'customer' }, { purpose: 'agent' }, { purpose: 'agent' }]));
   });
 
   const node = (extra: Record<string, unknown> = {}) => ({ id: 'w', type: 'genesys-await-terminal', wires: [['out1'], ['out2']], ...extra });
 
   it('output 1 within one poll interval of the leg ending', async () => {
-    await load(sim.url, [node({ timeout: 10 })]);
+    await load(ctx.sim.url, [node({ timeout: 10 })]);
     const endsAt = Date.now() + 1000;
-    await sim.control.transition({ conversationId: cid, participantId: ids[1], state: 'disconnected', afterMs: 1000, disconnectType: 'client' });
+    await ctx.sim.control.transition({ conversationId: cid, participantId: ids[1], state: 'disconnected', afterMs: 1000, disconnectType: 'client' });
     const o = await run('w', { conversationId: cid, participantId: ids[1], keep: 1 });
     assert.equal(o.port, 'out1');
     const lag = o.at - endsAt;
@@ -43,7 +34,7 @@ describe('genesys-await-terminal node', () => {
   });
 
   it('output 2 on timeout with the last state', async () => {
-    await load(sim.url, [node({ timeout: 1 })]);
+    await load(ctx.sim.url, [node({ timeout: 1 })]);
     const t0 = Date.now();
     const o = await run('w', { conversationId: cid, participantId: ids[1] });
     assert.equal(o.port, 'out2');
@@ -52,14 +43,14 @@ describe('genesys-await-terminal node', () => {
   });
 
   it('msg.timeout is used when the node leaves timeout empty', async () => {
-    await load(sim.url, [node({ timeout: '' })]);
+    await load(ctx.sim.url, [node({ timeout: '' })]);
     const o = await run('w', { conversationId: cid, participantId: ids[1], timeout: 1 });
     assert.equal(o.port, 'out2');
   });
 
   it('without participantId it waits for the whole conversation to end', async () => {
-    await load(sim.url, [node({ timeout: 10 })]);
-    for (const id of ids) await sim.control.transition({ conversationId: cid, participantId: id, state: 'disconnected', afterMs: 500 });
+    await load(ctx.sim.url, [node({ timeout: 10 })]);
+    for (const id of ids) await ctx.sim.control.transition({ conversationId: cid, participantId: id, state: 'disconnected', afterMs: 500 });
     const o = await run('w', { conversationId: cid });
     assert.equal(o.port, 'out1', JSON.stringify(o.msg.payload));
     assert.equal(o.msg.payload.conversationId, cid);
@@ -67,7 +58,7 @@ describe('genesys-await-terminal node', () => {
   });
 
   it('closing the node cancels pending waits at once: done(err) cancelled, no more polls', async () => {
-    await load(sim.url, [node({ timeout: 60 })]);
+    await load(ctx.sim.url, [node({ timeout: 60 })]);
     const w = helper.getNode('w');
     const errors: any[] = [];
     // done(err) reports through node.error(err, msg): record what it gets.
@@ -81,8 +72,8 @@ describe('genesys-await-terminal node', () => {
     assert.ok(Date.now() - t0 < 1000, `close took ${Date.now() - t0} ms`);
     await new Promise((r) => setTimeout(r, 50));
     assert.deepEqual(errors.map((e) => e.code), ['cancelled', 'cancelled']);
-    const gets = (await sim.control.counters()).gets;
+    const gets = (await ctx.sim.control.counters()).gets;
     await new Promise((r) => setTimeout(r, 1600));
-    assert.equal((await sim.control.counters()).gets, gets, 'no poll after close');
+    assert.equal((await ctx.sim.control.counters()).gets, gets, 'no poll after close');
   });
 });

@@ -1,20 +1,16 @@
 import * as assert from 'node:assert/strict';
-import { expectError, helper, load, startSim, teardown, type Sim } from './support';
+import { expectError, load, useNodeTestServer } from './support';
 
 const CID = '11111111-2222-4333-8444-555555555555';
 const PID = '66666666-7777-4888-8999-aaaaaaaaaaaa';
 
 describe('bad input on the flow nodes: invalid-input naming the field, no request sent', () => {
-  let sim: Sim;
-  before(async () => { await helper.startServer(); });
-  after(async () => { await helper.stopServer(); });
-  beforeEach(async () => { sim = await startSim({ port: 0 }); });
-  afterEach(async () => {
-    // Not one request reached the simulator, not even a token grant.
-    assert.deepEqual(await sim.control.requests(), []);
-    assert.equal((await sim.control.counters()).tokenGrants, 0);
-    await teardown(sim);
-    await sim.close();
+  const ctx = useNodeTestServer({
+    beforeTeardown: async (sim) => {
+      // Not one request reached the simulator, not even a token grant.
+      assert.deepEqual(await sim.control.requests(), []);
+      assert.equal((await sim.control.counters()).tokenGrants, 0);
+    },
   });
 
   const kick = (extra: Record<string, unknown> = {}) => ({ id: 'n', type: 'genesys-disconnect-participant', wires: [['out1']], ...extra });
@@ -22,7 +18,7 @@ describe('bad input on the flow nodes: invalid-input naming the field, no reques
   const wait = (extra: Record<string, unknown> = {}) => ({ id: 'n', type: 'genesys-await-terminal', wires: [['out1'], ['out2']], ...extra });
 
   async function expectField(node: Record<string, unknown>, msg: Record<string, unknown>, field: string, opts = {}) {
-    await load(sim.url, [node], opts);
+    await load(ctx.sim.url, [node], opts);
     const m = await expectError('n', msg, 'invalid-input');
     assert.equal(m._error.field, field, m._error.message);
     assert.ok(m._error.message.startsWith(field), m._error.message);
@@ -43,7 +39,7 @@ describe('bad input on the flow nodes: invalid-input naming the field, no reques
   it('empty credentials: every msg fails naming clientId', () => expectField(kick(), { conversationId: CID, participantId: PID }, 'clientId', { credentials: { clientId: '', clientSecret: 'x' } }));
   it('a credential from an unset env var names the field and the variable', async () => {
     delete process.env.GENESYS_TEST_UNSET_SECRET;
-    await load(sim.url, [list()], { credentials: { clientId: 'sim-client-id', clientSecret: '${GENESYS_TEST_UNSET_SECRET}' } });
+    await load(ctx.sim.url, [list()], { credentials: { clientId: 'sim-client-id', clientSecret: '${GENESYS_TEST_UNSET_SECRET}' } });
     const m = await expectError('n', { conversationId: CID }, 'invalid-input');
     assert.equal(m._error.field, 'clientSecret');
     assert.match(m._error.message, /GENESYS_TEST_UNSET_SECRET is not set/);

@@ -1,44 +1,37 @@
 import * as assert from 'node:assert/strict';
-import { CONFIG_ID, helper, load, run, startSim, teardown, type Sim } from './support';
+import { CONFIG_ID, helper, load, run, seedConversation, useNodeTestServer } from './support';
 
 describe('genesys-cloud-config node', () => {
-  let sim: Sim;
-  let cid: string;
-  before(async () => { await helper.startServer(); });
-  after(async () => { await helper.stopServer(); });
-  beforeEach(async () => {
-    sim = await startSim({ port: 0 });
-    const [conv] = await sim.control.seed({ conversations: [{ participants: [{ purpose: 'customer' }, { purpose: 'agent' }] }] }) as any;
-    cid = conv.id;
+  const ctx = useNodeTestServer({
+    beforeTeardown: () => { delete process.env.GENESYS_TEST_CLIENT_SECRET; },
   });
-  afterEach(async () => {
-    delete process.env.GENESYS_TEST_CLIENT_SECRET;
-    await teardown(sim);
-    await sim.close();
+  let cid: string;
+  beforeEach(async () => {
+    ({ cid } = await seedConversation(ctx.sim, [{ purpose: 'customer' }, { purpose: 'agent' }]));
   });
 
   const list = { id: 'n', type: 'genesys-list-participants', wires: [['out1']] };
 
   it('loads with its credentials and gives the flow nodes one shared client', async () => {
-    await load(sim.url, [list, { ...list, id: 'n2' }]);
+    await load(ctx.sim.url, [list, { ...list, id: 'n2' }]);
     const cfg = helper.getNode(CONFIG_ID);
     assert.equal(cfg.credentials.clientId, 'sim-client-id');
     assert.ok(cfg.connection.client && cfg.connection.reader && !cfg.connection.error);
     const [a, b] = await Promise.all([run('n', { conversationId: cid }), run('n2', { conversationId: cid })]);
     assert.equal(a.port, 'out1');
     assert.equal(b.port, 'out1');
-    assert.equal((await sim.control.counters()).tokenGrants, 1, 'one token for both nodes');
+    assert.equal((await ctx.sim.control.counters()).tokenGrants, 1, 'one token for both nodes');
   });
 
   it('takes a credential from ${ENV_VAR}', async () => {
     process.env.GENESYS_TEST_CLIENT_SECRET = 'sim-client-secret';
-    await load(sim.url, [list], { credentials: { clientId: 'sim-client-id', clientSecret: '${GENESYS_TEST_CLIENT_SECRET}' } });
+    await load(ctx.sim.url, [list], { credentials: { clientId: 'sim-client-id', clientSecret: '${GENESYS_TEST_CLIENT_SECRET}' } });
     const o = await run('n', { conversationId: cid });
     assert.equal(o.port, 'out1', JSON.stringify(o.msg.error));
   });
 
   it('serves the 18 regions for the editor', async () => {
-    await load(sim.url, []);
+    await load(ctx.sim.url, []);
     const res = await helper.request().get('/genesys-cloud-config/regions').expect(200);
     assert.equal(res.body.regions.length, 18);
     assert.ok(res.body.regions.some((r: any) => r.domain === 'mypurecloud.ie' && r.awsName === 'eu-west-1'));
@@ -47,26 +40,26 @@ describe('genesys-cloud-config node', () => {
 
   describe('POST /genesys-cloud-config/test', () => {
     it('answers ok with the organisation name', async () => {
-      await load(sim.url, []);
+      await load(ctx.sim.url, []);
       const res = await helper.request().post('/genesys-cloud-config/test')
-        .send({ region: 'custom', apiBaseUrl: sim.url, authBaseUrl: sim.url, clientId: 'sim-client-id', clientSecret: 'sim-client-secret' })
+        .send({ region: 'custom', apiBaseUrl: ctx.sim.url, authBaseUrl: ctx.sim.url, clientId: 'sim-client-id', clientSecret: 'sim-client-secret' })
         .expect(200);
       assert.equal(res.body.ok, true, JSON.stringify(res.body));
       assert.equal(typeof res.body.organization.name, 'string');
     });
 
     it('takes an unchanged secret (__PWRD__) from the stored credentials of that config node', async () => {
-      await load(sim.url, []);
+      await load(ctx.sim.url, []);
       const res = await helper.request().post('/genesys-cloud-config/test')
-        .send({ id: CONFIG_ID, region: 'custom', apiBaseUrl: sim.url, authBaseUrl: sim.url, clientId: 'sim-client-id', clientSecret: '__PWRD__' })
+        .send({ id: CONFIG_ID, region: 'custom', apiBaseUrl: ctx.sim.url, authBaseUrl: ctx.sim.url, clientId: 'sim-client-id', clientSecret: '__PWRD__' })
         .expect(200);
       assert.equal(res.body.ok, true, JSON.stringify(res.body));
     });
 
     it('reports a wrong secret as auth-failed, never echoing the secret or a token', async () => {
-      await load(sim.url, []);
+      await load(ctx.sim.url, []);
       const res = await helper.request().post('/genesys-cloud-config/test')
-        .send({ region: 'custom', apiBaseUrl: sim.url, authBaseUrl: sim.url, clientId: 'sim-client-id', clientSecret: 'wrong-secret-123' })
+        .send({ region: 'custom', apiBaseUrl: ctx.sim.url, authBaseUrl: ctx.sim.url, clientId: 'sim-client-id', clientSecret: 'wrong-secret-123' })
         .expect(200);
       assert.equal(res.body.ok, false);
       assert.equal(res.body.error.code, 'auth-failed');
@@ -75,16 +68,16 @@ describe('genesys-cloud-config node', () => {
     });
 
     it('refuses bad dialog values as invalid-input naming the field, without a request', async () => {
-      await load(sim.url, []);
+      await load(ctx.sim.url, []);
       const res = await helper.request().post('/genesys-cloud-config/test')
-        .send({ region: 'custom', apiBaseUrl: 'http://example.com', authBaseUrl: sim.url, clientId: 'a', clientSecret: 'b' })
+        .send({ region: 'custom', apiBaseUrl: 'http://example.com', authBaseUrl: ctx.sim.url, clientId: 'a', clientSecret: 'b' })
         .expect(200);
       assert.equal(res.body.ok, false);
       assert.equal(res.body.error.code, 'invalid-input');
       assert.equal(res.body.error.field, 'apiBaseUrl');
       const r2 = await helper.request().post('/genesys-cloud-config/test').send({ region: 'mypurecloud.ie', clientId: '', clientSecret: 'b' }).expect(200);
       assert.equal(r2.body.error.field, 'clientId');
-      assert.deepEqual(await sim.control.requests(), []);
+      assert.deepEqual(await ctx.sim.control.requests(), []);
     });
   });
 });

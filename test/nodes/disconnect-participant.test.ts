@@ -1,38 +1,28 @@
 import * as assert from 'node:assert/strict';
-import { expectError, helper, load, run, startSim, teardown, USER_A, type Sim } from './support';
+import type { SeedParticipant } from '../../sim';
+import { expectError, helper, load, run, seedConversation, sleep, useNodeTestServer, USER_A } from './support';
 
 const WRAPUP = '7e7e7e7e-4444-4444-8444-777777777777';
 
 describe('genesys-disconnect-participant node', () => {
-  let sim: Sim;
-  before(async () => { await helper.startServer(); });
-  after(async () => { await helper.stopServer(); });
-  beforeEach(async () => { sim = await startSim({ port: 0, disconnectDelayMs: 300 }); });
-  afterEach(async () => {
-    await teardown(sim);
-    await sim.close();
-  });
+  const ctx = useNodeTestServer({ simOptions: { disconnectDelayMs: 300 } });
 
   const node = (extra: Record<string, unknown> = {}) => ({ id: 'k', type: 'genesys-disconnect-participant', wires: [['out1']], ...extra });
 
-  async function seed(participants: Record<string, unknown>[]): Promise<{ cid: string; ids: string[] }> {
-    const [conv] = await sim.control.seed({ conversations: [{ participants }] } as any) as any;
-    return { cid: conv.id, ids: conv.participants.map((p: any) => p.id) };
-  }
+  const seed = (participants: SeedParticipant[]) => seedConversation(ctx.sim, participants);
   const three = () => seed([
     { purpose: 'customer', name: 'Caller' },
     { purpose: 'agent', name: 'Ana', userId: USER_A },
     { purpose: 'agent', name: 'Ben', userId: '0b0b0b0b-2222-4222-8222-bbbbbbbbbbbb' },
   ]);
-  const patches = async () => (await sim.control.requests()).filter((r: any) => r.method === 'PATCH');
+  const patches = async () => (await ctx.sim.control.requests()).filter((r: any) => r.method === 'PATCH');
   const stateOf = async (cid: string) => {
-    const s: any = await sim.control.getState(cid);
+    const s: any = await ctx.sim.control.getState(cid);
     return new Map<string, string>(s.participants.map((p: any) => [p.id, p.state]));
   };
-  const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
   async function expectKicked(cid: string, ids: string[], target: number, msg: Record<string, unknown>, extra: Record<string, unknown> = {}) {
-    await load(sim.url, [node(extra)]);
+    await load(ctx.sim.url, [node(extra)]);
     const keep = { res: 'the http response' };
     const o = await run('k', { conversationId: cid, keep, ...msg });
     assert.equal(o.port, 'out1', JSON.stringify(o.msg.error));
@@ -76,7 +66,7 @@ describe('genesys-disconnect-participant node', () => {
     const { cid, ids } = await seed([
       { purpose: 'customer' }, { purpose: 'agent', name: 'Sam' }, { purpose: 'agent', name: 'Sam' },
     ]);
-    await load(sim.url, [node()]);
+    await load(ctx.sim.url, [node()]);
     const m = await expectError('k', { conversationId: cid, target: { name: 'Sam' } }, 'ambiguous-target');
     const listed = JSON.stringify(m._error.candidates);
     assert.ok(listed.includes(ids[1]) && listed.includes(ids[2]), listed);
@@ -85,7 +75,7 @@ describe('genesys-disconnect-participant node', () => {
 
   it('refuse-customer refuses the customer; with the guard off the kick goes through', async () => {
     const { cid, ids } = await three();
-    await load(sim.url, [node()]);
+    await load(ctx.sim.url, [node()]);
     await expectError('k', { conversationId: cid, participantId: ids[0] }, 'refuse-customer');
     assert.equal((await patches()).length, 0);
     await helper.unload();
@@ -94,7 +84,7 @@ describe('genesys-disconnect-participant node', () => {
 
   it('keep-call-alive refuses to leave a single party; with the guard off the kick goes through', async () => {
     const { cid, ids } = await seed([{ purpose: 'customer' }, { purpose: 'agent', name: 'Ana' }]);
-    await load(sim.url, [node()]);
+    await load(ctx.sim.url, [node()]);
     await expectError('k', { conversationId: cid, participantId: ids[1] }, 'keep-call-alive');
     assert.equal((await patches()).length, 0);
     await helper.unload();
@@ -103,7 +93,7 @@ describe('genesys-disconnect-participant node', () => {
 
   it('dry run resolves and guards but sends nothing', async () => {
     const { cid, ids } = await three();
-    await load(sim.url, [node({ dryRun: true })]);
+    await load(ctx.sim.url, [node({ dryRun: true })]);
     const o = await run('k', { conversationId: cid, target: { userId: USER_A } });
     assert.equal(o.port, 'out1');
     assert.equal(o.msg.payload.outcome, 'dry-run');
@@ -114,7 +104,7 @@ describe('genesys-disconnect-participant node', () => {
 
   it('a wrap-up code goes in the same PATCH', async () => {
     const { cid, ids } = await three();
-    await load(sim.url, [node({ wrapupCode: WRAPUP, wrapupCodeType: 'str', wrapupNotes: 'notes', wrapupNotesType: 'str' })]);
+    await load(ctx.sim.url, [node({ wrapupCode: WRAPUP, wrapupCodeType: 'str', wrapupNotes: 'notes', wrapupNotesType: 'str' })]);
     const o = await run('k', { conversationId: cid, participantId: ids[1] });
     assert.equal(o.port, 'out1', JSON.stringify(o.msg.error));
     const p = await patches();
@@ -124,7 +114,7 @@ describe('genesys-disconnect-participant node', () => {
 
   it('confirm mode sends on only after the leg is terminal', async () => {
     const { cid, ids } = await three();
-    await load(sim.url, [node({ confirm: true, confirmTimeout: 10 })]);
+    await load(ctx.sim.url, [node({ confirm: true, confirmTimeout: 10 })]);
     const o = await run('k', { conversationId: cid, participantId: ids[1] });
     assert.equal(o.port, 'out1', JSON.stringify(o.msg.error));
     // Checked at once when the msg arrives: the leg has already ended.
@@ -138,7 +128,7 @@ describe('genesys-disconnect-participant node', () => {
     const { cid, ids } = await seed([
       { purpose: 'customer' }, { purpose: 'agent' }, { purpose: 'agent' }, { purpose: 'agent', state: 'disconnected' },
     ]);
-    await load(sim.url, [node()]);
+    await load(ctx.sim.url, [node()]);
     const o = await run('k', { conversationId: cid, participantId: ids[3] });
     assert.equal(o.port, 'out1', JSON.stringify(o.msg.error));
     assert.equal(o.msg.payload.outcome, 'already-disconnected');

@@ -1,28 +1,18 @@
 import * as assert from 'node:assert/strict';
-import { conference, expectError, helper, load, run, startSim, teardown, USER_C, type Sim } from './support';
+import { conference, expectError, helper, load, run, seedConversation, useNodeTestServer, USER_C } from './support';
 
 describe('genesys-list-participants node', () => {
-  let sim: Sim;
+  const ctx = useNodeTestServer();
   let cid: string;
   let ids: string[];
-  before(async () => { await helper.startServer(); });
-  after(async () => { await helper.stopServer(); });
   beforeEach(async () => {
-    sim = await start();
-    const [conv] = await sim.control.seed({ conversations: [conference()] }) as any;
-    cid = conv.id;
-    ids = conv.participants.map((p: any) => p.id);
+    ({ cid, ids } = await seedConversation(ctx.sim, conference().participants));
   });
-  afterEach(async () => {
-    await teardown(sim);
-    await sim.close();
-  });
-  const start = () => startSim({ port: 0 });
 
   const node = (extra: Record<string, unknown> = {}) => ({ id: 'n1', type: 'genesys-list-participants', wires: [['out1']], ...extra });
 
   it('outputs the 5-party conference normalised: ringing leg, held leg, a user with a terminated and a live leg', async () => {
-    await load(sim.url, [node()]);
+    await load(ctx.sim.url, [node()]);
     const req = { marker: 'kept' };
     const o = await run('n1', { conversationId: cid, req, other: 42 });
     assert.equal(o.port, 'out1');
@@ -51,14 +41,14 @@ describe('genesys-list-participants node', () => {
   });
 
   it('liveOnly + a selector keep only the live leg of that user', async () => {
-    await load(sim.url, [node({ liveOnly: true })]);
+    await load(ctx.sim.url, [node({ liveOnly: true })]);
     const o = await run('n1', { conversationId: cid, target: { userId: USER_C } });
     assert.equal(o.port, 'out1');
     assert.deepEqual(o.msg.payload.map((p: any) => p.id), [ids[4]]);
   });
 
   it('split sends one msg per participant', async () => {
-    await load(sim.url, [node({ liveOnly: true, split: true })]);
+    await load(ctx.sim.url, [node({ liveOnly: true, split: true })]);
     const got: any[] = [];
     const out = helper.getNode('out1');
     const all = new Promise<void>((resolve) => out.on('input', (m: any) => { got.push(m); if (got.length === 5) resolve(); }));
@@ -68,20 +58,20 @@ describe('genesys-list-participants node', () => {
   });
 
   it('a node value wins over msg (str conversation id)', async () => {
-    await load(sim.url, [node({ conversationId: cid, conversationIdType: 'str' })]);
+    await load(ctx.sim.url, [node({ conversationId: cid, conversationIdType: 'str' })]);
     const o = await run('n1', { conversationId: 'not-used' });
     assert.equal(o.port, 'out1');
     assert.equal(o.msg.payload.length, 6);
   });
 
   it('an unknown conversation is target-not-found with the correlation id', async () => {
-    await load(sim.url, [node()]);
+    await load(ctx.sim.url, [node()]);
     const m = await expectError('n1', { conversationId: '00000000-0000-4000-8000-000000000000' }, 'target-not-found');
     assert.ok(m._error.correlationId);
   });
 
   it('a node from a flow file without the options uses the defaults (msg.conversationId, msg.target)', async () => {
-    await load(sim.url, [{ id: 'n1', type: 'genesys-list-participants', wires: [['out1']] }]);
+    await load(ctx.sim.url, [{ id: 'n1', type: 'genesys-list-participants', wires: [['out1']] }]);
     const o = await run('n1', { conversationId: cid });
     assert.equal(o.port, 'out1');
     assert.equal(o.msg.payload.length, 6);

@@ -1,22 +1,13 @@
 import * as assert from 'node:assert/strict';
-import { helper, load, run, startSim, teardown, type Sim } from './support';
+import { helper, load, run, seedConversation, useNodeTestServer } from './support';
 
 // The test helper's RED._ returns the i18n key: status texts show as keys here.
 describe('flow node status', () => {
-  let sim: Sim;
+  const ctx = useNodeTestServer();
   let cid: string;
   let ids: string[];
-  before(async () => { await helper.startServer(); });
-  after(async () => { await helper.stopServer(); });
   beforeEach(async () => {
-    sim = await startSim({ port: 0 });
-    const [conv] = await sim.control.seed({ conversations: [{ participants: [{ purpose: 'customer' }, { purpose: 'agent' }, { purpose: 'agent' }] }] }) as any;
-    cid = conv.id;
-    ids = conv.participants.map((p: any) => p.id);
-  });
-  afterEach(async () => {
-    await teardown(sim);
-    await sim.close();
+    ({ cid, ids } = await seedConversation(ctx.sim, [{ purpose: 'customer' }, { purpose: 'agent' }, { purpose: 'agent' }]));
   });
 
   function record(id: string): any[] {
@@ -28,7 +19,7 @@ describe('flow node status', () => {
   }
 
   it('counts the msgs in flight, then shows the outcome', async () => {
-    await load(sim.url, [{ id: 'w', type: 'genesys-await-terminal', timeout: 1, wires: [['out1'], ['out2']] }]);
+    await load(ctx.sim.url, [{ id: 'w', type: 'genesys-await-terminal', timeout: 1, wires: [['out1'], ['out2']] }]);
     const seen = record('w');
     const outs: any[] = [];
     const both = new Promise<void>((resolve) => helper.getNode('out2').on('input', (m: any) => { outs.push(m); if (outs.length === 3) resolve(); }));
@@ -42,7 +33,7 @@ describe('flow node status', () => {
   });
 
   it('shows the error code of a failed msg (here: the config problem)', async () => {
-    await load(sim.url, [{ id: 'k', type: 'genesys-disconnect-participant', wires: [['out1']] }], { credentials: { clientId: 'x', clientSecret: '' } });
+    await load(ctx.sim.url, [{ id: 'k', type: 'genesys-disconnect-participant', wires: [['out1']] }], { credentials: { clientId: 'x', clientSecret: '' } });
     const seen = record('k');
     const o = await run('k', { conversationId: cid, participantId: ids[1] });
     assert.equal(o.port, 'error');
@@ -51,7 +42,7 @@ describe('flow node status', () => {
   });
 
   it('a successful kick ends green "disconnected"', async () => {
-    await load(sim.url, [{ id: 'k', type: 'genesys-disconnect-participant', wires: [['out1']] }]);
+    await load(ctx.sim.url, [{ id: 'k', type: 'genesys-disconnect-participant', wires: [['out1']] }]);
     const seen = record('k');
     const o = await run('k', { conversationId: cid, participantId: ids[1] });
     assert.equal(o.port, 'out1');

@@ -1,8 +1,9 @@
-// Shared set-up of the node tests: the four node modules, a flow wired to the simulator, and waiting for
-// what a node does with one msg (its output, or the error a Catch node sees).
+// Shared set-up of the node tests: the four node modules, the mocha hooks (test server, a simulator per test),
+// a flow wired to the simulator, and waiting for what a node does with one msg (its output, or the error a
+// Catch node sees).
 import * as assert from 'node:assert/strict';
 import { helper } from '../support/node-red';
-import { start } from '../../sim';
+import { start, type SeedParticipant, type SimOptions } from '../../sim';
 import configNode = require('../../nodes/genesys-cloud-config/genesys-cloud-config');
 import listNode = require('../../nodes/genesys-list-participants/genesys-list-participants');
 import disconnectNode = require('../../nodes/genesys-disconnect-participant/genesys-disconnect-participant');
@@ -76,6 +77,39 @@ export async function teardown(sim: Sim | undefined): Promise<void> {
     const c = await sim.control.counters();
     assert.deepEqual(c.teardown, { postDisconnect: 0, deleteConversation: 0, patchCallConversation: 0 });
   }
+}
+
+/** What useNodeTestServer() gives the tests. Set by its hooks: read it inside tests only. */
+export interface NodeTestServer {
+  /** A new simulator for each test. */
+  sim: Sim;
+}
+
+/**
+ * Registers the mocha hooks of a node test file: the test helper's server for the whole file, a new simulator
+ * for each test (on port 0, plus `simOptions`), and after each test `beforeTeardown` if given, then the flow
+ * unloaded with the check that no teardown call reached the simulator, then the simulator closed.
+ */
+export function useNodeTestServer(opts: { simOptions?: SimOptions; beforeTeardown?: (sim: Sim) => Promise<void> | void } = {}): NodeTestServer {
+  const server = {} as NodeTestServer;
+  before(async () => { await helper.startServer(); });
+  after(async () => { await helper.stopServer(); });
+  beforeEach(async () => { server.sim = await start({ port: 0, ...opts.simOptions }); });
+  afterEach(async () => {
+    try {
+      await opts.beforeTeardown?.(server.sim);
+      await teardown(server.sim);
+    } finally {
+      await server.sim.close();
+    }
+  });
+  return server;
+}
+
+/** Seeds one conversation with these participants; returns its id and the participants' ids in order. */
+export async function seedConversation(sim: Sim, participants: SeedParticipant[]): Promise<{ cid: string; ids: string[] }> {
+  const [conv] = await sim.control.seed({ conversations: [{ participants }] });
+  return { cid: conv.id, ids: conv.participants.map((p) => p.id) };
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
