@@ -115,13 +115,24 @@ export function setupFlowNode(
   const running = new Set<Promise<void>>();
   const t = (key: string): string => RED._(`${type}.status.${key}`);
 
+  // Every poll of every wait reports its phase: a phase reaches the editor only when its text changes
+  // (thousands of waits would otherwise mean thousands of identical updates a second). Final statuses
+  // (outcome, error) are always sent.
+  let shownPhase = '';
+  const setStatus = (status: { fill?: string; shape?: string; text?: string }) => {
+    shownPhase = '';
+    node.status(status);
+  };
   const showPhase = (key: string, extra?: string) => {
-    const text = `${t(key)}${extra ? ` ${extra}` : ''}`;
-    node.status({ fill: 'blue', shape: 'dot', text: pending.size > 1 ? `${text} (${pending.size})` : text });
+    const base = `${t(key)}${extra ? ` ${extra}` : ''}`;
+    const text = pending.size > 1 ? `${base} (${pending.size})` : base;
+    if (text === shownPhase) return;
+    node.status({ fill: 'blue', shape: 'dot', text });
+    shownPhase = text;
   };
 
   const problem = connectionProblem(RED, node.genesysId);
-  if (problem) node.status({ fill: 'red', shape: 'ring', text: `${t('error')}: ${problem.code}` });
+  if (problem) setStatus({ fill: 'red', shape: 'ring', text: `${t('error')}: ${problem.code}` });
 
   node.on('input', (msg: any, send: (m: unknown) => void, done: (err?: Error) => void) => {
     const run = handle(msg, send, done);
@@ -142,7 +153,7 @@ export function setupFlowNode(
       msg.error = gerr.toMsgError();
       if (gerr.code !== 'cancelled') {
         if (pending.size > 0) showPhase('working');
-        else node.status({ fill: 'red', shape: 'ring', text: `${t('error')}: ${gerr.code}` });
+        else setStatus({ fill: 'red', shape: 'ring', text: `${t('error')}: ${gerr.code}` });
       }
       done(gerr);
       return;
@@ -150,7 +161,7 @@ export function setupFlowNode(
     pending.delete(controller);
     const { out, status } = result;
     if (pending.size > 0) showPhase('working');
-    else node.status({ fill: status.fill, shape: 'dot', text: `${t(status.key)}${status.extra ? ` ${status.extra}` : ''}` });
+    else setStatus({ fill: status.fill, shape: 'dot', text: `${t(status.key)}${status.extra ? ` ${status.extra}` : ''}` });
     try {
       if (out !== null) send(out);
       done();
@@ -164,7 +175,7 @@ export function setupFlowNode(
     // and the node reports closed only once they all have.
     for (const c of pending) c.abort();
     void Promise.allSettled([...running]).then(() => {
-      node.status({});
+      setStatus({});
       done();
     });
   });
