@@ -31,8 +31,10 @@ describe('lib/rate-limiter', () => {
     );
     const elapsed = Date.now() - t0;
     assert.deepEqual(order, Array.from({ length: 14 }, (_, i) => i), 'FIFO');
-    // the limiter's clock is Date.now too; a 1 ms slack covers the gap between its record and ours
-    assert.ok(maxInAnyWindow(times, windowMs - 1) <= 5, `more than 5 in a window: ${times.map((t) => t - t0)}`);
+    // We see a start when its promise settles, a little after the limiter recorded it (the first five only
+    // once all 14 acquire() calls are made: ~2 ms late here, more on a loaded machine). 25 ms of slack still
+    // tells a sliding window (6th start at ~300 ms) from a token bucket (6th start at ~60 ms).
+    assert.ok(maxInAnyWindow(times, windowMs - 25) <= 5, `more than 5 in a window: ${times.map((t) => t - t0)}`);
     assert.equal(times.slice(0, 5).every((t) => t - t0 < 50), true, 'the first 5 start at once');
     assert.ok(elapsed >= 2 * windowMs, `14 starts at 5 per window need 2 full windows (took ${elapsed} ms)`);
     assert.equal(limiter.waits, 9);
