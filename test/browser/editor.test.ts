@@ -78,6 +78,7 @@ describe(`editor: the nodes in a real Chromium (Node-RED ${nodeRedMajor})`, func
     sim = await start({ port: 0 });
     nodeRed = await launchNodeRed({ userDir: path.join(tmp, 'user'), nodeRedMain, nodeBin: process.execPath, nodesDir: [projectRoot], port: 0 });
     browser = await launchBrowser();
+    console.log(`      chromium: ${browser.chromium}`);
     page = browser.page;
     await openEditor(page, nodeRed.url);
   });

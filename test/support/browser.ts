@@ -1,15 +1,96 @@
-// A real Chromium (Debian's /usr/bin/chromium) driven by playwright-core, for the editor tests. One browser
-// per suite: launch() in before, close() in after. Never downloads a browser.
+// A real Chromium driven by playwright-core, for the editor tests. One browser per suite: launch() in before,
+// close() in after. Which Chromium: GENESYS_TEST_CHROMIUM when set, else Debian's /usr/bin/chromium when it is
+// installed, else the one inside the devDependency @sparticuz/chromium (no apt step, no download: the binary is
+// in the npm package, decompressed once into .cache/). Never downloads a browser.
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { projectRoot } from './node-red';
 
-export const CHROMIUM = process.env.GENESYS_TEST_CHROMIUM || '/usr/bin/chromium';
+export const SYSTEM_CHROMIUM = '/usr/bin/chromium';
 export const SCREENSHOT_DIR = path.join(projectRoot, 'test-artifacts', 'screenshots');
 
+/** Our flags, for every Chromium: quiet (no network of its own, no updates, no first-run UI), no GPU. */
+const ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+
+/** @sparticuz/chromium's recommended flags we leave out: they change what a page may do (the editor must meet
+ * the rules a user's browser enforces), or work around AWS Lambda (one process, no zygote) and would make a
+ * renderer crash take the whole browser down; its headless flag is playwright's to set. */
+const DROPPED_PACK_ARGS = /^--(disable-web-security|allow-running-insecure-content|single-process|no-zygote|headless)\b/;
+
+interface Executable {
+  executablePath: string;
+  args: string[];
+  env?: Record<string, string>;
+  /** What the test output says about it. */
+  label: string;
+}
+
+const PACK = '@sparticuz/chromium';
+
+/** The Chromium inside @sparticuz/chromium, decompressed once per package version into .cache/ (a few
+ * seconds). Decompressed in a child process into a fresh folder, then renamed into place: a concurrent run
+ * never sees a half-written binary, and a different version never reuses this one. */
+function packedChromium(): Executable {
+  // Its "exports" hide package.json: find it from the entry point (build/cjs/index.cjs).
+  const packDir = path.resolve(path.dirname(require.resolve(PACK)), '..', '..');
+  const version = (JSON.parse(fs.readFileSync(path.join(packDir, 'package.json'), 'utf8')) as { version: string }).version;
+  const dir = path.join(projectRoot, '.cache', `sparticuz-chromium-${version}`);
+  const bin = path.join(dir, 'chromium');
+  if (!fs.existsSync(bin)) {
+    fs.mkdirSync(path.dirname(dir), { recursive: true });
+    const partial = fs.mkdtempSync(`${dir}.partial-`);
+    try {
+      // executablePath() inflates into os.tmpdir(): point that at our folder, in a child, not in this process.
+      execFileSync(process.execPath, ['-e', `require(${JSON.stringify(PACK)}).executablePath().catch((e) => { console.error(e); process.exit(1); })`], {
+        cwd: projectRoot,
+        env: { ...process.env, TMPDIR: partial },
+        stdio: ['ignore', 'ignore', 'inherit'],
+        timeout: 120_000,
+      });
+      // Its fonts.conf names /tmp/fonts; ours adds the bundled Open Sans to the system's fonts, so that
+      // screenshots show text on a machine without any font package.
+      fs.writeFileSync(path.join(partial, 'fonts.conf'), [
+        '<?xml version="1.0"?>',
+        '<!DOCTYPE fontconfig SYSTEM "fonts.dtd">',
+        '<fontconfig>',
+        '  <include ignore_missing="yes">/etc/fonts/fonts.conf</include>',
+        `  <dir>${path.join(dir, 'fonts', 'fonts')}</dir>`,
+        `  <cachedir>${path.join(dir, 'fonts-cache')}</cachedir>`,
+        '</fontconfig>',
+        '',
+      ].join('\n'));
+      fs.renameSync(partial, dir);
+    } catch (err) {
+      fs.rmSync(partial, { recursive: true, force: true });
+      // Another run may have renamed its copy into place first: use that one.
+      if (!fs.existsSync(bin)) throw err;
+    }
+  }
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const pack = require(PACK) as { args: string[]; setGraphicsMode: boolean };
+  pack.setGraphicsMode = false; // no WebGL needed; matches our --disable-gpu (no SwiftShader flags)
+  const args = [...ARGS, ...pack.args.filter((a) => !DROPPED_PACK_ARGS.test(a) && !ARGS.includes(a))];
+  return { executablePath: bin, args, env: { FONTCONFIG_FILE: path.join(dir, 'fonts.conf') }, label: `${PACK} ${version}` };
+}
+
+/** The Chromium these tests drive (see the top of this file). */
+export function findChromium(): Executable {
+  const chosen = process.env.GENESYS_TEST_CHROMIUM;
+  if (chosen) {
+    // An explicit choice that does not exist is an error, not a silent fallback.
+    if (!fs.existsSync(chosen)) throw new Error(`GENESYS_TEST_CHROMIUM=${chosen} not found`);
+    return { executablePath: chosen, args: ARGS, label: chosen };
+  }
+  if (fs.existsSync(SYSTEM_CHROMIUM)) return { executablePath: SYSTEM_CHROMIUM, args: ARGS, label: SYSTEM_CHROMIUM };
+  return packedChromium();
+}
+
 export interface Browser {
+  /** Which Chromium runs (its path, or the npm package and version). */
+  chromium: string;
   context: BrowserContext;
   page: Page;
   /** Console errors and page errors seen so far (an editor script error shows up here). */
@@ -18,15 +99,16 @@ export interface Browser {
 }
 
 export async function launchBrowser(): Promise<Browser> {
-  if (!fs.existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} not found: install Debian's chromium package (apt-get install chromium)`);
+  const exe = findChromium();
   const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'genesys-chromium-'));
   let context: BrowserContext;
   try {
     context = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
+      executablePath: exe.executablePath,
       headless: true,
       viewport: { width: 1400, height: 900 },
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+      args: exe.args,
+      ...(exe.env ? { env: { ...process.env, ...exe.env } as Record<string, string> } : {}),
       timeout: 60_000,
     });
   } catch (err) {
@@ -41,6 +123,7 @@ export async function launchBrowser(): Promise<Browser> {
   // A reload with undeployed changes raises the editor's "leave page?" prompt: leave.
   page.on('dialog', (d) => { d.accept().catch(() => undefined); });
   return {
+    chromium: exe.label,
     context,
     page,
     errors,
