@@ -1,4 +1,7 @@
+// The limiter on fake timers (@sinonjs/fake-timers: setTimeout, clearTimeout and Date): every start time is
+// exact, whatever the load on the machine, and a full 60 s window costs no real time.
 import * as assert from 'node:assert/strict';
+import * as FakeTimers from '@sinonjs/fake-timers';
 import { GenesysError } from '../../lib/errors';
 import { LimiterWait, RateLimiter } from '../../lib/rate-limiter';
 
@@ -14,32 +17,37 @@ function maxInAnyWindow(times: number[], windowMs: number): number {
 }
 
 describe('lib/rate-limiter', () => {
+  let clock: FakeTimers.Clock;
+  beforeEach(() => {
+    clock = FakeTimers.install({ toFake: ['setTimeout', 'clearTimeout', 'Date'], now: 1_000_000 });
+  });
+  afterEach(() => clock.uninstall());
+
   it('never lets more than requestsPerMinute start in any window, serving waiters in FIFO order', async () => {
-    const windowMs = 300;
-    const limiter = new RateLimiter({ requestsPerMinute: 5, windowMs });
+    const windowMs = 60_000;
+    const limiter = new RateLimiter({ requestsPerMinute: 5 });
     const t0 = Date.now();
     const order: number[] = [];
     const times: number[] = [];
     const waits: LimiterWait[] = [];
-    await Promise.all(
+    const all = Promise.all(
       Array.from({ length: 14 }, (_, i) =>
         limiter.acquire(undefined, (w) => waits.push(w)).then(() => {
           order.push(i);
-          times.push(Date.now());
+          times.push(Date.now() - t0);
         }),
       ),
     );
-    const elapsed = Date.now() - t0;
+    await clock.runAllAsync();
+    await all;
     assert.deepEqual(order, Array.from({ length: 14 }, (_, i) => i), 'FIFO');
-    // We see a start when its promise settles, a little after the limiter recorded it (the first five only
-    // once all 14 acquire() calls are made: ~2 ms late here, more on a loaded machine). 25 ms of slack still
-    // tells a sliding window (6th start at ~300 ms) from a token bucket (6th start at ~60 ms).
-    assert.ok(maxInAnyWindow(times, windowMs - 25) <= 5, `more than 5 in a window: ${times.map((t) => t - t0)}`);
-    assert.equal(times.slice(0, 5).every((t) => t - t0 < 50), true, 'the first 5 start at once');
-    assert.ok(elapsed >= 2 * windowMs, `14 starts at 5 per window need 2 full windows (took ${elapsed} ms)`);
+    // A sliding window: 5 at once, 5 when those leave the window, the last 4 a window later. (A token bucket
+    // refilling 5 per minute would start the 6th after 12 s.)
+    assert.deepEqual(times, [0, 0, 0, 0, 0, windowMs, windowMs, windowMs, windowMs, windowMs, 2 * windowMs, 2 * windowMs, 2 * windowMs, 2 * windowMs]);
+    assert.equal(maxInAnyWindow(times, windowMs), 5);
     assert.equal(limiter.waits, 9);
     assert.equal(waits.length, 9);
-    assert.ok(waits.every((w) => w.reason === 'rate-limit' && w.ms > 0 && w.ms <= 3 * windowMs));
+    assert.ok(waits.every((w) => w.reason === 'rate-limit' && w.ms > 0 && w.ms <= 3 * windowMs), JSON.stringify(waits));
     limiter.close();
   });
 
@@ -48,24 +56,36 @@ describe('lib/rate-limiter', () => {
     const limiter = new RateLimiter({ requestsPerMinute: 3, windowMs });
     const t0 = Date.now();
     for (let i = 0; i < 3; i++) await limiter.acquire();
-    await new Promise((r) => setTimeout(r, 200));
-    await limiter.acquire(); // a bucket refilling 3 per window would allow this at ~133 ms
-    assert.ok(Date.now() - t0 >= windowMs - 1, `4th start after ${Date.now() - t0} ms`);
+    await clock.tickAsync(200);
+    let startedAt: number | undefined;
+    const fourth = limiter.acquire().then(() => { startedAt = Date.now() - t0; });
+    await clock.tickAsync(199); // a bucket refilling 3 per window would have let it start at ~133 ms
+    assert.equal(startedAt, undefined, 'still waiting 1 ms before the first starts leave the window');
+    await clock.tickAsync(1);
+    await fourth;
+    assert.equal(startedAt, windowMs);
     limiter.close();
   });
 
   it('ends an aborted wait at once and lets the ones behind move up', async () => {
     const limiter = new RateLimiter({ requestsPerMinute: 1, windowMs: 500 });
     await limiter.acquire();
-    const ac = new AbortController();
     const t0 = Date.now();
-    const first = limiter.acquire(ac.signal);
-    const second = limiter.acquire();
-    setTimeout(() => ac.abort(), 20);
+    const ac = new AbortController();
+    let firstEnded: number | undefined;
+    let secondStarted: number | undefined;
+    const first = limiter.acquire(ac.signal).catch((err: GenesysError) => { firstEnded = Date.now() - t0; throw err; });
+    const second = limiter.acquire().then(() => { secondStarted = Date.now() - t0; });
+    await clock.tickAsync(20);
+    ac.abort();
     await assert.rejects(first, (err: GenesysError) => err.code === 'cancelled');
-    assert.ok(Date.now() - t0 < 100, 'abort ended the wait at once');
+    assert.equal(firstEnded, 20, 'the abort ended the wait at once');
+    assert.equal(limiter.queued, 1);
+    await clock.tickAsync(479);
+    assert.equal(secondStarted, undefined, 'the one behind still waits for the window');
+    await clock.tickAsync(1);
     await second;
-    assert.ok(Date.now() - t0 >= 480, 'the second one still waited for the window');
+    assert.equal(secondStarted, 500);
     assert.equal(limiter.queued, 0);
     limiter.close();
   });
@@ -75,10 +95,14 @@ describe('lib/rate-limiter', () => {
     const t0 = Date.now();
     limiter.pauseUntil(t0 + 250);
     const waits: LimiterWait[] = [];
-    await Promise.all([limiter.acquire(undefined, (w) => waits.push(w)), limiter.acquire(undefined, (w) => waits.push(w))]);
-    assert.ok(Date.now() - t0 >= 249);
-    assert.equal(waits[0].reason, 'retry-after');
-    assert.ok(waits[0].ms > 150 && waits[0].ms <= 250);
+    const started: number[] = [];
+    const both = Promise.all([0, 1].map(() => limiter.acquire(undefined, (w) => waits.push(w)).then(() => started.push(Date.now() - t0))));
+    await clock.tickAsync(249);
+    assert.deepEqual(started, []);
+    await clock.tickAsync(1);
+    await both;
+    assert.deepEqual(started, [250, 250]);
+    assert.deepEqual(waits, [{ reason: 'retry-after', ms: 250 }, { reason: 'retry-after', ms: 250 }]);
     limiter.close();
   });
 
@@ -86,10 +110,11 @@ describe('lib/rate-limiter', () => {
     const limiter = new RateLimiter({ requestsPerMinute: 1, windowMs: 60_000 });
     await limiter.acquire();
     const waiting = limiter.acquire();
+    assert.equal(clock.countTimers(), 1, 'the waiter armed one timer');
     limiter.close();
+    assert.equal(clock.countTimers(), 0, 'close() cleared it');
     await assert.rejects(waiting, (err: GenesysError) => err.code === 'cancelled');
     await assert.rejects(limiter.acquire(), (err: GenesysError) => err.code === 'cancelled');
-    // if a 60 s timer were still armed, mocha (run without --exit) would hang here
   });
 
   it('refuses a nonsensical budget', () => {
