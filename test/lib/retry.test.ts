@@ -1,4 +1,5 @@
 import * as assert from 'node:assert/strict';
+import * as FakeTimers from '@sinonjs/fake-timers';
 import { GenesysError } from '../../lib/errors';
 import { DEFAULT_RETRY_POLICY, RetryPolicy, backoffDelay, classify, parseRetryAfter, sleep, withRetry } from '../../lib/retry';
 
@@ -32,7 +33,10 @@ describe('lib/retry', () => {
   it('parses Retry-After as seconds or an HTTP date', () => {
     assert.equal(parseRetryAfter('7'), 7);
     assert.equal(parseRetryAfter(['2']), 2);
-    assert.equal(parseRetryAfter(new Date(Date.now() + 5000).toUTCString()), 5);
+    // A fixed "now" on a whole second: with the real clock, an HTTP date (whole seconds) made at x.999 s and
+    // parsed 1 ms later reads 4.
+    const now = Date.UTC(2026, 0, 1, 12, 0, 0);
+    assert.equal(parseRetryAfter(new Date(now + 5000).toUTCString(), now), 5);
     assert.equal(parseRetryAfter(undefined), undefined);
     assert.equal(parseRetryAfter('soon'), undefined);
   });
@@ -75,42 +79,67 @@ describe('lib/retry', () => {
     assert.equal(attempts, 5);
   });
 
-  it('gives up when the next backoff would pass maxTotalMs', async () => {
-    let calls = 0;
-    const t0 = Date.now();
-    await assert.rejects(
-      withRetry(async () => { calls++; throw failing(504); }, { policy: { ...fast, maxAttempts: 100, maxTotalMs: 50, baseDelayMs: 20, maxDelayMs: 20 }, signals: [], what: 'x', random: () => 0.99 }),
-      (err: GenesysError) => err.status === 504,
-    );
-    assert.ok(Date.now() - t0 < 200);
-    assert.ok(calls >= 2 && calls <= 4, `calls ${calls}`);
-  });
+  describe('on fake timers (exact waits)', () => {
+    let clock: FakeTimers.Clock;
+    beforeEach(() => {
+      clock = FakeTimers.install({ toFake: ['setTimeout', 'clearTimeout', 'Date'], now: 1_000_000 });
+    });
+    afterEach(() => clock.uninstall());
 
-  it('fails rate-limited at once when Retry-After is over the cap, and never retries a 404', async () => {
-    let calls = 0;
-    const t0 = Date.now();
-    await assert.rejects(
-      withRetry(async () => { calls++; throw failing(429, { retryAfter: 600 }); }, { policy: fast, signals: [], what: 'x' }),
-      (err: GenesysError) => err.code === 'rate-limited' && err.retryAfter === 600 && /600 s/.test(err.message) && /180 s/.test(err.message),
-    );
-    assert.equal(calls, 1);
-    assert.ok(Date.now() - t0 < 50);
-    calls = 0;
-    await assert.rejects(withRetry(async () => { calls++; throw failing(404); }, { policy: fast, signals: [], what: 'x' }), (err: GenesysError) => err.status === 404);
-    assert.equal(calls, 1);
-  });
+    /** Settles `p` (running its timers) and returns how much fake time that took. */
+    async function timed(p: Promise<unknown>): Promise<number> {
+      const t0 = Date.now();
+      p.catch(() => undefined);
+      await clock.runAllAsync();
+      return Date.now() - t0;
+    }
 
-  it('stops at once when the signal aborts during a wait, and does not retry after', async () => {
-    const ac = new AbortController();
-    let calls = 0;
-    const t0 = Date.now();
-    setTimeout(() => ac.abort(), 30);
-    await assert.rejects(
-      withRetry(async () => { calls++; throw failing(429, { retryAfter: 5 }); }, { policy: fast, signals: [ac.signal], what: 'x' }),
-      (err: GenesysError) => err.code === 'cancelled',
-    );
-    assert.ok(Date.now() - t0 < 200);
-    assert.equal(calls, 1);
-    await assert.rejects(sleep(10, [ac.signal]), (err: GenesysError) => err.code === 'cancelled');
+    it('gives up when the next backoff would pass maxTotalMs', async () => {
+      let calls = 0;
+      // Each backoff is floor(0.99 * 20) = 19 ms: attempts at 0, 19, 38; a third wait would end at 57 > 50.
+      const p = withRetry(async () => { calls++; throw failing(504); }, { policy: { ...fast, maxAttempts: 100, maxTotalMs: 50, baseDelayMs: 20, maxDelayMs: 20 }, signals: [], what: 'x', random: () => 0.99 });
+      assert.equal(await timed(p), 38);
+      await assert.rejects(p, (err: GenesysError) => err.status === 504 && /gave up after 3 attempts in 38 ms/.test(err.message));
+      assert.equal(calls, 3);
+    });
+
+    it('waits Retry-After plus at most 250 ms of jitter, and pauses the client until then', async () => {
+      let calls = 0;
+      const pausedUntil: number[] = [];
+      const t0 = Date.now();
+      const p = withRetry(async () => { if (++calls === 1) throw failing(429, { retryAfter: 2 }); return 'ok'; }, { policy: fast, signals: [], what: 'x', random: () => 0.5, onRetryAfter: (t) => pausedUntil.push(t - t0) });
+      assert.equal(await timed(p), 2000 + 125);
+      assert.equal((await p).value, 'ok');
+      assert.deepEqual(pausedUntil, [2000]);
+    });
+
+    it('fails rate-limited at once when Retry-After is over the cap, and never retries a 404', async () => {
+      let calls = 0;
+      const p = withRetry(async () => { calls++; throw failing(429, { retryAfter: 600 }); }, { policy: fast, signals: [], what: 'x' });
+      assert.equal(await timed(p), 0, 'no wait at all');
+      await assert.rejects(p, (err: GenesysError) => err.code === 'rate-limited' && err.retryAfter === 600 && /600 s/.test(err.message) && /180 s/.test(err.message));
+      assert.equal(calls, 1);
+      calls = 0;
+      await assert.rejects(withRetry(async () => { calls++; throw failing(404); }, { policy: fast, signals: [], what: 'x' }), (err: GenesysError) => err.status === 404);
+      assert.equal(calls, 1);
+    });
+
+    it('stops at once when the signal aborts during a wait, and does not retry after', async () => {
+      const ac = new AbortController();
+      let calls = 0;
+      const t0 = Date.now();
+      let endedAt: number | undefined;
+      const p = withRetry(async () => { calls++; throw failing(429, { retryAfter: 5 }); }, { policy: fast, signals: [ac.signal], what: 'x' });
+      p.catch(() => { endedAt = Date.now() - t0; });
+      await clock.tickAsync(30);
+      assert.equal(endedAt, undefined, 'still waiting out the Retry-After');
+      ac.abort();
+      await assert.rejects(p, (err: GenesysError) => err.code === 'cancelled');
+      assert.equal(endedAt, 30, 'ended at the abort, not after the 5 s');
+      assert.equal(clock.countTimers(), 0, 'its timer was cleared');
+      await clock.runAllAsync();
+      assert.equal(calls, 1);
+      await assert.rejects(sleep(10, [ac.signal]), (err: GenesysError) => err.code === 'cancelled');
+    });
   });
 });

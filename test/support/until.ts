@@ -1,0 +1,10 @@
+// Waits for a condition instead of for a guessed number of milliseconds: a test that must see "the request has
+// reached the server" or "the 429 has been processed" waits for exactly that, however loaded the machine is.
+// The timeout only turns a condition that never comes into a failure that names it.
+export async function until(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
