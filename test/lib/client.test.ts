@@ -4,11 +4,16 @@ import { z } from 'zod';
 import { GenesysClient, GenesysClientOptions, WaitInfo } from '../../lib/client';
 import { GenesysError } from '../../lib/errors';
 import { RecordedRequest, TestServer, sendJson, startTestServer } from '../support/test-server';
+import { until } from '../support/until';
 
 const SECRET = 'very-secret-client-secret';
 const CID = 'c0ffee00-0000-4000-8000-000000000001';
 const PATH = `/api/v2/conversations/${CID}`;
 const fastRetry = { baseDelayMs: 10, maxDelayMs: 40 };
+
+/** A handler that never answers (until the connection closes): only an abort, a timeout or close() ends the
+ * call, so a test of those needs no guess of how long "at once" is. */
+const neverAnswer = (_req: RecordedRequest, res: ServerResponse) => new Promise<void>((resolve) => { res.on('close', () => resolve()); });
 
 type ApiHandler = (req: RecordedRequest, res: ServerResponse, n: number) => void | Promise<void>;
 
@@ -108,7 +113,7 @@ describe('lib/client (GenesysClient over real sockets)', () => {
     const waits: WaitInfo[] = [];
     const t0 = Date.now();
     const first = c.request({ method: 'GET', path: PATH, onWait: (w) => waits.push(w) });
-    await new Promise((r) => setTimeout(r, 100)); // the 429 has arrived
+    await until(() => waits.some((w) => w.reason === 'retry-after'), 'the client to have the 429 (and be paused)');
     const secondWaits: WaitInfo[] = [];
     const second = c.request({ method: 'GET', path: `${PATH}?second`, onWait: (w) => secondWaits.push(w) });
     const [a, b] = await Promise.all([first, second]);
@@ -119,7 +124,7 @@ describe('lib/client (GenesysClient over real sockets)', () => {
     assert.ok(later.every((r) => r.time - first429At >= 995), `a request went out during the pause: ${later.map((r) => r.time - first429At)}`);
     assert.equal(b.status, 200);
     assert.ok(waits.some((w) => w.reason === 'retry-after' && w.ms >= 1000 && w.ms < 1300));
-    assert.ok(secondWaits.some((w) => w.reason === 'retry-after' && w.ms > 500), 'the other request was told it waits for Retry-After');
+    assert.ok(secondWaits.some((w) => w.reason === 'retry-after' && w.ms > 0), 'the other request was told it waits for Retry-After');
     assert.equal(c.stats().retries, 1);
   });
 
@@ -134,7 +139,7 @@ describe('lib/client (GenesysClient over real sockets)', () => {
       assert.match(err.message, /300 s.*60 s/);
       return true;
     });
-    assert.ok(Date.now() - t0 < 500);
+    assert.ok(Date.now() - t0 < 10_000, 'did not wait (the Retry-After is 300 s)');
     assert.equal(server.api().length, 1);
   });
 
@@ -223,19 +228,15 @@ describe('lib/client (GenesysClient over real sockets)', () => {
     );
   });
 
-  it('aborting a call ends it at once, well under the server delay, and it is not retried', async () => {
-    server = await genesys(async (req, res) => {
-      if (req.path === PATH) await new Promise((r) => setTimeout(r, 3000));
-      if (!res.destroyed) sendJson(res, 200, {});
-    });
+  it('aborting a call ends it at once (the server never answers), and it is not retried', async () => {
+    server = await genesys((req, res) => (req.path === PATH ? neverAnswer(req, res) : sendJson(res, 200, {})));
     const c = make();
     await c.request({ method: 'GET', path: '/api/v2/organizations/me' }); // token and connection ready
     const ac = new AbortController();
-    const t0 = Date.now();
-    setTimeout(() => ac.abort(), 50);
-    await assert.rejects(c.request({ method: 'GET', path: PATH, signal: ac.signal }), (err: GenesysError) => err.code === 'cancelled');
-    const took = Date.now() - t0;
-    assert.ok(took < 300, `took ${took} ms`);
+    const call = c.request({ method: 'GET', path: PATH, signal: ac.signal });
+    await until(() => server!.api().some((r) => r.path === PATH), 'the call to reach the server');
+    ac.abort();
+    await assert.rejects(call, (err: GenesysError) => err.code === 'cancelled');
     assert.equal(server.api().filter((r) => r.path === PATH).length, 1);
   }).timeout(10_000);
 
@@ -248,15 +249,12 @@ describe('lib/client (GenesysClient over real sockets)', () => {
   });
 
   it('a request that takes too long fails network-error saying it timed out (not retried)', async () => {
-    server = await genesys(async (_req, res) => {
-      await new Promise((r) => setTimeout(r, 1500));
-      if (!res.destroyed) sendJson(res, 200, {});
-    });
+    server = await genesys(neverAnswer);
     const t0 = Date.now();
     await assert.rejects(make({ requestTimeoutMs: 200 }).request({ method: 'GET', path: PATH }), (err: GenesysError) =>
       err.code === 'network-error' && /timed out after 200 ms/.test(err.message),
     );
-    assert.ok(Date.now() - t0 < 700);
+    assert.ok(Date.now() - t0 >= 195, 'not before the timeout');
     assert.equal(server.api().length, 1);
   });
 
@@ -267,13 +265,12 @@ describe('lib/client (GenesysClient over real sockets)', () => {
     const waits: WaitInfo[] = [];
     const t0 = Date.now();
     await Promise.all(Array.from({ length: 12 }, () => c.request({ method: 'GET', path: PATH, onWait: (w) => waits.push(w) })));
-    // Arrival times at the server: the first five also open connections, so allow a few ms of network
-    // jitter here (lib/rate-limiter's own test checks the starts to the millisecond).
-    const times = server.api().map((r) => r.time).sort((a, b) => a - b);
-    for (let i = 0; i + 5 < times.length; i++) {
-      assert.ok(times[i + 5] - times[i] >= windowMs - 25, `6 requests within ${times[i + 5] - times[i]} ms`);
-    }
-    assert.ok(Date.now() - t0 >= 2 * windowMs - 2);
+    // Request n (from 0) cannot start before n/5 full windows have passed since t0, and it reaches the server
+    // after it started: lower bounds only, which a loaded machine cannot break. (A token bucket would let the
+    // 6th through at ~80 ms; lib/rate-limiter's own test checks the starts to the millisecond.)
+    const times = server.api().map((r) => r.time - t0).sort((a, b) => a - b);
+    assert.equal(times.length, 12);
+    times.forEach((t, n) => assert.ok(t >= Math.floor(n / 5) * windowMs, `request ${n + 1} reached the server at ${t} ms: ${times}`));
     assert.equal(server.grants(), 1);
     assert.equal(c.stats().rateLimitWaits, 7);
     assert.ok(waits.some((w) => w.reason === 'rate-limit' && w.ms > 0));
@@ -330,19 +327,14 @@ describe('lib/client (GenesysClient over real sockets)', () => {
     assert.equal(server.grants(), 1);
   });
 
-  it('close() cancels requests in flight and later ones fail cancelled', async () => {
-    server = await genesys(async (_req, res) => {
-      await new Promise((r) => setTimeout(r, 2000));
-      if (!res.destroyed) sendJson(res, 200, {});
-    });
+  it('close() cancels requests in flight (the server never answers) and later ones fail cancelled', async () => {
+    server = await genesys(neverAnswer);
     const c = make();
     const inFlight = c.request({ method: 'GET', path: PATH });
-    await new Promise((r) => setTimeout(r, 100));
-    const t0 = Date.now();
+    await until(() => server!.api().length === 1, 'the request to reach the server');
     const cancelled = assert.rejects(inFlight, (err: GenesysError) => err.code === 'cancelled');
     await c.close();
     await cancelled;
-    assert.ok(Date.now() - t0 < 300);
     await assert.rejects(c.request({ method: 'GET', path: PATH }), (err: GenesysError) => err.code === 'cancelled');
   });
 });

@@ -5,6 +5,7 @@ import { HttpTransport } from '../../lib/http';
 import { DEFAULT_RETRY_POLICY } from '../../lib/retry';
 import { TokenManager, renewMarginMs } from '../../lib/token';
 import { TestServer, closedPort, sendJson, startTestServer } from '../support/test-server';
+import { until } from '../support/until';
 
 const CLIENT_ID = 'my-client-id';
 const SECRET = 's3cr3t-value-never-shown';
@@ -14,13 +15,14 @@ function options(server: TestServer, extra: Partial<GenesysClientOptions> = {}):
   return { region: 'custom', apiBaseUrl: server.origin, authBaseUrl: server.origin, clientId: CLIENT_ID, clientSecret: SECRET, retry: fastRetry, ...extra };
 }
 
-/** Grants token-1, token-2, ... (after `grantDelayMs`); GET /api/v2/organizations/me answers 200. */
-function genesysLike(state: { grants: number; grantDelayMs?: number; tokenAnswer?: (n: number) => { status: number; text: string } }) {
+/** Grants token-1, token-2, ... (after `grantDelayMs`, or once `grantGate` resolves); GET /api/v2/organizations/me answers 200. */
+function genesysLike(state: { grants: number; grantDelayMs?: number; grantGate?: Promise<void>; tokenAnswer?: (n: number) => { status: number; text: string } }) {
   return async (req: { path: string; headers: Record<string, unknown> }, res: import('node:http').ServerResponse) => {
     if (req.path === '/oauth/token') {
       state.grants++;
       const n = state.grants;
       if (state.grantDelayMs) await new Promise((r) => setTimeout(r, state.grantDelayMs));
+      if (state.grantGate) await state.grantGate;
       if (state.tokenAnswer) {
         const a = state.tokenAnswer(n);
         res.writeHead(a.status, { 'content-type': 'application/json' });
@@ -138,16 +140,18 @@ describe('lib/token (over a real socket)', () => {
   });
 
   it('an abort during the grant ends the call at once; the grant still serves the others', async () => {
-    const state = { grants: 0, grantDelayMs: 400 };
+    // The grant answers only when the test says so: "at once" means before the grant answered.
+    let answerGrant!: () => void;
+    const state = { grants: 0, grantGate: new Promise<void>((r) => { answerGrant = r; }) };
     server = await startTestServer(genesysLike(state));
     client = new GenesysClient(options(server));
     const ac = new AbortController();
-    const t0 = Date.now();
     const aborted = client.request({ method: 'GET', path: '/api/v2/organizations/me', signal: ac.signal });
     const other = client.request({ method: 'GET', path: '/api/v2/organizations/me' });
-    setTimeout(() => ac.abort(), 30);
+    await until(() => state.grants === 1, 'the grant to reach the server');
+    ac.abort();
     await assert.rejects(aborted, (err: GenesysError) => err.code === 'cancelled');
-    assert.ok(Date.now() - t0 < 200, `took ${Date.now() - t0} ms`);
+    answerGrant();
     assert.equal((await other).status, 200);
     assert.equal(state.grants, 1);
     assert.equal(server.requestsTo('/api/').length, 1, 'the aborted call sent nothing');
