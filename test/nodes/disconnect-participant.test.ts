@@ -1,6 +1,7 @@
 import * as assert from 'node:assert/strict';
 import type { SeedParticipant } from '../../sim';
-import { expectError, helper, load, run, seedConversation, sleep, useNodeTestServer, USER_A } from './support';
+import { expectError, helper, load, run, seedConversation, useNodeTestServer, USER_A } from './support';
+import { until } from '../support/until';
 
 const WRAPUP = '7e7e7e7e-4444-4444-8444-777777777777';
 
@@ -35,7 +36,8 @@ describe('genesys-disconnect-participant node', () => {
     assert.equal(p.length, 1);
     assert.equal(p[0].path, `/api/v2/conversations/${cid}/participants/${ids[target]}`);
     assert.deepEqual(p[0].body, { state: 'disconnected' });
-    await sleep(600); // the sim ends the leg disconnectDelayMs after the 202
+    // The sim ends the leg disconnectDelayMs after the 202: wait for that, not for a guessed time.
+    await until(async () => (await stateOf(cid)).get(ids[target]) !== 'connected', 'the kicked leg to end');
     const states = await stateOf(cid);
     for (const [i, id] of ids.entries()) {
       assert.equal(states.get(id), i === target ? 'disconnected' : 'connected', `participant ${i}`);
