@@ -36,8 +36,9 @@ describe('sim: genesys-cloud-sim command', () => {
     const p = run(['--port', '0', '--scenario', file, '--rate-limit', '50', '--disconnect-delay', '10']);
     try {
       const [, url] = await waitFor(p.out, /listening on (http:\/\/127\.0\.0\.1:\d+)/);
-      assert.match(p.out(), /client id: sim-client-id\s+client secret: sim-client-secret/);
-      assert.match(p.out(), new RegExp(id));
+      // The lines after the first may come in later chunks (a loaded machine splits them): wait for each.
+      await waitFor(p.out, /client id: sim-client-id\s+client secret: sim-client-secret/);
+      await waitFor(p.out, new RegExp(id));
       const t = await request(`${url}/oauth/token`, {
         method: 'POST',
         headers: { Authorization: basic('sim-client-id', 'sim-client-secret'), 'Content-Type': 'application/x-www-form-urlencoded' },
