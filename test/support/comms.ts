@@ -36,12 +36,14 @@ export async function connectComms(nodeRedUrl: string, timeoutMs = 10_000): Prom
   const ws = new WebSocket(`${nodeRedUrl.replace(/^http/, 'ws')}/comms`);
   const messages: DebugMessage[] = [];
   const waiters = new Set<() => void>();
+  let onRuntimeState: (() => void) | undefined;
   ws.addEventListener('message', (event) => {
     let packets: unknown;
     try { packets = JSON.parse(String(event.data)); } catch { return; }
     for (const p of Array.isArray(packets) ? packets : [packets]) {
       const packet = p as { topic?: string; data?: Record<string, unknown> };
       if (packet.topic === 'debug' && packet.data) messages.push(decode(packet.data));
+      if (packet.topic === 'notification/runtime-state') onRuntimeState?.();
     }
     for (const wake of waiters) wake();
   });
@@ -50,10 +52,16 @@ export async function connectComms(nodeRedUrl: string, timeoutMs = 10_000): Prom
     ws.addEventListener('open', () => { clearTimeout(timer); resolve(); }, { once: true });
     ws.addEventListener('error', () => { clearTimeout(timer); reject(new Error('comms websocket failed to open')); }, { once: true });
   });
-  // No adminAuth: the first non-auth packet completes the connection as the anonymous user.
+  // No adminAuth: the first non-auth packet completes the connection as the anonymous user. Then a
+  // subscription to a retained topic (Node-RED retains notification/runtime-state once it has loaded its
+  // flows): its answer says the runtime has processed our packets, rather than a guessed 200 ms.
+  const ready = new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`comms websocket: no retained runtime-state within ${timeoutMs} ms`)), timeoutMs);
+    onRuntimeState = () => { clearTimeout(timer); onRuntimeState = undefined; resolve(); };
+  });
   ws.send(JSON.stringify({ subscribe: 'debug' }));
-  // The subscription is processed asynchronously; give it a moment before flows are triggered.
-  await new Promise((r) => setTimeout(r, 200));
+  ws.send(JSON.stringify({ subscribe: 'notification/runtime-state' }));
+  await ready;
 
   function waitFor(match: (m: DebugMessage) => boolean, waitMs = 15_000): Promise<DebugMessage> {
     return new Promise((resolve, reject) => {
