@@ -86,8 +86,9 @@ export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{1
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-/** Polls until check() returns true (or fails after timeoutMs). */
-export async function eventually(check: () => Promise<boolean>, timeoutMs = 3000): Promise<void> {
+/** Polls until check() returns true (or fails after timeoutMs: generous, a loaded machine is slow, and a
+ * condition that holds costs no more for it). */
+export async function eventually(check: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
   const until = Date.now() + timeoutMs;
   for (;;) {
     if (await check()) return;
