@@ -5,7 +5,7 @@ import type { ZodType } from 'zod';
 import { z } from 'zod';
 import { GenesysError, invalidInput } from './errors';
 import { HttpResponse, HttpTransport, headerValue, parseJsonBody } from './http';
-import { RateLimiter } from './rate-limiter';
+import { RateLimiter, type RequestPriority } from './rate-limiter';
 import { Origins, resolveOrigins } from './regions';
 import { DEFAULT_RETRY_POLICY, RetryPolicy, parseRetryAfter, withRetry } from './retry';
 import { ErrorBody } from './schemas';
@@ -55,6 +55,10 @@ export interface RequestOptions<T> {
   signal?: AbortSignal;
   /** Called when this request waits (limiter, Retry-After, backoff, token grant). */
   onWait?: (info: WaitInfo) => void;
+  /** Called each time the request leaves for Genesys (after the limiter): from then on it may take effect. */
+  onSend?: () => void;
+  /** 'high' goes before 'normal' requests waiting for the rate limiter (default 'normal'). */
+  priority?: RequestPriority;
 }
 
 export interface ApiResponse<T> {
@@ -181,9 +185,10 @@ export class GenesysClient {
         for (let renewed = false; ; renewed = true) {
           if (!this.tokens.hasValidToken) onWait?.({ reason: 'token', ms: 0 });
           const token = await this.tokens.getToken(signal);
-          await this.limiter.acquire(signal, onWait);
+          await this.limiter.acquire(signal, onWait, options.priority);
           this.counters.requests++;
           sent++;
+          options.onSend?.();
           const res = await this.http.send({
             origin: this.origins.apiBaseUrl,
             method,

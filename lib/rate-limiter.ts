@@ -1,7 +1,8 @@
 // Client-side request budget: at most `requestsPerMinute` requests START in any window of `windowMs`
 // (60 s). A sliding-window log of start times guarantees that exactly; a token bucket of capacity rpm
-// would let up to 2x through in the first minute. Waiters are served first come, first served, a wait
-// ends at once when its signal aborts, and pauseUntil() (a 429's Retry-After) holds everyone back.
+// would let up to 2x through in the first minute. Waiters are served first come, first served, high priority
+// (work already started, such as confirming a kick Genesys accepted) before normal; a wait ends at once when
+// its signal aborts, and pauseUntil() (a 429's Retry-After) holds everyone back.
 import { GenesysError } from './errors';
 
 export interface RateLimiterOptions {
@@ -11,6 +12,9 @@ export interface RateLimiterOptions {
   /** Clock, ms since the epoch. */
   now?: () => number;
 }
+
+/** 'high': finishing work already begun (a confirm read) goes before starting new work. */
+export type RequestPriority = 'normal' | 'high';
 
 export interface LimiterWait {
   reason: 'rate-limit' | 'retry-after';
@@ -30,6 +34,7 @@ export class RateLimiter {
   private readonly now: () => number;
   private readonly starts: number[] = []; // ascending start times still inside the window
   private readonly queue: Waiter[] = [];
+  private readonly urgent: Waiter[] = [];
   private pausedUntil = 0;
   private timer: NodeJS.Timeout | undefined;
   private timerAt = 0;
@@ -46,17 +51,18 @@ export class RateLimiter {
   }
 
   /** Resolves when this request may start (and records the start); rejects 'cancelled' on abort or close. */
-  acquire(signal?: AbortSignal, onWait?: (wait: LimiterWait) => void): Promise<void> {
+  acquire(signal?: AbortSignal, onWait?: (wait: LimiterWait) => void, priority: RequestPriority = 'normal'): Promise<void> {
     if (this.closed || signal?.aborted) return Promise.reject(new GenesysError('cancelled', 'the request was cancelled while waiting for the rate limiter'));
-    if (this.queue.length === 0 && this.canStart(this.now())) {
+    if (this.queued === 0 && this.canStart(this.now())) {
       this.starts.push(this.now());
       return Promise.resolve();
     }
     this.waits++;
+    const line = priority === 'high' ? this.urgent : this.queue;
     return new Promise<void>((resolve, reject) => {
       const onAbort = () => {
-        const i = this.queue.indexOf(waiter);
-        if (i >= 0) this.queue.splice(i, 1);
+        const i = line.indexOf(waiter);
+        if (i >= 0) line.splice(i, 1);
         waiter.cleanup();
         reject(new GenesysError('cancelled', 'the request was cancelled while waiting for the rate limiter'));
         this.pump(); // the ones behind may move up
@@ -67,8 +73,8 @@ export class RateLimiter {
         cleanup: () => signal?.removeEventListener('abort', onAbort),
       };
       signal?.addEventListener('abort', onAbort, { once: true });
-      this.queue.push(waiter);
-      if (onWait) onWait(this.estimate(this.queue.length - 1));
+      line.push(waiter);
+      if (onWait) onWait(this.estimate(line === this.urgent ? line.length - 1 : this.urgent.length + line.length - 1));
       this.pump();
     });
   }
@@ -86,14 +92,14 @@ export class RateLimiter {
   }
 
   get queued(): number {
-    return this.queue.length;
+    return this.urgent.length + this.queue.length;
   }
 
   /** Rejects every waiter with 'cancelled' and clears the timer: nothing keeps the process alive. */
   close(): void {
     this.closed = true;
     this.clearTimer();
-    for (const w of this.queue.splice(0)) {
+    for (const w of [...this.urgent.splice(0), ...this.queue.splice(0)]) {
       w.cleanup();
       w.reject(new GenesysError('cancelled', 'the client was closed while the request waited for the rate limiter'));
     }
@@ -124,13 +130,13 @@ export class RateLimiter {
   private pump(): void {
     if (this.closed) return;
     const now = this.now();
-    while (this.queue.length > 0 && this.canStart(now)) {
-      const w = this.queue.shift()!;
+    while (this.queued > 0 && this.canStart(now)) {
+      const w = (this.urgent.length > 0 ? this.urgent : this.queue).shift()!;
       w.cleanup();
       this.starts.push(now);
       w.resolve();
     }
-    if (this.queue.length === 0) {
+    if (this.queued === 0) {
       this.clearTimer();
       return;
     }

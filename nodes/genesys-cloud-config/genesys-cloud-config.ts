@@ -3,6 +3,7 @@
 // the editor's region list and "Test connection" admin endpoints.
 import { GenesysClient } from '../../lib/client';
 import { ConversationReader } from '../../lib/conversation-reader';
+import { KickLedger } from '../../lib/kick-ledger';
 import { GenesysError, invalidInput, isGenesysError } from '../../lib/errors';
 import { CUSTOM_REGION, REGIONS, resolveOrigins } from '../../lib/regions';
 import type { GenesysConnection } from '../shared/flow-node';
@@ -91,6 +92,7 @@ export = function (RED: any) {
       const settings = validate({ ...config, ...(node.credentials ?? {}) });
       connection.client = newClient(settings);
       connection.reader = new ConversationReader(connection.client);
+      connection.ledger = new KickLedger();
     } catch (err) {
       connection.error = asGenesysError(err);
       // One clear line in the log at deploy; flow nodes repeat it on every msg and in their status.
@@ -101,6 +103,7 @@ export = function (RED: any) {
       const client = connection.client;
       connection.client = undefined;
       connection.reader = undefined;
+      connection.ledger = undefined;
       connection.error = new GenesysError('cancelled', 'the genesys-cloud-config node was closed');
       if (!client) return done();
       client.close().then(() => done(), () => done());

@@ -1,6 +1,6 @@
 // Reads one conversation and outputs its participants, normalised (lib/participants.ts): all, only the
 // live ones, or those matching a selector; as one array or one msg per participant.
-import { bool, conversationIdOf, getConnection, selectorOf, setupFlowNode } from '../shared/flow-node';
+import { conversationIdOf, flags, getConnection, selectorOf, setupFlowNode } from '../shared/flow-node';
 import { filterParticipants } from '../../lib/participants';
 
 const TYPE = 'genesys-list-participants';
@@ -11,8 +11,8 @@ export = function (RED: any) {
     const node = this;
     node.name = config.name;
     node.genesysId = config.genesys;
-    const liveOnly = bool(config.liveOnly, false);
-    const split = bool(config.split, false);
+    const options = flags(config, { liveOnly: false, split: false });
+    const { liveOnly, split } = options.values;
 
     setupFlowNode(RED, node, TYPE, async (msg, ctx) => {
       // Validate everything before any request.
@@ -39,7 +39,7 @@ export = function (RED: any) {
         return m;
       });
       return { out: msgs.length ? [msgs] : null, status };
-    });
+    }, options.problem);
   }
 
   RED.nodes.registerType(TYPE, GenesysListParticipantsNode);
