@@ -4,7 +4,7 @@
 // read is retried on the next poll until the timeout; only a definite answer ends the wait early.
 import type { ConversationReader, ReadResult } from './conversation-reader';
 import { GenesysError, invalidInput, type MsgError } from './errors';
-import type { RequestPriority } from './rate-limiter';
+import type { Booking, RequestPriority } from './rate-limiter';
 import { requireId, optionalId } from './validate';
 
 export type WaitFor = 'participant' | 'conversation';
@@ -20,6 +20,8 @@ export interface AwaitOptions {
   firstPollDelayMs?: number;
   /** The rate-limit priority of the reads (default 'normal'). */
   priority?: RequestPriority;
+  /** Slots booked for the reads (a kick books its first confirm read). */
+  booking?: Booking;
   signal?: AbortSignal;
   onProgress?: (info: { polls: number; state?: string; nextPollMs: number }) => void;
 }
@@ -96,7 +98,7 @@ export function awaitTerminal(reader: ConversationReader, options: AwaitOptions)
   } catch (err) {
     return Promise.reject(err);
   }
-  const { signal, onProgress, timeoutMs, priority } = options;
+  const { signal, onProgress, timeoutMs, priority, booking } = options;
   if (signal?.aborted) return Promise.reject(new GenesysError('cancelled', 'cancelled'));
 
   const started = Date.now();
@@ -152,7 +154,7 @@ export function awaitTerminal(reader: ConversationReader, options: AwaitOptions)
         ctrl.abort();
       }, Math.max(0, deadline - Date.now()) + READ_GRACE_MS);
       polls++;
-      reader.read(conversationId, { signal: ctrl.signal, priority }).then(
+      reader.read(conversationId, { signal: ctrl.signal, priority, booking }).then(
         (read) => {
           if (settled) return;
           clearTimeout(timer);

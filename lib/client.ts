@@ -5,7 +5,7 @@ import type { ZodType } from 'zod';
 import { z } from 'zod';
 import { GenesysError, invalidInput } from './errors';
 import { HttpResponse, HttpTransport, headerValue, parseJsonBody } from './http';
-import { RateLimiter, type RequestPriority } from './rate-limiter';
+import { RateLimiter, type Booking, type RequestPriority } from './rate-limiter';
 import { Origins, resolveOrigins } from './regions';
 import { DEFAULT_RETRY_POLICY, RetryPolicy, parseRetryAfter, withRetry } from './retry';
 import { ErrorBody } from './schemas';
@@ -59,6 +59,8 @@ export interface RequestOptions<T> {
   onSend?: () => void;
   /** 'high' goes before 'normal' requests waiting for the rate limiter (default 'normal'). */
   priority?: RequestPriority;
+  /** A slot booked with book(): the request starts without waiting for the rate limiter. */
+  booking?: Booking;
 }
 
 export interface ApiResponse<T> {
@@ -185,7 +187,7 @@ export class GenesysClient {
         for (let renewed = false; ; renewed = true) {
           if (!this.tokens.hasValidToken) onWait?.({ reason: 'token', ms: 0 });
           const token = await this.tokens.getToken(signal);
-          await this.limiter.acquire(signal, onWait, options.priority);
+          await this.limiter.acquire(signal, onWait, options.priority, options.booking);
           this.counters.requests++;
           sent++;
           options.onSend?.();
@@ -216,6 +218,15 @@ export class GenesysClient {
       },
     );
     return { ...value, attempts: sent };
+  }
+
+  /**
+   * Books `count` requests of one job in this client's rate limit (see RateLimiter.book): waits, in turn with
+   * other new work, until they all fit; pass the booking to each request of the job, release() it at the end.
+   */
+  book(count: number, signal?: AbortSignal, onWait?: (info: WaitInfo) => void): Promise<Booking> {
+    if (this.closed) return Promise.reject(new GenesysError('cancelled', 'the Genesys client is closed'));
+    return this.limiter.book(count, signal, onWait);
   }
 
   /** "Test connection": a (fresh if needed) token, then GET /api/v2/organizations/me. */

@@ -2,7 +2,7 @@
 // a list and a kick read the same conversation at the same moment, Genesys sees ONE GET and all of them get
 // its answer. That keeps a busy flow inside the rate limit (300 requests/minute per client by default).
 import type { GenesysClient, WaitInfo } from './client';
-import type { RequestPriority } from './rate-limiter';
+import type { Booking, RequestPriority } from './rate-limiter';
 import { GenesysError } from './errors';
 import { normaliseParticipants, type NormalisedParticipant } from './participants';
 import { Conversation } from './schemas';
@@ -27,6 +27,8 @@ export interface ReadOptions {
    * requests waiting for the rate limiter, and share GETs only with other high-priority reads.
    */
   priority?: RequestPriority;
+  /** A booked slot (RateLimiter.book) for the GET, used only when this read starts one (not when it joins). */
+  booking?: Booking;
 }
 
 interface Waiter {
@@ -78,7 +80,7 @@ export class ConversationReader {
     const key = `${priority}:${conversationId.toLowerCase()}`;
     let entry = options.fresh ? undefined : this.inFlight.get(key);
     if (entry) this.shared++;
-    else entry = this.start(key, conversationId, priority);
+    else entry = this.start(key, conversationId, priority, options.booking);
     const flight = entry;
 
     return new Promise<ReadResult>((resolve, reject) => {
@@ -104,7 +106,7 @@ export class ConversationReader {
     return { reads: this.gets, sharedReads: this.shared };
   }
 
-  private start(key: string, conversationId: string, priority: RequestPriority): InFlight {
+  private start(key: string, conversationId: string, priority: RequestPriority, booking: Booking | undefined): InFlight {
     const flight: InFlight = { controller: new AbortController(), waiters: new Set() };
     this.inFlight.set(key, flight);
     this.gets++;
@@ -123,6 +125,7 @@ export class ConversationReader {
         schema: Conversation,
         signal: flight.controller.signal,
         priority,
+        booking,
         onWait: (info) => {
           for (const w of flight.waiters) w.onWait?.(info);
         },

@@ -8,6 +8,7 @@ import type { GenesysClient, WaitInfo } from './client';
 import type { ConversationReader, ReadResult } from './conversation-reader';
 import { GenesysError, invalidInput } from './errors';
 import type { KickLedger } from './kick-ledger';
+import type { Booking } from './rate-limiter';
 import { selectTarget, type NormalisedParticipant } from './participants';
 import { optionalId, parseFlag, parseSelector, requireId, type TargetSelector } from './validate';
 
@@ -185,6 +186,8 @@ export async function kickParticipant(ctx: KickContext, options: KickOptions): P
   /** Set once a PATCH has left for Genesys: from then on a cancel cannot promise that nothing happened. */
   let sentTo: string | undefined;
   let acceptedBy202 = false;
+  /** The kick's requests booked together in the rate limit, so that once it starts it can finish. */
+  let booking: Booking | undefined;
 
   const done = (participantId: string, outcome: KickOutcome, extra: Partial<KickResult> = {}): KickResult => {
     const out: KickResult = { conversationId: v.conversationId, participantId, outcome, attempts, durationMs: 0, ...extra };
@@ -200,7 +203,7 @@ export async function kickParticipant(ctx: KickContext, options: KickOptions): P
     onProgress?.('disconnecting');
     try {
       const res = await ctx.client.request({
-        method: 'PATCH', path: path(pid), body: v.body, signal, onWait, onSend: () => (sentTo = pid),
+        method: 'PATCH', path: path(pid), body: v.body, signal, onWait, onSend: () => (sentTo = pid), booking,
         // The decision was just made on a fresh read: act on it before new work takes the budget.
         priority: 'high',
       });
@@ -247,7 +250,11 @@ export async function kickParticipant(ctx: KickContext, options: KickOptions): P
   const decideAndAct = async (): Promise<Decided> => {
     let conflicts = 0;
     // Fast path: an exact id and no guard asks for nothing a read would tell us; the PATCH alone decides.
-    if (v.participantId && !v.refuseCustomer && !v.keepCallAlive && !v.dryRun) {
+    const fast = !!v.participantId && !v.refuseCustomer && !v.keepCallAlive && !v.dryRun;
+    // Read (unless fast) + PATCH (unless dry run) + the first confirm read, booked together.
+    const requests = (fast ? 0 : 1) + (v.dryRun ? 0 : 1) + (v.confirm && !v.dryRun ? 1 : 0);
+    if (requests > 1) booking = await ctx.client.book(requests, signal, onWait);
+    if (fast && v.participantId) {
       const answer = await patch(v.participantId);
       if (answer.kind === 'accepted') return accept(v.participantId, answer.correlationId);
       if (answer.kind === 'refused') return refused(v.participantId, answer.error);
@@ -259,7 +266,7 @@ export async function kickParticipant(ctx: KickContext, options: KickOptions): P
       onProgress?.('resolving');
       // After a 409, do not join a GET that may have left before the state moved; it finishes work begun.
       const again = conflicts > 0;
-      const read = await ctx.reader.read(v.conversationId, { signal, onWait, fresh: again, priority: again ? 'high' : 'normal' });
+      const read = await ctx.reader.read(v.conversationId, { signal, onWait, fresh: again, priority: again ? 'high' : 'normal', booking });
       const live = new Set(read.participants.filter((p) => p.live).map((p) => p.id.toLowerCase()));
       const gone = ctx.ledger.acceptedLegs(v.conversationId, (id) => live.has(id));
       const decision = decide(v, read, gone, pinnedId);
@@ -309,6 +316,7 @@ export async function kickParticipant(ctx: KickContext, options: KickOptions): P
         timeoutMs: Math.max(1, v.confirmTimeoutMs - (Date.now() - decided.at)),
         firstPollDelayMs: CONFIRM_FIRST_READ_MS,
         priority: 'high',
+        booking,
         signal,
       });
       if (waited.timedOut) {
@@ -333,5 +341,7 @@ export async function kickParticipant(ctx: KickContext, options: KickOptions): P
       );
     }
     throw err;
+  } finally {
+    booking?.release();
   }
 }

@@ -215,3 +215,34 @@ describe('lib/kick against a hostile local server', () => {
     assert.equal(server.requests.filter((r) => r.method === 'PATCH').length, 0);
   });
 });
+
+describe('lib/kick: bulk kicks with confirm inside the rate limit (against the simulator)', () => {
+  const ctx = useSimulatorClient();
+
+  it('40 guarded kicks with confirm at 30 requests per 3 s window: 0 timeouts, 3 requests per confirmed kick', async () => {
+    // The same shape as 600 kicks at 900/min with a 30 s confirm (bench/ runs that one): three requests per
+    // kick, three times the window's budget, a confirm timeout of half the window. Without booking, the
+    // confirm reads queue behind new kicks for the rest of the window and time out.
+    const client = new GenesysClient({
+      region: 'custom', apiBaseUrl: ctx.sim.url, authBaseUrl: ctx.sim.url, clientId: 'sim-client-id', clientSecret: 'sim-client-secret',
+      requestsPerMinute: 30, rateLimitWindowMs: 3_000,
+    });
+    try {
+      const conference = { purpose: 'customer' };
+      const seeded = await ctx.sim.control.seed({
+        conversations: Array.from({ length: 40 }, () => ({ participants: [conference, ...agents(3)] })),
+      } as never) as unknown as { id: string; participants: { id: string }[] }[];
+      const kicks = { client, reader: new ConversationReader(client), ledger: new KickLedger() };
+      const before = (await ctx.sim.control.counters()).apiRequests;
+      const results = await Promise.all(seeded.map((c) => settle(kickParticipant(kicks, {
+        conversationId: c.id, participantId: c.participants[1].id, confirm: true, confirmTimeoutMs: 1_500,
+      }))));
+      assert.deepEqual(tally(results), { disconnected: 40 });
+      const requests = (await ctx.sim.control.counters()).apiRequests - before;
+      console.log(`        40 guarded kicks with confirm: ${requests} requests, ${(requests / 40).toFixed(2)} per confirmed kick`);
+      assert.ok(requests / 40 <= 3, `${requests / 40} requests per kick`);
+    } finally {
+      await client.close();
+    }
+  });
+});
