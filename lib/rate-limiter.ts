@@ -226,7 +226,8 @@ export class RateLimiter {
     this.timer = setTimeout(() => {
       this.timer = undefined;
       this.pump();
-    }, Math.max(1, at - now));
+      // Capped at Node's largest timer (2^31-1 ms): a longer one would fire after 1 ms, again and again.
+    }, Math.min(2 ** 31 - 1, Math.max(1, at - now)));
   }
 
   private clearTimer(): void {
