@@ -79,9 +79,25 @@ export async function selectorOf(RED: any, node: any, msg: any, config: any): Pr
   return parseSelector(value, 'target');
 }
 
+/**
+ * The text of any error, cut to 300 characters. JSONata throws plain objects `{code, message, position,
+ * token}` (not Error instances): keep their message and say where ("[object Object]" helps nobody).
+ */
 function errorText(err: unknown): string {
-  const text = err instanceof Error ? err.message : String(err);
-  return text.length > 120 ? `${text.slice(0, 117)}...` : text;
+  let text: string;
+  if (err instanceof Error) text = err.message;
+  else if (err && typeof err === 'object' && typeof (err as { message?: unknown }).message === 'string') {
+    const e = err as { message: string; code?: unknown; position?: unknown };
+    const where = typeof e.position === 'number' ? ` at position ${e.position}` : '';
+    text = `${e.message}${typeof e.code === 'string' ? ` (${e.code}${where})` : where}`;
+  } else if (err && typeof err === 'object') {
+    try {
+      text = JSON.stringify(err);
+    } catch {
+      text = String(err);
+    }
+  } else text = String(err);
+  return text.length > 300 ? `${text.slice(0, 297)}...` : text;
 }
 
 /**
