@@ -32,13 +32,19 @@ export = function (RED: any) {
         msg.payload = participants;
         return { out: msg, status };
       }
+      // No participant matches: the msg still goes out, once, with payload [] (as in array mode). Sending
+      // nothing would end it silently, and a flow that must answer (http in -> http response) would hang.
+      if (participants.length === 0) {
+        msg.payload = [];
+        return { out: msg, status };
+      }
       // One msg per participant, sent together on the one output (cloneMessage keeps msg.req/msg.res).
       const msgs = participants.map((p) => {
         const m = RED.util.cloneMessage(msg);
         m.payload = p;
         return m;
       });
-      return { out: msgs.length ? [msgs] : null, status };
+      return { out: [msgs], status };
     }, options.problem);
   }
 
