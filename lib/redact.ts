@@ -14,6 +14,8 @@ import { GenesysError } from './errors';
 export const MAX_FOREIGN_TEXT = 1024;
 /** Longest message that leaves lib/ (ours plus a foreign part or two). */
 export const MAX_MESSAGE = 2048;
+/** Longest text the patterns scan (everything that leaves is cut shorter still). */
+const MAX_SCANNED = 8 * 1024;
 /** Tokens remembered for redaction: one per grant, so this covers days of renewals. */
 const MAX_TOKENS = 16;
 /** Shorter values are not redacted as such (a 2-letter "secret" would blank every word holding it). */
@@ -31,7 +33,7 @@ export function redactPatterns(text: string): string {
   return (
     text
       // userinfo in a URL: everything between "://" and the last "@" of the authority.
-      .replace(/([a-z][a-z0-9+.-]*:\/\/)[^\s/?#]*@/gi, '$1***@')
+      .replace(/\b([a-z][a-z0-9+.-]{0,30}:\/\/)[^\s/?#]*@/gi, '$1***@')
       .replace(/\bBearer(\s+|%20|\+)[A-Za-z0-9._~+/=-]{8,}/gi, 'Bearer ***')
       // a base64 value (8+ characters with a digit, + / or =): not the words of "Basic authentication"
       .replace(/\bBasic(\s+|%20|\+)(?=[A-Za-z0-9+/=]*[0-9+/=])[A-Za-z0-9+/=]{8,}/gi, 'Basic ***')
@@ -100,7 +102,8 @@ export class Redactor {
     // Longest first: a token that contains the secret is removed whole.
     const all = [...this.secrets, ...this.tokens].sort((a, b) => b.length - a.length);
     for (const s of all) if (out.includes(s)) out = out.split(s).join('***');
-    return redactPatterns(out);
+    // The patterns run on a bounded text: a megabyte of someone else's text must not cost seconds.
+    return redactPatterns(truncate(out, MAX_SCANNED));
   }
 
   /** Foreign text as it may enter one of our messages: redacted, then cut to MAX_FOREIGN_TEXT. */
