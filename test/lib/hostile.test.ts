@@ -16,7 +16,7 @@ import { RateLimiter } from '../../lib/rate-limiter';
 import { Redactor } from '../../lib/redact';
 import { DEFAULT_RETRY_POLICY } from '../../lib/retry';
 import { AUTH_BACKOFF_FIRST_MS, AUTH_BACKOFF_MAX_MS, TokenManager } from '../../lib/token';
-import { assertNoSecretsIn, registerSecret } from '../reliability/secrets-guard';
+import { assertNoSecretsIn, registerBasic, registerProxyUrl, registerSecret } from '../reliability/secrets-guard';
 
 const CID = 'c0ffee00-0000-4000-8000-0000000000b1';
 const PATH = `/api/v2/conversations/${CID}`;
@@ -128,6 +128,7 @@ describe('lib against a hostile server (sizes, echoes, storms)', function () {
   const TOKEN = `hostile-token-${randomBytes(16).toString('hex')}`;
   before(() => {
     registerSecret(SECRET);
+    registerBasic(CLIENT_ID, SECRET);
     registerSecret(BASIC);
     registerSecret(TOKEN);
   });
@@ -266,8 +267,8 @@ describe('lib against a hostile server (sizes, echoes, storms)', function () {
     it('a malformed HTTPS_PROXY holding a password: invalid-input naming the variable, the password nowhere', () => {
       const saved = process.env.HTTPS_PROXY;
       const password = `Proxy-Pw-${randomBytes(6).toString('hex')}`;
-      registerSecret(password);
       process.env.HTTPS_PROXY = `http://user:${password}@bad host:99`;
+      registerProxyUrl(process.env.HTTPS_PROXY);
       try {
         const err = (() => {
           try {
