@@ -128,6 +128,7 @@ export class Redactor {
       field: source?.field,
       missingPermission: source?.missingPermission,
       candidates: source?.candidates,
+      sent: source?.sent,
       cause: cause === undefined || cause === err ? undefined : this.plainCause(cause),
     });
     safe.add(out);
