@@ -5,7 +5,8 @@
 import * as assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { CRED_OK, conference, expectError, helper, load, run, seedConversation, useNodeTestServer } from './support';
-import { assertNoSecretsIn, registerProxyUrl } from '../reliability/secrets-guard';
+import { assertNoSecretsIn, registerProxyUrl, registerSecret } from '../reliability/secrets-guard';
+import { startTestServer, type TestServer } from '../support/test-server';
 
 describe('hardening in Node-RED (issue 17)', () => {
   const ctx = useNodeTestServer();
@@ -116,5 +117,52 @@ describe('hardening in Node-RED (issue 17)', () => {
       if (saved === undefined) delete process.env.HTTPS_PROXY;
       else process.env.HTTPS_PROXY = saved;
     }
+  });
+
+  describe('through Node-RED against a hostile server (not the simulator)', () => {
+    let hostile: TestServer | undefined;
+    const TOKEN = `node-hostile-token-${randomBytes(12).toString('hex')}`;
+    const SECRET = `Node-Hostile-Secret-${randomBytes(8).toString('hex')}`;
+    before(() => {
+      registerSecret(TOKEN);
+      registerSecret(SECRET);
+    });
+    afterEach(async () => {
+      await helper.unload();
+      await hostile?.close();
+      hostile = undefined;
+    });
+    const grantOr = (api: (req: any, res: any) => void) => (req: any, res: any) => {
+      if (req.path === '/oauth/token') {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        return res.end(JSON.stringify({ access_token: TOKEN, token_type: 'bearer', expires_in: 86_400 }));
+      }
+      return api(req, res);
+    };
+
+    it('an error echoing the bearer token and the secret, 1 MB long: the caught msg and the log hold neither, the text is cut', async () => {
+      hostile = await startTestServer(grantOr((req, res) => {
+        res.writeHead(400, { 'content-type': 'application/json', 'ININ-Correlation-Id': 'corr-node-echo' });
+        res.end(JSON.stringify({ code: 'bad.request', status: 400, message: `you sent ${req.headers.authorization} for ${SECRET} ${'y'.repeat(1024 * 1024)}` }));
+      }));
+      await load(hostile.origin, [list()], { credentials: { clientId: 'hostile-id', clientSecret: SECRET } });
+      const msg = await expectError('n1', { conversationId: cid }, 'genesys-error');
+      assert.equal(msg._error.correlationId, 'corr-node-echo');
+      assert.ok(msg._error.message.length < 1300, `${msg._error.message.length} characters`);
+      assertNoSecretsIn(msg, 'the caught msg');
+      assertNoSecretsIn(helper.log().args.map((a: unknown[]) => a[0]), "Node-RED's log");
+    });
+
+    it('an endless answer: genesys-error naming the cap, the msg is not lost', async () => {
+      hostile = await startTestServer(grantOr((_req, res) => {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        const chunk = Buffer.alloc(64 * 1024, 'z');
+        const pump = () => { while (!res.destroyed && res.write(chunk)); if (!res.destroyed) res.once('drain', pump); };
+        pump();
+      }));
+      await load(hostile.origin, [list()], { credentials: { clientId: 'hostile-id', clientSecret: SECRET } });
+      const msg = await expectError('n1', { conversationId: cid }, 'genesys-error');
+      assert.match(msg._error.message, /larger than 4194304 bytes \(maxResponseBytes\)/);
+    });
   });
 });
