@@ -206,11 +206,6 @@ export class GenesysClient {
     }
   }
 
-  /** Redacts any text the same way errors are (for callers that show foreign text). */
-  redact(text: string): string {
-    return this.redactor.foreign(text);
-  }
-
   private async requestOnce<T>(options: RequestOptions<T>): Promise<ApiResponse<T>> {
     const { method, path, signal, onWait } = options;
     if (!METHODS.has(method)) throw invalidInput('method', `must be one of ${[...METHODS].join(', ')} (got ${JSON.stringify(method)})`);
