@@ -169,8 +169,10 @@ export = function (RED: any) {
       if (body.clientSecret === PASSWORD_PLACEHOLDER || body.clientId === PASSWORD_PLACEHOLDER) {
         target = deployedClient(body);
       } else {
+        // Never substituted here (sent as typed, it would reach nobody's secret); refused with a clear word,
+        // since the user most likely meant the deployed node's variable.
         for (const field of ['clientId', 'clientSecret', 'region', 'apiBaseUrl', 'authBaseUrl']) {
-          if (typeof body[field] === 'string' && body[field].includes('${')) {
+          if (typeof body[field] === 'string' && ENV_RE.test(body[field].trim())) {
             throw invalidInput(field, '${...} is substituted only in a deployed config node (by Node-RED), not by Test connection: deploy, then test with the stored secret');
           }
         }
