@@ -28,6 +28,16 @@ export function truncate(text: string, max = MAX_FOREIGN_TEXT): string {
   return text.length > max ? `${text.slice(0, max)}... (${text.length - max} more characters cut)` : text;
 }
 
+/**
+ * A Basic value is base64(id:secret) (RFC 7617): one that has a digit, + / or =, or decodes to printable text
+ * with a colon, is taken for one; the words of "Basic authentication failed" are not.
+ */
+function looksLikeCredentials(value: string): boolean {
+  if (/[0-9+/=]/.test(value)) return true;
+  const decoded = Buffer.from(value, 'base64').toString('latin1');
+  return decoded.includes(':') && /^[\x20-\x7e]+$/.test(decoded);
+}
+
 /** Patterns that are never shown whoever issued them. */
 export function redactPatterns(text: string): string {
   return (
@@ -35,8 +45,7 @@ export function redactPatterns(text: string): string {
       // userinfo in a URL: everything between "://" and the last "@" of the authority.
       .replace(/\b([a-z][a-z0-9+.-]{0,30}:\/\/)[^\s/?#]*@/gi, '$1***@')
       .replace(/\bBearer(\s+|%20|\+)[A-Za-z0-9._~+/=-]{8,}/gi, 'Bearer ***')
-      // a base64 value (8+ characters with a digit, + / or =): not the words of "Basic authentication"
-      .replace(/\bBasic(\s+|%20|\+)(?=[A-Za-z0-9+/=]*[0-9+/=])[A-Za-z0-9+/=]{8,}/gi, 'Basic ***')
+      .replace(/\bBasic(\s+|%20|\+)([A-Za-z0-9+/=]{8,})/gi, (all, _sp, value: string) => (looksLikeCredentials(value) ? 'Basic ***' : all))
       // access_token=... / client_secret=... (a form or query echoed back)
       .replace(/\b(access_token|client_secret|password)(["']?\s*[:=]\s*["']?)[^\s"'&,;}]+/gi, '$1$2***')
   );
