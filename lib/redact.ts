@@ -8,7 +8,7 @@
 // error, possibly with URLs, headers or a proxy's answer) never leaves: Node-RED copies err.cause into the
 // Catch node's msg and the log. What leaves is a new GenesysError with the same code, status, Genesys code and
 // correlation id, and at most a small plain cause (redacted message and error code, no chain).
-import { GenesysError } from './errors';
+import { GenesysError, type GenesysErrorDetails } from './errors';
 
 /** Longest text of someone else's we copy into a message (a Genesys message, an OAuth error description). */
 export const MAX_FOREIGN_TEXT = 1024;
@@ -129,17 +129,11 @@ export class Redactor {
     const source = err instanceof GenesysError ? err : undefined;
     const message = truncate(this.text(err instanceof Error ? err.message : String(err)), MAX_MESSAGE);
     const cause = source ? source.cause : err;
-    const out = new GenesysError(source?.code ?? 'genesys-error', message, {
-      status: source?.status,
-      genesysCode: source?.genesysCode,
-      correlationId: source?.correlationId,
-      retryAfter: source?.retryAfter,
-      field: source?.field,
-      missingPermission: source?.missingPermission,
-      candidates: source?.candidates,
-      sent: source?.sent,
-      cause: cause === undefined || cause === err ? undefined : this.plainCause(cause),
-    });
+    // Every detail field of a GenesysError is an own property of the same name (status, genesysCode,
+    // correlationId, retryAfter, field, missingPermission, candidates, sent...): all are kept.
+    const details: GenesysErrorDetails = source ? { ...(source as GenesysErrorDetails) } : {};
+    details.cause = cause === undefined || cause === err ? undefined : this.plainCause(cause);
+    const out = new GenesysError(source?.code ?? 'genesys-error', message, details);
     safe.add(out);
     return out;
   }
