@@ -144,6 +144,35 @@ export async function bulk(report: Report, kicks = 600, limit = 900): Promise<vo
     }
   }
 
+  // Ours with confirm: GET + PATCH + confirm read(s) per kick, three times the budget of a window. The confirm
+  // timeout (30 s) counts from the 202; a kick books its requests together, so no confirm waits behind new kicks.
+  {
+    const sim = await forkSim({ rateLimitPerMinute: limit });
+    try {
+      const list = await conferences(sim, kicks);
+      const collector = await loadBenchFlow(sim, [{ id: 'kick', type: 'genesys-disconnect-participant', confirm: true, confirmTimeout: 30, wires: [['out1']] }], limit);
+      const t0 = Date.now();
+      for (const c of list) helper.getNode('kick').receive({ conversationId: c.cid, participantId: c.pid });
+      await collector.waitFor(kicks, 10 * 60_000);
+      const wall = Date.now() - t0;
+      collector.close();
+      const confirmed = collector.outcomes.filter((o) => o.port === 'out1' && o.msg.payload.confirmed).length;
+      const timeouts = collector.outcomes.filter((o) => o.port !== 'out1' && o.msg.error?.code === 'timeout').length;
+      const requests = (await sim.control.counters()).apiRequests;
+      const perKick = requests / kicks;
+      report.figure(s, 'ours with confirm: wall time', ms(wall));
+      report.figure(s, 'ours with confirm: confirmed / timeouts / requests per confirmed kick', `${confirmed} / ${timeouts} / ${perKick.toFixed(2)}`);
+      report.goal(s, {
+        goal: `${kicks} guarded kicks with confirm at ${limit}/min: 0 timeouts, at most 3 requests per confirmed kick`,
+        met: timeouts === 0 && confirmed === kicks && perKick <= 3,
+        measured: `${timeouts} timeouts, ${confirmed} confirmed, ${perKick.toFixed(2)} requests per kick`,
+        limit: 'A kick books its GET, PATCH and first confirm read together; the first confirm read waits 0.5 s after the 202, when the leg has ended.',
+      });
+    } finally {
+      await sim.close();
+    }
+  }
+
   // Naive clients, as found in public tutorials: retry a 429 at most 3 times, then give up. One waits the
   // Retry-After Genesys sends; the other (the more common copy-paste) sleeps a fixed second.
   await naiveBulk(report, s, kicks, limit, theoretical, 'naive (honours Retry-After)', (retryAfter) => (retryAfter ?? 1) * 1000);

@@ -1,14 +1,27 @@
-// Wait until a participant (or, without participantId, the whole conversation) has ended, by polling the
-// conversation through the shared reader (design 2.5). Cheap enough for 10,000 concurrent waits: each holds
-// at most one timer and one abort listener, both released the moment it settles.
+// Wait until a participant (waitFor 'participant', the default) or the whole conversation ('conversation') has
+// ended, by polling the conversation through the shared reader (design 2.5). Cheap enough for 10,000 concurrent
+// waits: each holds at most one timer and one abort listener, both released the moment it settles. A failed
+// read is retried on the next poll until the timeout; only a definite answer ends the wait early.
 import type { ConversationReader, ReadResult } from './conversation-reader';
-import { GenesysError } from './errors';
+import { GenesysError, invalidInput, type MsgError } from './errors';
+import type { Booking, RequestPriority } from './rate-limiter';
 import { requireId, optionalId } from './validate';
+
+export type WaitFor = 'participant' | 'conversation';
+export const WAIT_FOR: readonly WaitFor[] = ['participant', 'conversation'];
 
 export interface AwaitOptions {
   conversationId: string;
   participantId?: string;
+  /** Default 'participant', which needs a participantId: a missing id never turns into a wait for the whole call. */
+  waitFor?: WaitFor;
   timeoutMs: number;
+  /** Delay before the first read (default 0: the leg may already be gone). */
+  firstPollDelayMs?: number;
+  /** The rate-limit priority of the reads (default 'normal'). */
+  priority?: RequestPriority;
+  /** Slots booked for the reads (a kick books its first confirm read). */
+  booking?: Booking;
   signal?: AbortSignal;
   onProgress?: (info: { polls: number; state?: string; nextPollMs: number }) => void;
 }
@@ -23,7 +36,16 @@ export interface AwaitResult {
   waitedMs: number;
   polls: number;
   timedOut: boolean;
+  /** On a timeout after failed reads: the last failure (the wait polled on through it). */
+  lastError?: MsgError;
 }
+
+/**
+ * Answers that will not change by asking again: the conversation or participant is gone (404) or not visible,
+ * the OAuth client lacks the permission (403), or the input is wrong. Anything else (network, 5xx after the
+ * client's retries, a rate limit over the cap, a malformed answer) is retried on the next poll.
+ */
+const DEFINITE: ReadonlySet<string> = new Set(['target-not-found', 'permission-denied', 'invalid-input']);
 
 /**
  * Poll schedule: the first poll at once (the leg may already be gone), then every FAST_MS while the wait is
@@ -62,14 +84,21 @@ export function awaitTerminal(reader: ConversationReader, options: AwaitOptions)
   let participantId: string | undefined;
   try {
     conversationId = requireId(options.conversationId, 'conversationId');
-    participantId = optionalId(options.participantId, 'participantId');
-    if (typeof options.timeoutMs !== 'number' || !Number.isFinite(options.timeoutMs) || options.timeoutMs <= 0) {
-      throw new GenesysError('invalid-input', `timeoutMs: must be a positive number of milliseconds, got ${String(options.timeoutMs)}`, { field: 'timeoutMs' });
+    const waitFor = options.waitFor ?? 'participant';
+    if (!WAIT_FOR.includes(waitFor)) throw invalidInput('waitFor', `must be one of ${WAIT_FOR.join(', ')}`);
+    participantId = waitFor === 'participant' ? optionalId(options.participantId, 'participantId') : undefined;
+    if (waitFor === 'participant' && participantId === undefined) {
+      throw invalidInput('participantId', 'is empty: give the participant to wait for, or wait for the whole conversation (waitFor "conversation")');
     }
+    if (typeof options.timeoutMs !== 'number' || !Number.isFinite(options.timeoutMs) || options.timeoutMs <= 0) {
+      throw invalidInput('timeoutMs', `must be a positive number of milliseconds, got ${String(options.timeoutMs)}`);
+    }
+    const first = options.firstPollDelayMs ?? 0;
+    if (typeof first !== 'number' || !Number.isFinite(first) || first < 0) throw invalidInput('firstPollDelayMs', 'must be a number >= 0');
   } catch (err) {
     return Promise.reject(err);
   }
-  const { signal, onProgress, timeoutMs } = options;
+  const { signal, onProgress, timeoutMs, priority, booking } = options;
   if (signal?.aborted) return Promise.reject(new GenesysError('cancelled', 'cancelled'));
 
   const started = Date.now();
@@ -78,6 +107,7 @@ export function awaitTerminal(reader: ConversationReader, options: AwaitOptions)
   return new Promise<AwaitResult>((resolve, reject) => {
     let polls = 0;
     let last: Seen | undefined;
+    let lastError: GenesysError | undefined;
     let delay: number | undefined;
     let timer: NodeJS.Timeout | undefined;
     let settled = false;
@@ -106,6 +136,7 @@ export function awaitTerminal(reader: ConversationReader, options: AwaitOptions)
       if (participantId !== undefined) out.participantId = participantId;
       if (last?.disconnectType !== undefined) out.disconnectType = last.disconnectType;
       if (last?.endedAt !== undefined) out.endedAt = last.endedAt;
+      if (timedOut && lastError) out.lastError = lastError.toMsgError();
       return out;
     };
     const onAbort = () => finish(() => reject(new GenesysError('cancelled', 'cancelled')));
@@ -123,7 +154,7 @@ export function awaitTerminal(reader: ConversationReader, options: AwaitOptions)
         ctrl.abort();
       }, Math.max(0, deadline - Date.now()) + READ_GRACE_MS);
       polls++;
-      reader.read(conversationId, { signal: ctrl.signal }).then(
+      reader.read(conversationId, { signal: ctrl.signal, priority, booking }).then(
         (read) => {
           if (settled) return;
           clearTimeout(timer);
@@ -135,30 +166,42 @@ export function awaitTerminal(reader: ConversationReader, options: AwaitOptions)
             finish(() => reject(err));
             return;
           }
-          if (last.done) {
-            finish(() => resolve(result(false)));
-            return;
-          }
-          const now = Date.now();
-          if (now >= deadline) {
-            timeOut();
-            return;
-          }
-          delay = nextPollDelay(delay, now - started);
-          const wait = Math.min(delay, deadline - now);
-          onProgress?.({ polls, state: last.state, nextPollMs: wait });
-          // When the deadline comes before the next poll, the last poll is the one at the deadline.
-          timer = setTimeout(poll, wait);
+          lastError = undefined;
+          if (last.done) finish(() => resolve(result(false)));
+          else next();
         },
         (err: unknown) => {
           if (settled) return;
-          if (deadlinePassed) timeOut();
-          else finish(() => reject(err));
+          clearTimeout(timer);
+          timer = undefined;
+          readAbort = undefined;
+          if (deadlinePassed) return timeOut();
+          if (!(err instanceof GenesysError) || DEFINITE.has(err.code) || err.code === 'cancelled') {
+            finish(() => reject(err));
+            return;
+          }
+          lastError = err;
+          next();
         },
       );
     };
 
+    /** Schedules the next poll, or times out. When the deadline comes first, the last poll is at the deadline. */
+    const next = () => {
+      const now = Date.now();
+      if (now >= deadline) {
+        timeOut();
+        return;
+      }
+      delay = nextPollDelay(delay, now - started);
+      const wait = Math.min(delay, deadline - now);
+      onProgress?.({ polls, state: last?.state, nextPollMs: wait });
+      timer = setTimeout(poll, wait);
+    };
+
     signal?.addEventListener('abort', onAbort, { once: true });
-    poll();
+    const first = Math.min(options.firstPollDelayMs ?? 0, timeoutMs);
+    if (first > 0) timer = setTimeout(poll, first);
+    else poll();
   });
 }

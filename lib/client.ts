@@ -4,8 +4,9 @@
 import type { ZodType } from 'zod';
 import { z } from 'zod';
 import { GenesysError, invalidInput } from './errors';
-import { HttpResponse, HttpTransport, headerValue, parseJsonBody } from './http';
-import { RateLimiter } from './rate-limiter';
+import { DEFAULT_MAX_RESPONSE_BYTES, HttpResponse, HttpTransport, headerValue, parseJsonBody } from './http';
+import { RateLimiter, type Booking, type RequestPriority } from './rate-limiter';
+import { Redactor } from './redact';
 import { Origins, resolveOrigins } from './regions';
 import { DEFAULT_RETRY_POLICY, RetryPolicy, parseRetryAfter, withRetry } from './retry';
 import { ErrorBody } from './schemas';
@@ -33,6 +34,8 @@ export interface GenesysClientOptions {
   connectTimeoutMs?: number;
   /** Default 30_000 (the whole request). */
   requestTimeoutMs?: number;
+  /** Default DEFAULT_MAX_RESPONSE_BYTES (4 MiB): a longer answer body fails and its socket is dropped. */
+  maxResponseBytes?: number;
   retry?: { maxAttempts?: number; maxTotalMs?: number; baseDelayMs?: number; maxDelayMs?: number };
   userAgent?: string;
   /** Tests only: the rate limiter's window (default RATE_LIMIT_WINDOW_MS). */
@@ -55,6 +58,12 @@ export interface RequestOptions<T> {
   signal?: AbortSignal;
   /** Called when this request waits (limiter, Retry-After, backoff, token grant). */
   onWait?: (info: WaitInfo) => void;
+  /** Called each time the request leaves for Genesys (after the limiter): from then on it may take effect. */
+  onSend?: () => void;
+  /** 'high' goes before 'normal' requests waiting for the rate limiter (default 'normal'). */
+  priority?: RequestPriority;
+  /** A slot booked with book(): the request starts without waiting for the rate limiter. */
+  booking?: Booking;
 }
 
 export interface ApiResponse<T> {
@@ -77,8 +86,20 @@ export const DEFAULTS = {
   maxRetryAfterSeconds: 180,
   connectTimeoutMs: 10_000,
   requestTimeoutMs: 30_000,
+  maxResponseBytes: DEFAULT_MAX_RESPONSE_BYTES,
   userAgent: 'node-red-contrib-genesys-participants',
 } as const;
+
+/**
+ * Upper bound of every time option (timeouts, retry delays, the limiter's window): one hour. Node's timers
+ * hold at most 2^31-1 ms (24.8 days); a longer delay fires after 1 ms with a TimeoutOverflowWarning, and a
+ * loop re-arming it spins. One hour is far above anything useful and far below that limit.
+ */
+export const MAX_TIME_MS = 3_600_000;
+/** maxRetryAfterSeconds: 1 .. 3600 (the Go and Java SDKs give up above 180 s, genesys-api.md section 6). */
+export const MAX_RETRY_AFTER_SECONDS = MAX_TIME_MS / 1000;
+/** maxResponseBytes: 1 KiB .. 64 MiB. */
+const MAX_RESPONSE_BYTES_LIMIT = 64 * 1024 * 1024;
 
 const METHODS = new Set(['GET', 'POST', 'PATCH', 'PUT']);
 
@@ -98,11 +119,13 @@ function requiredString(field: string, value: unknown): string {
 }
 
 /** A number option: a number or a numeric string (as editors send them); absent or '' -> the default. */
-function numberOption(field: string, value: unknown, fallback: number, min: number, integer = false): number {
+function numberOption(field: string, value: unknown, fallback: number, min: number, integer = false, max = Number.MAX_SAFE_INTEGER): number {
   if (value === undefined || value === null || value === '') return fallback;
   const n = typeof value === 'string' ? Number(value.trim()) : value;
-  if (typeof n !== 'number' || !Number.isFinite(n) || n < min || (integer && !Number.isInteger(n))) {
-    throw invalidInput(field, `must be ${integer ? 'an integer' : 'a number'} >= ${min} (got ${JSON.stringify(value)})`);
+  if (typeof n !== 'number' || !Number.isFinite(n) || n < min || n > max || (integer && !Number.isInteger(n))) {
+    const range = max === Number.MAX_SAFE_INTEGER ? `>= ${min}` : `from ${min} to ${max}`;
+    const got = typeof value === 'string' ? JSON.stringify(value.slice(0, 40)) : typeof value === 'number' ? String(value) : `a ${typeof value}`;
+    throw invalidInput(field, `must be ${integer ? 'an integer' : 'a number'} ${range} (got ${got})`);
   }
   return n;
 }
@@ -127,7 +150,7 @@ export class GenesysClient {
   private readonly limiter: RateLimiter;
   private readonly policy: RetryPolicy;
   private readonly apiHost: string;
-  private readonly secret: string;
+  private readonly redactor: Redactor;
   private closed = false;
   private readonly counters = { requests: 0, retries: 0 };
 
@@ -135,36 +158,55 @@ export class GenesysClient {
     if (!options || typeof options !== 'object') throw invalidInput('options', 'are required');
     this.origins = resolveOrigins(options.region, { apiBaseUrl: options.apiBaseUrl, authBaseUrl: options.authBaseUrl });
     const clientId = requiredString('clientId', options.clientId);
-    this.secret = requiredString('clientSecret', options.clientSecret);
+    const secret = requiredString('clientSecret', options.clientSecret);
+    this.redactor = new Redactor([secret]);
     const r = options.retry ?? {};
     this.policy = {
-      maxAttempts: numberOption('retry.maxAttempts', r.maxAttempts, DEFAULT_RETRY_POLICY.maxAttempts, 1, true),
-      maxTotalMs: numberOption('retry.maxTotalMs', r.maxTotalMs, DEFAULT_RETRY_POLICY.maxTotalMs, 0),
-      baseDelayMs: numberOption('retry.baseDelayMs', r.baseDelayMs, DEFAULT_RETRY_POLICY.baseDelayMs, 0),
-      maxDelayMs: numberOption('retry.maxDelayMs', r.maxDelayMs, DEFAULT_RETRY_POLICY.maxDelayMs, 0),
-      maxRetryAfterSeconds: numberOption('maxRetryAfterSeconds', options.maxRetryAfterSeconds, DEFAULTS.maxRetryAfterSeconds, 0),
+      maxAttempts: numberOption('retry.maxAttempts', r.maxAttempts, DEFAULT_RETRY_POLICY.maxAttempts, 1, true, 100),
+      maxTotalMs: numberOption('retry.maxTotalMs', r.maxTotalMs, DEFAULT_RETRY_POLICY.maxTotalMs, 0, false, MAX_TIME_MS),
+      baseDelayMs: numberOption('retry.baseDelayMs', r.baseDelayMs, DEFAULT_RETRY_POLICY.baseDelayMs, 0, false, MAX_TIME_MS),
+      maxDelayMs: numberOption('retry.maxDelayMs', r.maxDelayMs, DEFAULT_RETRY_POLICY.maxDelayMs, 0, false, MAX_TIME_MS),
+      maxRetryAfterSeconds: numberOption('maxRetryAfterSeconds', options.maxRetryAfterSeconds, DEFAULTS.maxRetryAfterSeconds, 1, false, MAX_RETRY_AFTER_SECONDS),
     };
     const rpm = numberOption('requestsPerMinute', options.requestsPerMinute, DEFAULTS.requestsPerMinute, 1, true);
-    const connectTimeoutMs = numberOption('connectTimeoutMs', options.connectTimeoutMs, DEFAULTS.connectTimeoutMs, 1);
-    const requestTimeoutMs = numberOption('requestTimeoutMs', options.requestTimeoutMs, DEFAULTS.requestTimeoutMs, 1);
-    const windowMs = numberOption('rateLimitWindowMs', options.rateLimitWindowMs, RATE_LIMIT_WINDOW_MS, 1);
+    const connectTimeoutMs = numberOption('connectTimeoutMs', options.connectTimeoutMs, DEFAULTS.connectTimeoutMs, 1, false, MAX_TIME_MS);
+    const requestTimeoutMs = numberOption('requestTimeoutMs', options.requestTimeoutMs, DEFAULTS.requestTimeoutMs, 1, false, MAX_TIME_MS);
+    const maxResponseBytes = numberOption('maxResponseBytes', options.maxResponseBytes, DEFAULTS.maxResponseBytes, 1024, true, MAX_RESPONSE_BYTES_LIMIT);
+    const windowMs = numberOption('rateLimitWindowMs', options.rateLimitWindowMs, RATE_LIMIT_WINDOW_MS, 1, false, MAX_TIME_MS);
     if (options.userAgent !== undefined && (typeof options.userAgent !== 'string' || /[\r\n]/.test(options.userAgent))) {
       throw invalidInput('userAgent', 'must be a single-line string');
     }
 
     this.apiHost = new URL(this.origins.apiBaseUrl).host;
-    this.http = new HttpTransport({ connectTimeoutMs, requestTimeoutMs, userAgent: options.userAgent || DEFAULTS.userAgent });
+    try {
+      this.http = new HttpTransport({ connectTimeoutMs, requestTimeoutMs, maxResponseBytes, userAgent: options.userAgent || DEFAULTS.userAgent });
+    } catch (err) {
+      throw this.redactor.error(err); // a proxy URL that does not parse
+    }
     this.limiter = new RateLimiter({ requestsPerMinute: rpm, windowMs });
     this.tokens = new TokenManager({
       authBaseUrl: this.origins.authBaseUrl,
       clientId,
-      clientSecret: this.secret,
+      clientSecret: secret,
       http: this.http,
       policy: this.policy,
+      redactor: this.redactor,
     });
   }
 
+  /**
+   * One API request (token, limiter, retry). Every error it throws went through the redaction point
+   * (lib/redact.ts): no secret, token, Basic value or URL credentials in its message, no raw cause.
+   */
   async request<T = unknown>(options: RequestOptions<T>): Promise<ApiResponse<T>> {
+    try {
+      return await this.requestOnce(options);
+    } catch (err) {
+      throw this.redactor.error(err);
+    }
+  }
+
+  private async requestOnce<T>(options: RequestOptions<T>): Promise<ApiResponse<T>> {
     const { method, path, signal, onWait } = options;
     if (!METHODS.has(method)) throw invalidInput('method', `must be one of ${[...METHODS].join(', ')} (got ${JSON.stringify(method)})`);
     if (typeof path !== 'string' || !path.startsWith('/api/v2/') || /[\s#\\]|\/\.\.?(\/|$|\?)/.test(path)) {
@@ -181,9 +223,10 @@ export class GenesysClient {
         for (let renewed = false; ; renewed = true) {
           if (!this.tokens.hasValidToken) onWait?.({ reason: 'token', ms: 0 });
           const token = await this.tokens.getToken(signal);
-          await this.limiter.acquire(signal, onWait);
+          await this.limiter.acquire(signal, onWait, options.priority, options.booking);
           this.counters.requests++;
           sent++;
+          options.onSend?.();
           const res = await this.http.send({
             origin: this.origins.apiBaseUrl,
             method,
@@ -211,6 +254,15 @@ export class GenesysClient {
       },
     );
     return { ...value, attempts: sent };
+  }
+
+  /**
+   * Books `count` requests of one job in this client's rate limit (see RateLimiter.book): waits, in turn with
+   * other new work, until they all fit; pass the booking to each request of the job, release() it at the end.
+   */
+  book(count: number, signal?: AbortSignal, onWait?: (info: WaitInfo) => void): Promise<Booking> {
+    if (this.closed) return Promise.reject(new GenesysError('cancelled', 'the Genesys client is closed'));
+    return this.limiter.book(count, signal, onWait);
   }
 
   /** "Test connection": a (fresh if needed) token, then GET /api/v2/organizations/me. */
@@ -274,7 +326,7 @@ export class GenesysClient {
       /* not JSON (a proxy's HTML page): status only */
     }
     const genesysCode = body?.code;
-    const said = body?.message ? `: ${this.redact(body.message)}` : '';
+    const said = body?.message ? `: ${this.redactor.foreign(body.message)}` : '';
     const codeText = genesysCode ? ` ${genesysCode}` : '';
     const details = { status: res.status, genesysCode, correlationId: res.correlationId };
 
@@ -299,9 +351,5 @@ export class GenesysClient {
       return new GenesysError('rate-limited', `Genesys Cloud rate limit (429${codeText}) on ${what}${said}`, { ...details, retryAfter });
     }
     return new GenesysError('genesys-error', `${what} failed with status ${res.status}${codeText}${said || ` (no error message from ${this.apiHost})`}`, details);
-  }
-
-  private redact(text: string): string {
-    return this.secret.length >= 4 ? text.split(this.secret).join('***') : text;
   }
 }

@@ -2,6 +2,7 @@
 // a list and a kick read the same conversation at the same moment, Genesys sees ONE GET and all of them get
 // its answer. That keeps a busy flow inside the rate limit (300 requests/minute per client by default).
 import type { GenesysClient, WaitInfo } from './client';
+import type { Booking, RequestPriority } from './rate-limiter';
 import { GenesysError } from './errors';
 import { normaliseParticipants, type NormalisedParticipant } from './participants';
 import { Conversation } from './schemas';
@@ -21,6 +22,13 @@ export interface ReadOptions {
    * moved, e.g. after a 409): start a new one, which later callers then share.
    */
   fresh?: boolean;
+  /**
+   * 'high' for reads that finish work already begun (confirming an accepted kick): they go before normal
+   * requests waiting for the rate limiter, and share GETs only with other high-priority reads.
+   */
+  priority?: RequestPriority;
+  /** A booked slot (RateLimiter.book) for the GET, used only when this read starts one (not when it joins). */
+  booking?: Booking;
 }
 
 interface Waiter {
@@ -34,6 +42,12 @@ interface Waiter {
 interface InFlight {
   controller: AbortController;
   waiters: Set<Waiter>;
+}
+
+/** An id from an answer, shortened for an error message (the answer may hold anything). */
+function shortId(id: string): string {
+  const clean = id.replace(/[^\w.-]/g, '?');
+  return clean.length > 40 ? `${clean.slice(0, 37)}...` : clean;
 }
 
 function cancelled(): GenesysError {
@@ -62,10 +76,11 @@ export class ConversationReader {
       return Promise.reject(err);
     }
     if (signal?.aborted) return Promise.reject(cancelled());
-    const key = conversationId.toLowerCase();
+    const priority = options.priority ?? 'normal';
+    const key = `${priority}:${conversationId.toLowerCase()}`;
     let entry = options.fresh ? undefined : this.inFlight.get(key);
     if (entry) this.shared++;
-    else entry = this.start(key, conversationId);
+    else entry = this.start(key, conversationId, priority, options.booking);
     const flight = entry;
 
     return new Promise<ReadResult>((resolve, reject) => {
@@ -91,7 +106,7 @@ export class ConversationReader {
     return { reads: this.gets, sharedReads: this.shared };
   }
 
-  private start(key: string, conversationId: string): InFlight {
+  private start(key: string, conversationId: string, priority: RequestPriority, booking: Booking | undefined): InFlight {
     const flight: InFlight = { controller: new AbortController(), waiters: new Set() };
     this.inFlight.set(key, flight);
     this.gets++;
@@ -109,12 +124,21 @@ export class ConversationReader {
         path: `/api/v2/conversations/${encodeURIComponent(conversationId)}`,
         schema: Conversation,
         signal: flight.controller.signal,
+        priority,
+        booking,
         onWait: (info) => {
           for (const w of flight.waiters) w.onWait?.(info);
         },
       })
       .then(
         (res) => {
+          // A proxy or cache that answers another conversation must never lead to a decision about this one.
+          if (res.body.id.toLowerCase() !== conversationId.toLowerCase()) {
+            settle((w) => w.reject(new GenesysError('genesys-error',
+              `GET /api/v2/conversations/${conversationId} answered a different conversation (${shortId(res.body.id)}): nothing was decided on it`,
+              { correlationId: res.correlationId })));
+            return;
+          }
           const result: ReadResult = {
             conversation: res.body,
             participants: normaliseParticipants(res.body),

@@ -27,6 +27,7 @@ export interface MsgError {
   field?: string;
   missingPermission?: string;
   candidates?: unknown[];
+  sent?: boolean;
 }
 
 export interface GenesysErrorDetails {
@@ -41,6 +42,8 @@ export interface GenesysErrorDetails {
   missingPermission?: string;
   /** For ambiguous-target: the live participants that matched. */
   candidates?: unknown[];
+  /** For cancelled: the disconnect request had left for Genesys, so it may have taken effect. */
+  sent?: boolean;
   cause?: unknown;
 }
 
@@ -53,6 +56,7 @@ export class GenesysError extends Error {
   readonly field?: string;
   readonly missingPermission?: string;
   readonly candidates?: unknown[];
+  readonly sent?: boolean;
 
   constructor(code: ErrorCode, message: string, details: GenesysErrorDetails = {}) {
     super(message, details.cause === undefined ? undefined : { cause: details.cause });
@@ -65,6 +69,7 @@ export class GenesysError extends Error {
     this.field = details.field;
     this.missingPermission = details.missingPermission;
     this.candidates = details.candidates;
+    this.sent = details.sent;
   }
 
   toMsgError(): MsgError {
@@ -76,6 +81,7 @@ export class GenesysError extends Error {
     if (this.field !== undefined) out.field = this.field;
     if (this.missingPermission !== undefined) out.missingPermission = this.missingPermission;
     if (this.candidates !== undefined) out.candidates = this.candidates;
+    if (this.sent !== undefined) out.sent = this.sent;
     return out;
   }
 }

@@ -5,15 +5,26 @@
 // both go through HttpTransport.send. It knows nothing of Genesys semantics (retry, tokens, error bodies):
 // it returns every HTTP answer, whatever the status, and throws GenesysError only when there is no answer.
 import { setMaxListeners } from 'node:events';
-import { EnvHttpProxyAgent } from 'undici';
+import { EnvHttpProxyAgent, type Dispatcher } from 'undici';
 import { GenesysError } from './errors';
 
 export interface HttpTransportOptions {
   connectTimeoutMs: number;
   /** The whole request, from sending to the last byte of the body. */
   requestTimeoutMs: number;
+  /** Largest answer body read (default DEFAULT_MAX_RESPONSE_BYTES); a longer one fails and drops the socket. */
+  maxResponseBytes?: number;
   userAgent?: string;
 }
+
+/**
+ * Default cap on an answer body: 4 MiB. The largest answers the package reads are a conversation (a participant
+ * of a realistic answer, with the nine media arrays of genesys-api.md section 3, is about 0.6 KB before its
+ * attributes: a 20-party conference is 12 KB) and an analytics details page (at most 100 conversations, same
+ * section). 4 MiB leaves a wide margin while bounding memory and the time parsing holds the event loop (an
+ * unbounded 18 MB answer blocked it for seconds; a 4 MB one of 6,700 participants reads in about 0.2 s).
+ */
+export const DEFAULT_MAX_RESPONSE_BYTES = 4 * 1024 * 1024;
 
 export interface HttpRequest {
   /** e.g. https://api.mypurecloud.com */
@@ -94,21 +105,47 @@ export { headerValue };
  */
 export const MAX_CONNECTIONS_PER_ORIGIN = 32;
 
+/** The proxy variables undici's EnvHttpProxyAgent reads, in the order it prefers them. */
+const PROXY_VARS = ['HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy'];
+
+/** The error of a proxy URL that does not parse: names the variable, never its value (it may hold a password). */
+function proxyProblem(): GenesysError | undefined {
+  for (const name of PROXY_VARS) {
+    const v = process.env[name];
+    if (!v) continue;
+    try {
+      new URL(v);
+    } catch {
+      return new GenesysError('invalid-input', `${name} (environment): is not a valid proxy URL (value not shown: it may hold a password)`, { field: name });
+    }
+  }
+  return undefined;
+}
+
 export class HttpTransport {
   private readonly agent: EnvHttpProxyAgent;
   private readonly closing = new AbortController();
   private closed = false;
+  private readonly maxResponseBytes: number;
 
   constructor(private readonly options: HttpTransportOptions) {
     // Every request and wait in flight listens to the close signal: many at once is normal, not a leak.
     setMaxListeners(0, this.closing.signal);
-    this.agent = new EnvHttpProxyAgent({
-      connections: MAX_CONNECTIONS_PER_ORIGIN,
-      connect: { timeout: options.connectTimeoutMs },
-      headersTimeout: options.requestTimeoutMs,
-      bodyTimeout: options.requestTimeoutMs,
-      keepAliveTimeout: 30_000,
-    });
+    this.maxResponseBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
+    const problem = proxyProblem();
+    if (problem) throw problem;
+    try {
+      this.agent = new EnvHttpProxyAgent({
+        connections: MAX_CONNECTIONS_PER_ORIGIN,
+        connect: { timeout: options.connectTimeoutMs },
+        headersTimeout: options.requestTimeoutMs,
+        bodyTimeout: options.requestTimeoutMs,
+        keepAliveTimeout: 30_000,
+      });
+    } catch {
+      // undici's own error carries the URL (err.input): never pass it on.
+      throw new GenesysError('invalid-input', 'the proxy settings in the environment (HTTP_PROXY / HTTPS_PROXY / NO_PROXY) are not usable');
+    }
   }
 
   get isClosed(): boolean {
@@ -155,13 +192,14 @@ export class HttpTransport {
         body,
         signal: ac.signal,
       });
-      const text = await res.body.text();
+      const text = await this.readBody(res, `${req.method} ${host}${req.path}`, () => ac.abort());
       const out: HttpResponse = { status: res.statusCode, headers: res.headers, text };
       const correlationId = headerValue(res.headers, 'inin-correlation-id');
       if (correlationId) out.correlationId = correlationId;
       return out;
     } catch (err) {
       if (req.signal?.aborted || this.closed) throw cancelledError(`${req.method} ${host}${req.path}`);
+      if (err instanceof GenesysError) throw err; // the body cap
       const codes = errorCodes(err);
       if (timedOut || codes.includes('UND_ERR_HEADERS_TIMEOUT') || codes.includes('UND_ERR_BODY_TIMEOUT')) {
         const e = new GenesysError('network-error', `${req.method} ${host}${req.path} timed out after ${this.options.requestTimeoutMs} ms`, { cause: err });
@@ -179,6 +217,39 @@ export class HttpTransport {
       req.signal?.removeEventListener('abort', onAbort);
       this.closing.signal.removeEventListener('abort', onAbort);
     }
+  }
+
+  /**
+   * The body as text, read while it streams: more than maxResponseBytes (announced by Content-Length or
+   * counted) fails at once, and the request is aborted, which closes the socket (undici does not keep a
+   * connection whose answer was not read to the end). Memory stays at the cap whatever the server sends.
+   */
+  private async readBody(res: Dispatcher.ResponseData, what: string, abort: () => void): Promise<string> {
+    const cap = this.maxResponseBytes;
+    const tooBig = () => {
+      abort();
+      res.body.destroy();
+      const correlationId = headerValue(res.headers, 'inin-correlation-id');
+      return new GenesysError(
+        'genesys-error',
+        `the answer of ${what} (status ${res.statusCode}) is larger than ${cap} bytes (maxResponseBytes): not read, connection closed`,
+        { status: res.statusCode, correlationId },
+      );
+    };
+    const length = Number(headerValue(res.headers, 'content-length'));
+    if (Number.isFinite(length) && length > cap) throw tooBig();
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const chunk of res.body) {
+      const buf = chunk as Buffer;
+      size += buf.length;
+      if (size > cap) {
+        chunks.length = 0;
+        throw tooBig();
+      }
+      chunks.push(buf);
+    }
+    return Buffer.concat(chunks, size).toString('utf8');
   }
 
   /** Ends every request in flight (they fail 'cancelled') and closes the sockets. */

@@ -1,15 +1,25 @@
 // The kick (design 2.4): remove exactly one participant from a live conversation, safely.
-// resolve (fresh read, select, never guess) -> guard (refuse-customer, keep-call-alive) -> wait while the leg
-// rings -> PATCH .../participants/{pid} {"state":"disconnected"} -> classify -> optionally confirm.
+// resolve (fresh read, select, never guess) -> guard (refuse-customer, keep-call-alive) -> PATCH
+// .../participants/{pid} {"state":"disconnected"} -> classify -> optionally confirm. The decision and the PATCH
+// run one kick at a time per conversation (KickLedger), so the guards hold for the conversation as a whole.
 // Only that per-participant PATCH is ever sent: no endpoint that ends the call for everyone.
 import { awaitTerminal } from './await-terminal';
 import type { GenesysClient, WaitInfo } from './client';
 import type { ConversationReader, ReadResult } from './conversation-reader';
 import { GenesysError, invalidInput } from './errors';
-import { selectTarget, TRANSITIONAL_STATES, type NormalisedParticipant } from './participants';
-import { optionalId, parseSelector, requireId, type TargetSelector } from './validate';
+import type { KickLedger } from './kick-ledger';
+import type { Booking } from './rate-limiter';
+import { selectTarget, type NormalisedParticipant } from './participants';
+import { optionalId, parseFlag, parseSelector, requireId, type TargetSelector } from './validate';
 
-export type KickPhase = 'resolving' | 'waiting for leg' | 'disconnecting' | 'confirming' | 'waiting';
+export type KickPhase = 'resolving' | 'disconnecting' | 'confirming' | 'waiting';
+
+/** What a kick needs of its config: the client, the shared reader, and the config's one ledger. */
+export interface KickContext {
+  client: GenesysClient;
+  reader: ConversationReader;
+  ledger: KickLedger;
+}
 
 export interface KickOptions {
   conversationId: string;
@@ -19,8 +29,8 @@ export interface KickOptions {
   keepCallAlive?: boolean;
   dryRun?: boolean;
   confirm?: boolean;
+  /** Counted from Genesys' 202, not from when the kick started (default 30 s). */
   confirmTimeoutMs?: number;
-  ringingTimeoutMs?: number;
   wrapup?: { code: string; notes?: string };
   signal?: AbortSignal;
   onProgress?: (phase: KickPhase, detail?: { waitMs?: number }) => void;
@@ -40,13 +50,15 @@ export interface KickResult {
   confirmed?: { state: string; endedAt?: string; polls: number };
 }
 
-/** Purposes the refuse-customer guard protects. */
+/** Purposes the refuse-customer guard protects (compared trimmed, in lower case). */
 export const CUSTOMER_PURPOSES: ReadonlySet<string> = new Set(['customer', 'external']);
 /** How many times a 409 ("the state moved") leads to a re-read and a new decision before giving up. */
 export const MAX_CONFLICT_REDECISIONS = 3;
-/** Poll interval while waiting for a ringing target to answer or give up. */
-export const RINGING_POLL_MS = 500;
-const ALREADY_DISCONNECTED = 'conversation.error.call.disconnected';
+/**
+ * Confirm's first read waits this long after the 202: a leg takes a moment to end (the simulator: 200 ms; the
+ * real platform: a few hundred ms), and a read sent at once only shows it still connected.
+ */
+export const CONFIRM_FIRST_READ_MS = 500;
 const MAX_WRAPUP_NOTES = 1_000;
 
 interface Validated {
@@ -58,7 +70,6 @@ interface Validated {
   dryRun: boolean;
   confirm: boolean;
   confirmTimeoutMs: number;
-  ringingTimeoutMs: number;
   body: { state: 'disconnected'; wrapup?: { code: string; notes?: string } };
 }
 
@@ -67,12 +78,6 @@ function positiveMs(value: unknown, field: string, dflt: number): number {
   if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
     throw invalidInput(field, `must be a positive number of milliseconds, got ${typeof value === 'number' ? value : typeof value}`);
   }
-  return value;
-}
-
-function flag(value: unknown, field: string, dflt: boolean): boolean {
-  if (value === undefined || value === null) return dflt;
-  if (typeof value !== 'boolean') throw invalidInput(field, `must be true or false, got ${typeof value}`);
   return value;
 }
 
@@ -102,31 +107,33 @@ function validate(o: KickOptions): Validated {
     conversationId,
     participantId,
     selector,
-    refuseCustomer: flag(o.refuseCustomer, 'refuseCustomer', true),
-    keepCallAlive: flag(o.keepCallAlive, 'keepCallAlive', true),
-    dryRun: flag(o.dryRun, 'dryRun', false),
-    confirm: flag(o.confirm, 'confirm', false),
+    refuseCustomer: parseFlag(o.refuseCustomer, 'refuseCustomer', true),
+    keepCallAlive: parseFlag(o.keepCallAlive, 'keepCallAlive', true),
+    dryRun: parseFlag(o.dryRun, 'dryRun', false),
+    confirm: parseFlag(o.confirm, 'confirm', false),
     confirmTimeoutMs: positiveMs(o.confirmTimeoutMs, 'confirmTimeoutMs', 30_000),
-    ringingTimeoutMs: positiveMs(o.ringingTimeoutMs, 'ringingTimeoutMs', 30_000),
     body,
   };
 }
 
-/** What the guards and the ringing wait decide about one fresh read. */
-type Decision =
-  | { kind: 'already-disconnected'; target: NormalisedParticipant }
-  | { kind: 'ringing'; target: NormalisedParticipant }
-  | { kind: 'act'; target: NormalisedParticipant };
+/** What the guards decide about one read. */
+type Decision = { kind: 'already-disconnected' | 'act'; target: NormalisedParticipant };
+
+const purposeOf = (p: NormalisedParticipant): string => (p.purpose ?? '').trim().toLowerCase();
 
 /**
- * Select and guard against one read. Throws the refusals (nothing has been sent). Once a selector has
- * resolved to a leg, later decisions (while it rings, after a 409) are about that leg: `pinnedId`.
+ * Select and guard against one read. Throws the refusals (nothing has been sent). `gone`: legs whose disconnect
+ * Genesys accepted moments ago (they count as ended although the read may still show them connected). Once a
+ * selector has resolved to a leg, later decisions (after a 409) are about that leg: `pinnedId`.
  */
-function decide(v: Validated, read: ReadResult, pinnedId?: string): Decision {
+function decide(v: Validated, read: ReadResult, gone: Set<string>, pinnedId?: string): Decision {
+  const participants = gone.size === 0
+    ? read.participants
+    : read.participants.map((p) => (gone.has(p.id.toLowerCase()) ? { ...p, live: false } : p));
   const by = pinnedId ? { participantId: pinnedId } : { participantId: v.participantId, selector: v.selector };
-  const target = selectTarget(read.participants, by, v.conversationId);
+  const target = selectTarget(participants, by, v.conversationId);
   if (!target.live) return { kind: 'already-disconnected', target };
-  if (v.refuseCustomer && CUSTOMER_PURPOSES.has((target.purpose ?? '').toLowerCase())) {
+  if (v.refuseCustomer && CUSTOMER_PURPOSES.has(purposeOf(target))) {
     throw new GenesysError(
       'refuse-customer',
       `participant ${target.id} is the ${target.purpose} leg: refusing to disconnect it (switch off "refuse customer" to allow)`,
@@ -134,8 +141,8 @@ function decide(v: Validated, read: ReadResult, pinnedId?: string): Decision {
     );
   }
   if (v.keepCallAlive) {
-    // Only answered legs count as staying: a leg that is still ringing may never connect.
-    const remaining = read.participants.filter((p) => p.id !== target.id && p.live && !TRANSITIONAL_STATES.has(p.state));
+    // Only connected legs keep a call alive: a ringing leg may never answer (held/muted are flags on a connected leg).
+    const remaining = participants.filter((p) => p.id !== target.id && p.live && p.state === 'connected');
     if (remaining.length < 2) {
       throw new GenesysError(
         'keep-call-alive',
@@ -145,28 +152,7 @@ function decide(v: Validated, read: ReadResult, pinnedId?: string): Decision {
       );
     }
   }
-  if (TRANSITIONAL_STATES.has(target.state)) return { kind: 'ringing', target };
   return { kind: 'act', target };
-}
-
-function cancelled(): GenesysError {
-  return new GenesysError('cancelled', 'cancelled');
-}
-
-/** A sleep that an abort ends at once (rejecting 'cancelled'), leaving no timer or listener behind. */
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(cancelled());
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(cancelled());
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
 }
 
 function summary(p: NormalisedParticipant): NonNullable<KickResult['participant']> {
@@ -179,22 +165,29 @@ function summary(p: NormalisedParticipant): NonNullable<KickResult['participant'
 
 type PatchAnswer =
   | { kind: 'accepted'; correlationId?: string }
-  | { kind: 'already-disconnected'; correlationId?: string }
+  | { kind: 'refused'; error: GenesysError }
   | { kind: 'conflict'; error: GenesysError };
 
-export async function kickParticipant(
-  ctx: { client: GenesysClient; reader: ConversationReader },
-  options: KickOptions,
-): Promise<KickResult> {
+/** What the serialised part of a kick ends with: a final result, or a 202 still to confirm. */
+type Decided =
+  | { kind: 'final'; result: KickResult }
+  | { kind: 'accepted'; participantId: string; correlationId?: string; target?: NormalisedParticipant; at: number };
+
+export async function kickParticipant(ctx: KickContext, options: KickOptions): Promise<KickResult> {
   const started = Date.now();
   const v = validate(options);
   const { signal, onProgress } = options;
-  if (signal?.aborted) throw cancelled();
+  if (signal?.aborted) throw new GenesysError('cancelled', 'cancelled');
   // A wait of 0 ms (a token grant about to start) is not worth a status change.
   const onWait = (info: WaitInfo) => {
     if (info.ms > 0) onProgress?.('waiting', { waitMs: info.ms });
   };
   let attempts = 0;
+  /** Set once a PATCH has left for Genesys: from then on a cancel cannot promise that nothing happened. */
+  let sentTo: string | undefined;
+  let acceptedBy202 = false;
+  /** The kick's requests booked together in the rate limit, so that once it starts it can finish. */
+  let booking: Booking | undefined;
 
   const done = (participantId: string, outcome: KickOutcome, extra: Partial<KickResult> = {}): KickResult => {
     const out: KickResult = { conversationId: v.conversationId, participantId, outcome, attempts, durationMs: 0, ...extra };
@@ -209,16 +202,20 @@ export async function kickParticipant(
   const patch = async (pid: string): Promise<PatchAnswer> => {
     onProgress?.('disconnecting');
     try {
-      const res = await ctx.client.request({ method: 'PATCH', path: path(pid), body: v.body, signal, onWait });
+      const res = await ctx.client.request({
+        method: 'PATCH', path: path(pid), body: v.body, signal, onWait, onSend: () => (sentTo = pid), booking,
+        // The decision was just made on a fresh read: act on it before new work takes the budget.
+        priority: 'high',
+      });
       attempts += res.attempts;
       return { kind: 'accepted', correlationId: res.correlationId };
     } catch (err) {
       // 4xx answers are not retried by the client: one request went out.
       if (err instanceof GenesysError && err.status !== undefined) attempts += 1;
       if (!(err instanceof GenesysError) || err.code !== 'genesys-error') throw err;
-      if (err.status === 400 && err.genesysCode === ALREADY_DISCONNECTED) {
-        return { kind: 'already-disconnected', correlationId: err.correlationId };
-      }
+      // Which 400 an ended leg gets depends on the path (genesys-api.md section 5: the generic path lists
+      // participant.no.active.conversations, the calls path call.disconnected): never trust one code string.
+      if (err.status === 400 && err.genesysCode?.startsWith('conversation.error.')) return { kind: 'refused', error: err };
       if (err.status === 404) {
         throw new GenesysError('target-not-found', `participant ${pid} or conversation ${v.conversationId} was not found`, {
           status: 404,
@@ -232,22 +229,100 @@ export async function kickParticipant(
     }
   };
 
-  /** After a 202: confirm (if asked) and build the result. */
-  const accepted = async (pid: string, correlationId: string | undefined, target?: NormalisedParticipant): Promise<KickResult> => {
+  /** After a 400 conversation.error.*: a fresh read tells whether the leg has ended (the goal is met) or not. */
+  const refused = async (pid: string, error: GenesysError): Promise<Decided> => {
+    onProgress?.('resolving');
+    const read = await ctx.reader.read(v.conversationId, { signal, onWait, fresh: true, priority: 'high' });
+    const now = read.participants.find((p) => p.id.toLowerCase() === pid.toLowerCase());
+    if (now && !now.live) {
+      return { kind: 'final', result: done(pid, 'already-disconnected', { correlationId: error.correlationId, participant: summary(now) }) };
+    }
+    throw error;
+  };
+
+  const accept = (pid: string, correlationId: string | undefined, target?: NormalisedParticipant): Decided => {
+    ctx.ledger.markAccepted(v.conversationId, pid);
+    acceptedBy202 = true;
+    return { kind: 'accepted', participantId: pid, correlationId, target, at: Date.now() };
+  };
+
+  /** Decide and act, with no other kick of this conversation (through this config) deciding meanwhile. */
+  const decideAndAct = async (): Promise<Decided> => {
+    let conflicts = 0;
+    // Fast path: an exact id and no guard asks for nothing a read would tell us; the PATCH alone decides.
+    const fast = !!v.participantId && !v.refuseCustomer && !v.keepCallAlive && !v.dryRun;
+    // Read (unless fast) + PATCH (unless dry run) + the first confirm read, booked together.
+    const requests = (fast ? 0 : 1) + (v.dryRun ? 0 : 1) + (v.confirm && !v.dryRun ? 1 : 0);
+    if (requests > 1) booking = await ctx.client.book(requests, signal, onWait);
+    if (fast && v.participantId) {
+      const answer = await patch(v.participantId);
+      if (answer.kind === 'accepted') return accept(v.participantId, answer.correlationId);
+      if (answer.kind === 'refused') return refused(v.participantId, answer.error);
+      conflicts++; // a 409: fall through to a fresh read and a new decision
+    }
+
+    let pinnedId: string | undefined;
+    for (;;) {
+      onProgress?.('resolving');
+      // After a 409, do not join a GET that may have left before the state moved; it finishes work begun.
+      const again = conflicts > 0;
+      const read = await ctx.reader.read(v.conversationId, { signal, onWait, fresh: again, priority: again ? 'high' : 'normal', booking });
+      const live = new Set(read.participants.filter((p) => p.live).map((p) => p.id.toLowerCase()));
+      const gone = ctx.ledger.acceptedLegs(v.conversationId, (id) => live.has(id));
+      const decision = decide(v, read, gone, pinnedId);
+      const target = decision.target;
+      pinnedId = target.id;
+
+      if (decision.kind === 'already-disconnected') {
+        return { kind: 'final', result: done(target.id, 'already-disconnected', { correlationId: read.correlationId, participant: summary(target) }) };
+      }
+      if (v.dryRun) {
+        return {
+          kind: 'final',
+          result: done(target.id, 'dry-run', {
+            correlationId: read.correlationId,
+            participant: summary(target),
+            request: { method: 'PATCH', path: path(target.id), body: structuredClone(v.body) },
+          }),
+        };
+      }
+      // A ringing target is disconnected at once: the same PATCH cancels the invitation (genesys-api.md section 4).
+      const answer = await patch(target.id);
+      if (answer.kind === 'accepted') return accept(target.id, answer.correlationId, target);
+      if (answer.kind === 'refused') return refused(target.id, answer.error);
+      conflicts++;
+      if (conflicts > MAX_CONFLICT_REDECISIONS) {
+        throw new GenesysError(
+          'genesys-error',
+          `Genesys answered 409 (conflict) ${conflicts} times for participant ${target.id}: the conversation keeps changing, giving up`,
+          { status: 409, genesysCode: answer.error.genesysCode, correlationId: answer.error.correlationId, cause: answer.error },
+        );
+      }
+    }
+  };
+
+  try {
+    const decided = await ctx.ledger.exclusive(v.conversationId, signal, decideAndAct);
+    if (decided.kind === 'final') return decided.result;
+    const { participantId: pid, correlationId, target } = decided;
     const extra: Partial<KickResult> = { correlationId };
     if (target) extra.participant = summary(target);
     if (v.confirm) {
       onProgress?.('confirming');
+      // The timeout counts from the 202; the reads go before new work waiting for the rate limit.
       const waited = await awaitTerminal(ctx.reader, {
         conversationId: v.conversationId,
         participantId: pid,
-        timeoutMs: v.confirmTimeoutMs,
+        timeoutMs: Math.max(1, v.confirmTimeoutMs - (Date.now() - decided.at)),
+        firstPollDelayMs: CONFIRM_FIRST_READ_MS,
+        priority: 'high',
+        booking,
         signal,
       });
       if (waited.timedOut) {
         throw new GenesysError(
           'timeout',
-          `Genesys accepted the disconnect of ${pid} but the leg was still ${waited.state} after ${v.confirmTimeoutMs} ms`,
+          `Genesys accepted the disconnect of ${pid} but the leg was still ${waited.state} ${v.confirmTimeoutMs} ms later`,
           { correlationId },
         );
       }
@@ -255,70 +330,18 @@ export async function kickParticipant(
       if (waited.endedAt !== undefined) extra.confirmed.endedAt = waited.endedAt;
     }
     return done(pid, 'disconnected', extra);
-  };
-
-  // Fast path: an exact id and no guard asks for nothing a read would tell us; the PATCH alone decides.
-  let conflicts = 0;
-  if (v.participantId && !v.refuseCustomer && !v.keepCallAlive && !v.dryRun) {
-    const answer = await patch(v.participantId);
-    if (answer.kind === 'accepted') return accepted(v.participantId, answer.correlationId);
-    if (answer.kind === 'already-disconnected') {
-      return done(v.participantId, 'already-disconnected', { correlationId: answer.correlationId });
-    }
-    conflicts++; // a 409: fall through to a fresh read and a new decision
-  }
-
-  let pinnedId: string | undefined;
-  for (;;) {
-    onProgress?.('resolving');
-    // After a 409, do not join a GET that may have left before the state moved.
-    let read = await ctx.reader.read(v.conversationId, { signal, onWait, fresh: conflicts > 0 });
-    let decision = decide(v, read, pinnedId);
-    pinnedId = decision.target.id;
-
-    if (decision.kind === 'ringing' && !v.dryRun) {
-      // Wait (bounded) for the leg to answer or to give up; re-decide on every read, the guards included.
-      const ringingDeadline = Date.now() + v.ringingTimeoutMs;
-      while (decision.kind === 'ringing') {
-        const left = ringingDeadline - Date.now();
-        if (left <= 0) {
-          throw new GenesysError(
-            'timeout',
-            `participant ${decision.target.id} was still ${decision.target.state} after ${v.ringingTimeoutMs} ms: not disconnected`,
-            { correlationId: read.correlationId },
-          );
-        }
-        onProgress?.('waiting for leg', { waitMs: left });
-        await sleep(Math.min(RINGING_POLL_MS, left), signal);
-        read = await ctx.reader.read(v.conversationId, { signal, onWait });
-        decision = decide(v, read, pinnedId);
-      }
-    }
-
-    const target = decision.target;
-    if (decision.kind === 'already-disconnected') {
-      return done(target.id, 'already-disconnected', { correlationId: read.correlationId, participant: summary(target) });
-    }
-    if (v.dryRun) {
-      return done(target.id, 'dry-run', {
-        correlationId: read.correlationId,
-        participant: summary(target),
-        request: { method: 'PATCH', path: path(target.id), body: structuredClone(v.body) },
-      });
-    }
-
-    const answer = await patch(target.id);
-    if (answer.kind === 'accepted') return accepted(target.id, answer.correlationId, target);
-    if (answer.kind === 'already-disconnected') {
-      return done(target.id, 'already-disconnected', { correlationId: answer.correlationId, participant: summary(target) });
-    }
-    conflicts++;
-    if (conflicts > MAX_CONFLICT_REDECISIONS) {
+  } catch (err) {
+    if (err instanceof GenesysError && err.code === 'cancelled' && sentTo !== undefined) {
       throw new GenesysError(
-        'genesys-error',
-        `Genesys answered 409 (conflict) ${conflicts} times for participant ${target.id}: the conversation keeps changing, giving up`,
-        { status: 409, genesysCode: answer.error.genesysCode, correlationId: answer.error.correlationId, cause: answer.error },
+        'cancelled',
+        acceptedBy202
+          ? `cancelled while confirming: Genesys had already accepted the disconnect of participant ${sentTo} (202)`
+          : `cancelled after the disconnect of participant ${sentTo} was sent: Genesys may have carried it out`,
+        { sent: true, cause: err },
       );
     }
+    throw err;
+  } finally {
+    booking?.release();
   }
 }

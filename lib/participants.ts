@@ -124,7 +124,7 @@ function sameAddress(a: string | undefined, b: string): boolean {
   return strip(a) === strip(b);
 }
 
-/** Every field given in the selector must match (case-insensitive; purpose exactly as Genesys spells it). */
+/** Every field given in the selector must match (trimmed and case-insensitive, purpose too: a server may say " Agent"). */
 export function matchesSelector(p: NormalisedParticipant, selector: TargetSelector): boolean {
   if (selector.userId !== undefined && !same(p.userId, selector.userId)) return false;
   if (selector.queueId !== undefined && !same(p.queueId, selector.queueId)) return false;

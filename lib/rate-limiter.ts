@@ -1,7 +1,11 @@
 // Client-side request budget: at most `requestsPerMinute` requests START in any window of `windowMs`
 // (60 s). A sliding-window log of start times guarantees that exactly; a token bucket of capacity rpm
-// would let up to 2x through in the first minute. Waiters are served first come, first served, a wait
-// ends at once when its signal aborts, and pauseUntil() (a 429's Retry-After) holds everyone back.
+// would let up to 2x through in the first minute. Waiters are served first come, first served, high priority
+// (work already begun, such as confirming a kick Genesys accepted) before normal; a wait ends at once when
+// its signal aborts, and pauseUntil() (a 429's Retry-After) holds everyone back.
+// A job of several requests (a kick: read, PATCH, confirm read) books them together (book()): once it starts,
+// its later requests never wait behind new work, so a confirm does not time out because a bulk of other kicks
+// used the minute. Normal work also leaves a small share of the window to high-priority requests.
 import { GenesysError } from './errors';
 
 export interface RateLimiterOptions {
@@ -12,16 +16,41 @@ export interface RateLimiterOptions {
   now?: () => number;
 }
 
+/** 'high': finishing work already begun (a confirm read) goes before starting new work. */
+export type RequestPriority = 'normal' | 'high';
+
 export interface LimiterWait {
   reason: 'rate-limit' | 'retry-after';
   /** Estimated wait in ms. */
   ms: number;
 }
 
+/** Requests booked together: each take() lets one start at once (no wait but a Retry-After pause). */
+export interface Booking {
+  readonly remaining: number;
+  /** Gives back what was not used; call it when the job ends, whatever happened. */
+  release(): void;
+}
+
 interface Waiter {
+  /** Window slots this waiter takes: 1 for a request (a start), n for a booking (n booked slots). */
+  cost: number;
+  booking: boolean;
   resolve: () => void;
   reject: (err: unknown) => void;
   cleanup: () => void;
+}
+
+/** The share of the window that normal work leaves to high-priority requests (a confirm's second read...). */
+const HIGH_PRIORITY_SHARE = 0.05;
+
+class BookingImpl implements Booking {
+  constructor(private readonly limiter: RateLimiter, public remaining: number) {}
+  release(): void {
+    const back = this.remaining;
+    this.remaining = 0;
+    if (back > 0) this.limiter.unbook(back);
+  }
 }
 
 export class RateLimiter {
@@ -30,6 +59,11 @@ export class RateLimiter {
   private readonly now: () => number;
   private readonly starts: number[] = []; // ascending start times still inside the window
   private readonly queue: Waiter[] = [];
+  private readonly urgent: Waiter[] = [];
+  /** Slots booked and not yet used: starts.length + booked never exceeds requestsPerMinute. */
+  private booked = 0;
+  /** What normal work may fill of the window (the rest is for high priority). */
+  private readonly normalLimit: number;
   private pausedUntil = 0;
   private timer: NodeJS.Timeout | undefined;
   private timerAt = 0;
@@ -41,34 +75,70 @@ export class RateLimiter {
     const rpm = options.requestsPerMinute;
     if (!Number.isInteger(rpm) || rpm < 1) throw new RangeError('requestsPerMinute must be an integer >= 1');
     this.requestsPerMinute = rpm;
+    this.normalLimit = rpm - Math.floor(rpm * HIGH_PRIORITY_SHARE);
     this.windowMs = options.windowMs ?? 60_000;
     this.now = options.now ?? Date.now;
   }
 
-  /** Resolves when this request may start (and records the start); rejects 'cancelled' on abort or close. */
-  acquire(signal?: AbortSignal, onWait?: (wait: LimiterWait) => void): Promise<void> {
-    if (this.closed || signal?.aborted) return Promise.reject(new GenesysError('cancelled', 'the request was cancelled while waiting for the rate limiter'));
-    if (this.queue.length === 0 && this.canStart(this.now())) {
+  /**
+   * Resolves when this request may start (and records the start); rejects 'cancelled' on abort or close.
+   * With a `booking` that has slots left, it starts at once (unless a Retry-After pause holds everyone).
+   */
+  acquire(signal?: AbortSignal, onWait?: (wait: LimiterWait) => void, priority: RequestPriority = 'normal', booking?: Booking): Promise<void> {
+    if (booking instanceof BookingImpl && booking.remaining > 0 && this.now() >= this.pausedUntil && !this.closed && !signal?.aborted) {
+      booking.remaining--;
+      this.booked--;
+      this.prune(this.now());
       this.starts.push(this.now());
+      // A booked slot became a start: waiters held back by bookings now wait for the window (a timer).
+      if (this.queued > 0) this.pump();
+      return Promise.resolve();
+    }
+    return this.wait(1, false, priority, signal, onWait);
+  }
+
+  /**
+   * Books `count` requests of one job: resolves (normal priority, in turn with other normal work) when the
+   * window has room for all of them; each then starts at once through acquire() with the booking.
+   */
+  async book(count: number, signal?: AbortSignal, onWait?: (wait: LimiterWait) => void): Promise<Booking> {
+    const cost = Math.max(1, Math.min(Math.floor(count), this.normalLimit));
+    await this.wait(cost, true, 'normal', signal, onWait);
+    return new BookingImpl(this, cost);
+  }
+
+  /** @internal Booked slots given back. */
+  unbook(count: number): void {
+    this.booked = Math.max(0, this.booked - count);
+    this.pump();
+  }
+
+  private wait(cost: number, booking: boolean, priority: RequestPriority, signal?: AbortSignal, onWait?: (wait: LimiterWait) => void): Promise<void> {
+    if (this.closed || signal?.aborted) return Promise.reject(new GenesysError('cancelled', 'the request was cancelled while waiting for the rate limiter'));
+    const line = priority === 'high' ? this.urgent : this.queue;
+    if (this.queued === 0 && this.canStart(this.now(), cost, priority)) {
+      this.grant(cost, booking, this.now());
       return Promise.resolve();
     }
     this.waits++;
     return new Promise<void>((resolve, reject) => {
       const onAbort = () => {
-        const i = this.queue.indexOf(waiter);
-        if (i >= 0) this.queue.splice(i, 1);
+        const i = line.indexOf(waiter);
+        if (i >= 0) line.splice(i, 1);
         waiter.cleanup();
         reject(new GenesysError('cancelled', 'the request was cancelled while waiting for the rate limiter'));
         this.pump(); // the ones behind may move up
       };
       const waiter: Waiter = {
+        cost,
+        booking,
         resolve,
         reject,
         cleanup: () => signal?.removeEventListener('abort', onAbort),
       };
       signal?.addEventListener('abort', onAbort, { once: true });
-      this.queue.push(waiter);
-      if (onWait) onWait(this.estimate(this.queue.length - 1));
+      line.push(waiter);
+      if (onWait) onWait(this.estimate(line === this.urgent ? line.length - 1 : this.urgent.length + line.length - 1));
       this.pump();
     });
   }
@@ -86,27 +156,34 @@ export class RateLimiter {
   }
 
   get queued(): number {
-    return this.queue.length;
+    return this.urgent.length + this.queue.length;
   }
 
   /** Rejects every waiter with 'cancelled' and clears the timer: nothing keeps the process alive. */
   close(): void {
     this.closed = true;
     this.clearTimer();
-    for (const w of this.queue.splice(0)) {
+    for (const w of [...this.urgent.splice(0), ...this.queue.splice(0)]) {
       w.cleanup();
       w.reject(new GenesysError('cancelled', 'the client was closed while the request waited for the rate limiter'));
     }
+  }
+
+  /** A request records its start; a booking holds its slots until they are used or given back. */
+  private grant(cost: number, booking: boolean, now: number): void {
+    if (booking) this.booked += cost;
+    else this.starts.push(now);
   }
 
   private prune(now: number): void {
     while (this.starts.length > 0 && this.starts[0] <= now - this.windowMs) this.starts.shift();
   }
 
-  private canStart(now: number): boolean {
+  private canStart(now: number, cost: number, priority: RequestPriority): boolean {
     if (now < this.pausedUntil) return false;
     this.prune(now);
-    return this.starts.length < this.requestsPerMinute;
+    const limit = priority === 'high' ? this.requestsPerMinute : this.normalLimit;
+    return this.starts.length + this.booked + cost <= limit;
   }
 
   /** When the waiter at queue position `index` can expect to start. */
@@ -124,26 +201,33 @@ export class RateLimiter {
   private pump(): void {
     if (this.closed) return;
     const now = this.now();
-    while (this.queue.length > 0 && this.canStart(now)) {
-      const w = this.queue.shift()!;
+    for (;;) {
+      const line = this.urgent.length > 0 ? this.urgent : this.queue;
+      if (line.length === 0 || !this.canStart(now, line[0].cost, line === this.urgent ? 'high' : 'normal')) break;
+      const w = line.shift()!;
       w.cleanup();
-      this.starts.push(now);
+      this.grant(w.cost, w.booking, now);
       w.resolve();
     }
-    if (this.queue.length === 0) {
+    if (this.queued === 0) {
       this.clearTimer();
       return;
     }
-    // Wake up when the pause ends or the oldest start leaves the window, whichever is later.
-    const full = this.starts.length >= this.requestsPerMinute;
-    const at = Math.max(this.pausedUntil, full ? this.starts[0] + this.windowMs : now);
+    // Wake up when the pause ends or the oldest start leaves the window, whichever is later. Held back by
+    // booked slots alone, the wait ends when they are used or given back (unbook pumps): no timer.
+    if (now >= this.pausedUntil && this.starts.length === 0) {
+      this.clearTimer();
+      return;
+    }
+    const at = Math.max(this.pausedUntil, this.starts.length > 0 ? this.starts[0] + this.windowMs : now);
     if (this.timer && this.timerAt === at) return;
     this.clearTimer();
     this.timerAt = at;
     this.timer = setTimeout(() => {
       this.timer = undefined;
       this.pump();
-    }, Math.max(1, at - now));
+      // Capped at Node's largest timer (2^31-1 ms): a longer one would fire after 1 ms, again and again.
+    }, Math.min(2 ** 31 - 1, Math.max(1, at - now)));
   }
 
   private clearTimer(): void {

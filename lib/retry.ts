@@ -80,7 +80,9 @@ export function sleep(ms: number, signals: (AbortSignal | undefined)[] = []): Pr
     const timer = setTimeout(() => {
       for (const s of active) s.removeEventListener('abort', onAbort);
       resolve();
-    }, ms);
+      // Callers bound every delay (1 h at most, lib/client.ts MAX_TIME_MS); the cap keeps Node's timer limit
+      // (2^31-1 ms) out of reach even so: above it a timer fires after 1 ms.
+    }, Math.min(ms, 2 ** 31 - 1));
     for (const s of active) s.addEventListener('abort', onAbort, { once: true });
   });
 }

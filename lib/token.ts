@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { GenesysError } from './errors';
 import { HttpTransport, headerValue, parseJsonBody } from './http';
 import { OAuthErrorBody, TokenResponse } from './schemas';
+import { Redactor } from './redact';
 import { RetryPolicy, markFinal, parseRetryAfter, withRetry } from './retry';
 
 export interface TokenManagerOptions {
@@ -15,8 +16,20 @@ export interface TokenManagerOptions {
   clientSecret: string;
   http: HttpTransport;
   policy: RetryPolicy;
+  /** Learns every token issued; redacts foreign text (a default one knows the secret when not given). */
+  redactor?: Redactor;
   now?: () => number;
 }
+
+/**
+ * After the login host refused a grant (a 4xx other than 429: invalid_client and the other OAuth errors of
+ * RFC 6749 section 5.2, which answers 400 or 401), no new grant for AUTH_BACKOFF_FIRST_MS, doubling with each
+ * refusal up to AUTH_BACKOFF_MAX_MS. Meanwhile every request fails 'auth-failed' at once. Wrong credentials do
+ * not fix themselves: without this, every msg sends one more grant with them to the login host. A new client
+ * (a redeploy, a credentials change) starts clean.
+ */
+export const AUTH_BACKOFF_FIRST_MS = 2_000;
+export const AUTH_BACKOFF_MAX_MS = 300_000;
 
 /** Shortest token lifetime an OAuth client can have (300 s): used when expires_in is missing. */
 const MIN_LIFETIME_S = 300;
@@ -33,6 +46,9 @@ export class TokenManager {
   private readonly basic: string;
   private readonly loginHost: string;
   private readonly now: () => number;
+  private readonly redactor: Redactor;
+  /** The last refusal by the login host, while grants are held back. */
+  private refused: { error: GenesysError; until: number; count: number } | undefined;
   /** Token grant requests sent (every HTTP POST to /oauth/token). */
   grantRequests = 0;
 
@@ -40,6 +56,13 @@ export class TokenManager {
     this.basic = 'Basic ' + Buffer.from(`${options.clientId}:${options.clientSecret}`, 'utf8').toString('base64');
     this.loginHost = new URL(options.authBaseUrl).host;
     this.now = options.now ?? Date.now;
+    this.redactor = options.redactor ?? new Redactor([options.clientSecret]);
+    this.redactor.addBasic(options.clientId, options.clientSecret);
+  }
+
+  /** ms until a new grant may be sent after a refusal (0 when none is held back). */
+  get authBackoffMs(): number {
+    return this.refused ? Math.max(0, this.refused.until - this.now()) : 0;
   }
 
   /** True when a cached token is still good (no grant needed). */
@@ -54,6 +77,7 @@ export class TokenManager {
   async getToken(signal?: AbortSignal): Promise<string> {
     if (signal?.aborted) throw new GenesysError('cancelled', 'the request was cancelled while getting a token');
     if (this.token !== undefined && this.now() < this.expiresAt) return this.token;
+    if (!this.inFlight && this.refused && this.now() < this.refused.until) throw this.heldBack(this.refused);
     if (!this.inFlight) {
       const grant = this.grant().finally(() => {
         if (this.inFlight === grant) this.inFlight = undefined;
@@ -80,10 +104,18 @@ export class TokenManager {
     try {
       ({ value: answer } = await withRetry(() => this.grantOnce(), { policy, signals: [http.closeSignal], what }));
     } catch (err) {
+      const e = this.describe(err);
+      if (e.code === 'auth-failed' && e.status !== undefined && e.status >= 400 && e.status < 500 && e.status !== 429) {
+        const count = (this.refused?.count ?? 0) + 1;
+        const delay = Math.min(AUTH_BACKOFF_MAX_MS, AUTH_BACKOFF_FIRST_MS * 2 ** Math.min(count - 1, 20));
+        this.refused = { error: e, until: this.now() + delay, count };
+      }
       // Already retried here: the API request waiting for this token must not retry it again.
-      throw markFinal(this.describe(err));
+      throw markFinal(e);
     }
+    this.refused = undefined;
     const lifetimeS = answer.expires_in ?? MIN_LIFETIME_S;
+    this.redactor.addToken(answer.access_token);
     this.token = answer.access_token;
     this.expiresAt = requestedAt + lifetimeS * 1000 - renewMarginMs(lifetimeS);
     return answer.access_token;
@@ -150,6 +182,18 @@ export class TokenManager {
     );
   }
 
+  /** The error of a request while grants are held back: the last refusal, saying until when. */
+  private heldBack(r: { error: GenesysError; until: number }): GenesysError {
+    const s = Math.max(1, Math.ceil((r.until - this.now()) / 1000));
+    return markFinal(
+      new GenesysError(
+        'auth-failed',
+        `${r.error.message} (no new token grant for ${s} s after this refusal; redeploy the config node or change its credentials to try at once)`,
+        { status: r.error.status, genesysCode: r.error.genesysCode, correlationId: r.error.correlationId },
+      ),
+    );
+  }
+
   /** Final error of a grant: network errors name the login host; never a secret. */
   private describe(err: unknown): GenesysError {
     if (!(err instanceof GenesysError)) {
@@ -163,13 +207,9 @@ export class TokenManager {
     return err;
   }
 
-  /** Belt and braces: Genesys does not echo secrets, but a proxy might. */
+  /** Belt and braces: Genesys does not echo secrets, but a proxy might (the client redacts again on the way out). */
   private redact(text: string): string {
-    let out = text;
-    for (const s of [this.options.clientSecret, this.token]) {
-      if (s && s.length >= 4) out = out.split(s).join('***');
-    }
-    return out;
+    return this.redactor.foreign(text);
   }
 }
 

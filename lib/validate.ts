@@ -84,7 +84,8 @@ export function parseSelector(value: unknown, field: string): TargetSelector | u
     const text = optionalText(value[key], `${field}.${key}`);
     if (text !== undefined) out[key] = text;
   }
-  const purpose = optionalText(value.purpose, `${field}.purpose`);
+  // Genesys spells purposes in lower case; a flow may say "Agent" (compared trimmed, case-insensitively).
+  const purpose = optionalText(value.purpose, `${field}.purpose`)?.toLowerCase();
   if (purpose !== undefined) {
     if (!KNOWN_PURPOSES.has(purpose)) {
       throw invalidInput(`${field}.purpose`, `must be one of ${[...KNOWN_PURPOSES].join(', ')}, got ${describe(purpose)}`);
@@ -115,4 +116,20 @@ export function parseTimeoutSeconds(value: unknown, field: string): number {
   }
   if (n > MAX_TIMEOUT_SECONDS) throw invalidInput(field, `must be at most ${MAX_TIMEOUT_SECONDS} seconds (24 h), got ${n}`);
   return n;
+}
+
+/**
+ * A node's on/off option as a flow file may hold it: a boolean, or the text "true"/"false" (any case, trimmed),
+ * as tools and the Admin API write them. Absent: the default. Anything else ("yes", "1", "TRUE!") is refused
+ * naming the option: a safety option must never be read as "off" by accident.
+ */
+export function parseFlag(value: unknown, field: string, dflt: boolean): boolean {
+  if (value === undefined) return dflt;
+  if (typeof value === 'boolean') return value;
+  if (typeof value === 'string') {
+    const text = value.trim().toLowerCase();
+    if (text === 'true') return true;
+    if (text === 'false') return false;
+  }
+  throw invalidInput(field, `must be true or false, got ${describe(value)}`);
 }

@@ -448,9 +448,9 @@ export class SimServer {
           selfUri: `${base}/api/v2/organizations/${ORGANIZATION_ID}`,
         });
       case 'getConversation':
-        return this.send(ctx, 200, conversationView(this.conversation(cid), base));
+        return this.send(ctx, 200, conversationView(this.conversation(cid)));
       case 'getCallConversation':
-        return this.send(ctx, 200, callConversationView(this.conversation(cid), base));
+        return this.send(ctx, 200, callConversationView(this.conversation(cid)));
       case 'analytics': {
         const body = jsonBody(ctx.req, raw);
         try {
@@ -474,7 +474,7 @@ export class SimServer {
         if (body.state !== undefined && body.state !== 'connected' && body.state !== 'disconnected') throw invalidValue('state', 'must be connected or disconnected');
         const c = this.conversation(cid);
         if (body.state === 'disconnected') this.world.teardown(c, this.opts.disconnectDelayMs);
-        return this.send(ctx, 200, callConversationView(c, base));
+        return this.send(ctx, 200, callConversationView(c));
       }
     }
     throw new ApiError(404, 'not.found', 'The requested resource was not found.');
@@ -498,7 +498,12 @@ export class SimServer {
     if (!p || (callsPath && p.mediaType !== 'call')) {
       throw new ApiError(404, 'conversation.error.not.conversation.participant', `The participant [${pid}] is not a participant of the conversation.`, { participantId: pid });
     }
-    if (isTerminal(p.state)) throw new ApiError(400, 'conversation.error.call.disconnected', 'The call is already disconnected.');
+    // An ended leg: the 2017 swagger lists participant.no.active.conversations for the generic participant PATCH and
+    // call.disconnected for the calls path (genesys-api.md section 5).
+    if (isTerminal(p.state)) {
+      if (callsPath) throw new ApiError(400, 'conversation.error.call.disconnected', 'The call is already disconnected.');
+      throw new ApiError(400, 'conversation.error.participant.no.active.conversations', 'Participant has no active conversations');
+    }
     if (this.faults.conflictOnTransitional && isTransitional(p.state)) {
       throw new ApiError(409, 'conflict', `The participant's communication is ${p.state}; the request conflicts with its current state.`);
     }

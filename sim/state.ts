@@ -25,6 +25,14 @@ export class SeedError extends Error {}
 
 const iso = (ms: number): string => new Date(ms).toISOString();
 
+/**
+ * A leg that ends goes `disconnected` and then `terminated`, back to back (genesys-api.md section 3, from the
+ * official WebRTC SDK); a captured real read shows every ended leg as `terminated`.
+ */
+export const TERMINATED_AFTER_MS = 250;
+/** Purposes whose legs Genesys answers without a `name` (agents: genesys-api.md section 3). */
+const NAMELESS_PURPOSES: ReadonlySet<string> = new Set(['agent', 'user']);
+
 /** Schedules a callback; the server tracks (unrefs, clears) every timer. */
 export type Schedule = (ms: number, fn: () => void) => void;
 
@@ -134,6 +142,11 @@ export class World {
       if (!wasTerminal) {
         p.endTime = now;
         p.disconnectType = disconnectType ?? p.disconnectType ?? 'endpoint';
+        if (state === 'disconnected') {
+          this.schedule(TERMINATED_AFTER_MS, () => {
+            if (p.state === 'disconnected') p.state = 'terminated';
+          });
+        }
       }
     } else {
       // A scripted transition may bring a leg back (e.g. a test re-using a conversation).
@@ -173,9 +186,16 @@ export class World {
 }
 
 // ---- Views: the shapes the Platform API answers with. Absent values are left out, as the real API does.
+// Real answers are less tidy than a fixture (genesys-api.md section 3): agent legs have no `name`, every
+// participant lists all nine media arrays (unused ones empty), `selfUri`s are relative, every leg of an
+// inbound call says `inbound`, and Conversation.recordingState is upper case where the call view's is not.
 
 const mediaArray: Record<string, string> = { call: 'calls', chat: 'chats', email: 'emails', message: 'messages' };
 const analyticsMedia: Record<string, string> = { call: 'voice', chat: 'chat', email: 'email', message: 'message' };
+const ALL_MEDIA_ARRAYS = ['calls', 'callbacks', 'chats', 'emails', 'messages', 'videos', 'screenshares', 'cobrowsesessions', 'socialExpressions'];
+
+/** The name as Genesys shows it on a leg: none for agents, the caller-ID place for a customer, the queue's for acd. */
+const shownName = (p: ParticipantState): string | undefined => (NAMELESS_PURPOSES.has(p.purpose) ? undefined : p.name);
 
 function communication(p: ParticipantState): Record<string, unknown> {
   const base: Record<string, unknown> = {
@@ -185,7 +205,7 @@ function communication(p: ParticipantState): Record<string, unknown> {
     disconnectType: p.disconnectType,
     connectedTime: p.connectedTime,
     disconnectedTime: isTerminal(p.state) ? p.endTime : undefined,
-    direction: p.purpose === 'customer' ? 'inbound' : 'outbound',
+    direction: 'inbound',
     provider: 'Edge',
   };
   if (p.mediaType === 'call') {
@@ -200,8 +220,15 @@ function communication(p: ParticipantState): Record<string, unknown> {
   return base;
 }
 
+function mediaArrays(p: ParticipantState): Record<string, unknown[]> {
+  const out: Record<string, unknown[]> = {};
+  for (const m of ALL_MEDIA_ARRAYS) out[m] = [];
+  out[mediaArray[p.mediaType]] = [communication(p)];
+  return out;
+}
+
 /** GET /api/v2/conversations/{id}: `Conversation` (no participant-level state). */
-export function conversationView(c: SeededConversation, selfBase: string): Record<string, unknown> {
+export function conversationView(c: SeededConversation): Record<string, unknown> {
   return {
     id: c.id,
     startTime: c.startTime,
@@ -211,7 +238,7 @@ export function conversationView(c: SeededConversation, selfBase: string): Recor
       startTime: p.startTime,
       endTime: p.endTime,
       connectedTime: p.connectedTime,
-      name: p.name,
+      name: shownName(p),
       userId: p.userId,
       queueId: p.queueId,
       externalContactId: p.externalContactId,
@@ -221,23 +248,23 @@ export function conversationView(c: SeededConversation, selfBase: string): Recor
       wrapupRequired: p.wrapupRequired,
       wrapup: p.wrapup,
       attributes: {},
-      [mediaArray[p.mediaType]]: [communication(p)],
+      ...mediaArrays(p),
     })),
-    recordingState: 'none',
+    recordingState: 'NONE',
     divisions: [],
-    selfUri: `${selfBase}/api/v2/conversations/${c.id}`,
+    selfUri: `/api/v2/conversations/${c.id}`,
   };
 }
 
 /** GET /api/v2/conversations/calls/{id}: `CallConversation`, flat voice participants, no conversation endTime. */
-export function callConversationView(c: SeededConversation, selfBase: string): Record<string, unknown> {
+export function callConversationView(c: SeededConversation): Record<string, unknown> {
   return {
     id: c.id,
     participants: c.participants
       .filter((p) => p.mediaType === 'call')
       .map((p) => ({
         id: p.id,
-        name: p.name,
+        name: shownName(p),
         address: p.address,
         ani: p.address,
         startTime: p.startTime,
@@ -245,7 +272,7 @@ export function callConversationView(c: SeededConversation, selfBase: string): R
         endTime: p.endTime,
         purpose: p.purpose,
         state: p.state,
-        direction: p.purpose === 'customer' ? 'inbound' : 'outbound',
+        direction: 'inbound',
         disconnectType: p.disconnectType,
         held: p.held,
         muted: p.muted,
@@ -253,14 +280,16 @@ export function callConversationView(c: SeededConversation, selfBase: string): R
         recording: p.recording,
         wrapupRequired: p.wrapupRequired,
         wrapup: p.wrapup,
-        user: p.userId ? { id: p.userId, name: p.name } : undefined,
-        queue: p.queueId ? { id: p.queueId } : undefined,
+        provider: 'Edge',
+        user: p.userId ? { id: p.userId, selfUri: `/api/v2/users/${p.userId}` } : undefined,
+        queue: p.queueId ? { id: p.queueId, selfUri: `/api/v2/routing/queues/${p.queueId}` } : undefined,
         externalContact: p.externalContactId ? { id: p.externalContactId } : undefined,
         attributes: {},
       })),
+    otherMediaUris: [],
     recordingState: 'none',
     divisions: [],
-    selfUri: `${selfBase}/api/v2/conversations/calls/${c.id}`,
+    selfUri: `/api/v2/conversations/calls/${c.id}`,
   };
 }
 
@@ -369,7 +398,7 @@ export function analyticsQuery(conversations: Iterable<SeededConversation>, body
           {
             sessionId: p.communicationId,
             mediaType: analyticsMedia[p.mediaType],
-            direction: p.purpose === 'customer' ? 'inbound' : 'outbound',
+            direction: 'inbound',
             ani: p.mediaType === 'call' ? p.address : undefined,
             addressSelf: p.address,
             segments: [

@@ -1,8 +1,9 @@
-// Waits until a participant's leg (or, without participantId, the whole conversation) has ended, through
-// lib/await-terminal.ts. Output 1: ended; output 2: timed out, with the last state seen.
+// Waits until a participant's leg (waitFor "participant", the default) or the whole conversation ("conversation")
+// has ended, through lib/await-terminal.ts. Output 1: ended; output 2: timed out, with the last state seen.
 import { conversationIdOf, readTyped, setupFlowNode, getConnection } from '../shared/flow-node';
 import { optionalId, parseTimeoutSeconds } from '../../lib/validate';
-import { awaitTerminal } from '../../lib/await-terminal';
+import { awaitTerminal, WAIT_FOR, type WaitFor } from '../../lib/await-terminal';
+import { invalidInput, type GenesysError } from '../../lib/errors';
 
 const TYPE = 'genesys-await-terminal';
 
@@ -12,14 +13,24 @@ export = function (RED: any) {
     const node = this;
     node.name = config.name;
     node.genesysId = config.genesys;
+    // A flow file without the option waits for the participant, never silently for the whole call.
+    let waitFor: WaitFor = 'participant';
+    let problem: GenesysError | undefined;
+    if (config.waitFor !== undefined) {
+      const text = typeof config.waitFor === 'string' ? config.waitFor.trim().toLowerCase() : '';
+      if ((WAIT_FOR as readonly string[]).includes(text)) waitFor = text as WaitFor;
+      else problem = invalidInput('waitFor', `must be one of ${WAIT_FOR.join(', ')}, got ${JSON.stringify(String(config.waitFor).slice(0, 40))}`);
+    }
 
     setupFlowNode(RED, node, TYPE, async (msg, ctx) => {
       // Validate everything before any request.
       const conversationId = await conversationIdOf(RED, node, msg, config);
-      const participantId = optionalId(
-        await readTyped(RED, node, msg, config.participantId, config.participantIdType, 'participantId'),
-        'participantId',
-      );
+      const participantId = waitFor === 'participant'
+        ? optionalId(await readTyped(RED, node, msg, config.participantId, config.participantIdType, 'participantId'), 'participantId')
+        : undefined;
+      if (waitFor === 'participant' && !participantId) {
+        throw invalidInput('participantId', 'is empty: set msg.participantId (a disconnect node sets it), or set the node to wait for the whole conversation');
+      }
       // The node's value; a node left empty (or from a flow file without it) takes msg.timeout, else 30 s.
       const nodeTimeout = config.timeout;
       const rawTimeout = nodeTimeout === undefined || nodeTimeout === null || String(nodeTimeout).trim() === ''
@@ -32,6 +43,7 @@ export = function (RED: any) {
       const result = await awaitTerminal(reader, {
         conversationId,
         participantId,
+        waitFor,
         timeoutMs,
         signal: ctx.signal,
         onProgress: () => ctx.phase('waiting'),
@@ -45,9 +57,10 @@ export = function (RED: any) {
         waitedMs: result.waitedMs,
         polls: result.polls,
       };
+      if (result.lastError) msg.payload.lastError = result.lastError;
       if (result.timedOut) return { out: [null, msg], status: { fill: 'yellow', key: 'timedOut' } };
       return { out: [msg, null], status: { fill: 'green', key: 'ended' } };
-    });
+    }, problem);
   }
 
   RED.nodes.registerType(TYPE, GenesysAwaitTerminalNode);

@@ -1,8 +1,9 @@
 // Config node: region, credentials and limits. Owns ONE GenesysClient + ConversationReader (one token, one
 // rate-limit budget) shared by every flow node that points at it, closed when the node closes. Also serves
 // the editor's region list and "Test connection" admin endpoints.
-import { GenesysClient } from '../../lib/client';
+import { GenesysClient, MAX_RETRY_AFTER_SECONDS } from '../../lib/client';
 import { ConversationReader } from '../../lib/conversation-reader';
+import { KickLedger } from '../../lib/kick-ledger';
 import { GenesysError, invalidInput, isGenesysError } from '../../lib/errors';
 import { CUSTOM_REGION, REGIONS, resolveOrigins } from '../../lib/regions';
 import type { GenesysConnection } from '../shared/flow-node';
@@ -23,10 +24,13 @@ interface Settings {
   maxRetryAfterSeconds: number;
 }
 
-function positiveInteger(value: unknown, field: string, dflt: number): number {
+function positiveInteger(value: unknown, field: string, dflt: number, max = Number.MAX_SAFE_INTEGER): number {
   if (value === undefined || value === null || value === '') return dflt;
   const n = typeof value === 'number' ? value : Number(String(value).trim());
-  if (!Number.isInteger(n) || n <= 0) throw invalidInput(field, `must be a positive whole number, got ${JSON.stringify(String(value).slice(0, 20))}`);
+  if (!Number.isInteger(n) || n <= 0 || n > max) {
+    const what = max === Number.MAX_SAFE_INTEGER ? 'a positive whole number' : `a whole number from 1 to ${max}`;
+    throw invalidInput(field, `must be ${what}, got ${JSON.stringify(String(value).slice(0, 20))}`);
+  }
   return n;
 }
 
@@ -58,7 +62,7 @@ function validate(raw: Record<string, unknown>): Settings {
     clientId: credential(raw.clientId, 'clientId'),
     clientSecret: credential(raw.clientSecret, 'clientSecret'),
     requestsPerMinute: positiveInteger(raw.requestsPerMinute, 'requestsPerMinute', 300),
-    maxRetryAfterSeconds: positiveInteger(raw.maxRetryAfterSeconds, 'maxRetryAfterSeconds', 180),
+    maxRetryAfterSeconds: positiveInteger(raw.maxRetryAfterSeconds, 'maxRetryAfterSeconds', 180, MAX_RETRY_AFTER_SECONDS),
   };
 }
 
@@ -74,12 +78,28 @@ function newClient(s: Settings): GenesysClient {
   });
 }
 
+/** Any failure as a GenesysError, without the raw cause (Node-RED would copy it into msgs and the log). */
 function asGenesysError(err: unknown): GenesysError {
   if (isGenesysError(err)) return err;
-  return new GenesysError('genesys-error', err instanceof Error ? err.message : String(err), { cause: err });
+  const text = err instanceof Error ? err.message : String(err);
+  return new GenesysError('genesys-error', text.length > 200 ? `${text.slice(0, 200)}...` : text);
 }
 
+/** What a deployed config node keeps for "Test connection" with the stored secret. */
+interface Deployed {
+  node: unknown;
+  connection: GenesysConnection;
+  /** The deployed values (after Node-RED's substitution), to compare with what the dialog sends. */
+  region: string;
+  origins?: { apiBaseUrl: string; authBaseUrl: string };
+  clientIds: string[];
+}
+
+const same = (a: unknown, b: unknown) => typeof a === 'string' && typeof b === 'string' && a.trim().toLowerCase() === b.trim().toLowerCase();
+
 export = function (RED: any) {
+  const deployed = new Map<string, Deployed>();
+
   function GenesysCloudConfigNode(this: any, config: any) {
     RED.nodes.createNode(this, config);
     const node = this;
@@ -91,16 +111,29 @@ export = function (RED: any) {
       const settings = validate({ ...config, ...(node.credentials ?? {}) });
       connection.client = newClient(settings);
       connection.reader = new ConversationReader(connection.client);
+      connection.ledger = new KickLedger();
+      const stored = RED.nodes.getCredentials?.(node.id) ?? {};
+      deployed.set(node.id, {
+        node,
+        connection,
+        region: settings.region,
+        origins: connection.client.origins,
+        // The value as typed (maybe ${VAR}, what the editor shows) and after substitution.
+        clientIds: [settings.clientId, stored.clientId].filter((v): v is string => typeof v === 'string'),
+      });
     } catch (err) {
       connection.error = asGenesysError(err);
+      deployed.set(node.id, { node, connection, region: '', clientIds: [] });
       // One clear line in the log at deploy; flow nodes repeat it on every msg and in their status.
       node.warn(connection.error.message);
     }
 
     node.on('close', (_removed: boolean, done: () => void) => {
+      if (deployed.get(node.id)?.node === node) deployed.delete(node.id);
       const client = connection.client;
       connection.client = undefined;
       connection.reader = undefined;
+      connection.ledger = undefined;
       connection.error = new GenesysError('cancelled', 'the genesys-cloud-config node was closed');
       if (!client) return done();
       client.close().then(() => done(), () => done());
@@ -119,31 +152,43 @@ export = function (RED: any) {
     res.json({ regions: REGIONS, custom: CUSTOM_REGION, default: 'mypurecloud.com' });
   });
 
-  // "Test connection": gets a token and reads the organisation with the dialog's values. Answers never carry
-  // the secret or the token.
+  // "Test connection": gets a token and reads the organisation. Two cases, never mixed:
+  // - the dialog sends the stored-secret placeholder (the user did not retype the secret): the DEPLOYED config
+  //   node's own client is tested (its region, origins, client id and secret, substituted by Node-RED at
+  //   deploy). The posted region/origins/client id must be the deployed ones, or nothing is sent: the stored
+  //   secret never goes to an origin a dialog user typed.
+  // - a freshly typed secret: the posted values, as typed. `${VAR}` is NOT expanded here: only a deployed
+  //   node's own configuration is substituted, by Node-RED; the runtime's environment never goes out this way.
+  // Answers never carry the secret or the token.
   RED.httpAdmin.post(`/${TYPE}/test`, RED.auth.needsPermission(`${TYPE}.write`), async (req: any, res: any) => {
     const body = req.body && typeof req.body === 'object' ? req.body : {};
-    const id = typeof body.id === 'string' ? body.id : '';
     let client: GenesysClient | undefined;
     try {
-      const stored = id ? RED.nodes.getCredentials(id) ?? {} : {};
-      const deployed = id ? RED.nodes.getNode(id) : null;
-      let clientId = typeof body.clientId === 'string' ? body.clientId : '';
-      let clientSecret = typeof body.clientSecret === 'string' ? body.clientSecret : '';
-      if (clientSecret === PASSWORD_PLACEHOLDER) clientSecret = typeof stored.clientSecret === 'string' ? stored.clientSecret : '';
-      if (clientId === PASSWORD_PLACEHOLDER) clientId = typeof stored.clientId === 'string' ? stored.clientId : '';
-      const settings = validate({
-        region: body.region,
-        apiBaseUrl: body.apiBaseUrl,
-        authBaseUrl: body.authBaseUrl,
-        clientId: substituteEnv(clientId, deployed),
-        clientSecret: substituteEnv(clientSecret, deployed),
-        requestsPerMinute: body.requestsPerMinute,
-        maxRetryAfterSeconds: body.maxRetryAfterSeconds,
-      });
-      client = newClient(settings);
       const deadline = AbortSignal.timeout(TEST_TIMEOUT_MS);
-      const result = await client.testConnection(deadline).catch((err) => {
+      let target: GenesysClient;
+      if (body.clientSecret === PASSWORD_PLACEHOLDER || body.clientId === PASSWORD_PLACEHOLDER) {
+        target = deployedClient(body);
+      } else {
+        // Never substituted here (sent as typed, it would reach nobody's secret); refused with a clear word,
+        // since the user most likely meant the deployed node's variable.
+        for (const field of ['clientId', 'clientSecret', 'region', 'apiBaseUrl', 'authBaseUrl']) {
+          if (typeof body[field] === 'string' && ENV_RE.test(body[field].trim())) {
+            throw invalidInput(field, '${...} is substituted only in a deployed config node (by Node-RED), not by Test connection: deploy, then test with the stored secret');
+          }
+        }
+        const settings = validate({
+          region: body.region,
+          apiBaseUrl: body.apiBaseUrl,
+          authBaseUrl: body.authBaseUrl,
+          clientId: typeof body.clientId === 'string' ? body.clientId : '',
+          clientSecret: typeof body.clientSecret === 'string' ? body.clientSecret : '',
+          requestsPerMinute: body.requestsPerMinute,
+          maxRetryAfterSeconds: body.maxRetryAfterSeconds,
+        });
+        client = newClient(settings);
+        target = client;
+      }
+      const result = await target.testConnection(deadline).catch((err) => {
         // The client reports any abort as 'cancelled'; here the only abort is our deadline.
         if (!deadline.aborted) throw err;
         throw new GenesysError('network-error', `no answer from Genesys Cloud within ${TEST_TIMEOUT_MS / 1000} s (check the region / origins and the network)`);
@@ -160,16 +205,42 @@ export = function (RED: any) {
     }
   });
 
-  /** The same whole-value `${NAME}` substitution Node-RED applies to credentials of a deployed node. */
-  function substituteEnv(value: string, deployed: any): string {
-    const m = ENV_RE.exec(value.trim());
-    if (!m) return value;
-    let v: unknown;
-    try {
-      v = deployed && RED.util.getSetting ? RED.util.getSetting(deployed, m[1]) : process.env[m[1]];
-    } catch {
-      v = process.env[m[1]];
+  /** The deployed client of config node body.id, when the dialog's settings are the deployed ones. */
+  function deployedClient(body: Record<string, unknown>): GenesysClient {
+    const id = typeof body.id === 'string' ? body.id : '';
+    const entry = id ? deployed.get(id) : undefined;
+    if (!entry) {
+      throw invalidInput('clientSecret', 'the stored secret is only used by a deployed config node, and this one is not deployed: deploy it first, or type the secret to test these settings');
     }
-    return typeof v === 'string' ? v : value;
+    if (entry.connection.error) throw entry.connection.error;
+    if (!entry.connection.client) throw invalidInput('genesys', 'the deployed config node has no client');
+    const refuse = (field: string) =>
+      invalidInput(field, 'differs from the deployed config node: the stored secret is only sent with the deployed region, origins and client id. Deploy the change first, or type the secret again to test these settings');
+    const postedId = body.clientId;
+    if (postedId !== PASSWORD_PLACEHOLDER && !(typeof postedId === 'string' && entry.clientIds.some((v) => v.trim() === postedId.trim()))) throw refuse('clientId');
+    const region = typeof body.region === 'string' && body.region.trim() !== '' ? body.region : 'mypurecloud.com';
+    if (!same(region, entry.region)) {
+      // An AWS name for the same domain (eu-west-1 for mypurecloud.ie) is the same region.
+      let posted: string | undefined;
+      try {
+        posted = resolveOrigins(region).authBaseUrl;
+      } catch {
+        /* unknown or custom: compared below */
+      }
+      if (posted === undefined || posted !== entry.origins?.authBaseUrl) throw refuse('region');
+    }
+    if (region.trim().toLowerCase() === CUSTOM_REGION) {
+      for (const field of ['apiBaseUrl', 'authBaseUrl'] as const) {
+        let posted: string | undefined;
+        try {
+          posted = new URL(String(body[field]).trim()).origin;
+        } catch {
+          /* not a URL */
+        }
+        if (posted === undefined || posted !== entry.origins?.[field]) throw refuse(field);
+      }
+    }
+    return entry.connection.client;
   }
+
 };

@@ -1,6 +1,7 @@
 // The kick: removes exactly one participant from a live conversation through lib/kick.ts (resolve the
-// target, guards, wait for a ringing leg, one PATCH {"state":"disconnected"}, optional confirm).
-import { bool, conversationIdOf, getConnection, readTyped, selectorOf, setupFlowNode } from '../shared/flow-node';
+// target, guards, one PATCH {"state":"disconnected"}, optional confirm). The output carries msg.conversationId
+// and msg.participantId of the leg acted on, so that await end (or a log) acts on the same leg.
+import { conversationIdOf, flags, getConnection, readTyped, selectorOf, setupFlowNode } from '../shared/flow-node';
 import { invalidInput } from '../../lib/errors';
 import { optionalId, parseTimeoutSeconds } from '../../lib/validate';
 import { kickParticipant, type KickOptions } from '../../lib/kick';
@@ -9,7 +10,6 @@ const TYPE = 'genesys-disconnect-participant';
 
 const PHASE_KEYS: Record<string, string> = {
   resolving: 'resolving',
-  'waiting for leg': 'waitingForLeg',
   disconnecting: 'disconnecting',
   confirming: 'confirming',
   waiting: 'waiting',
@@ -27,10 +27,9 @@ export = function (RED: any) {
     const node = this;
     node.name = config.name;
     node.genesysId = config.genesys;
-    const refuseCustomer = bool(config.refuseCustomer, true);
-    const keepCallAlive = bool(config.keepCallAlive, true);
-    const dryRun = bool(config.dryRun, false);
-    const confirm = bool(config.confirm, false);
+    // Safety options fail closed: a value that is not a boolean or "true"/"false" stops the node.
+    const options = flags(config, { refuseCustomer: true, keepCallAlive: true, dryRun: false, confirm: false });
+    const { refuseCustomer, keepCallAlive, dryRun, confirm } = options.values;
 
     setupFlowNode(RED, node, TYPE, async (msg, ctx) => {
       // Validate everything before any request.
@@ -77,8 +76,10 @@ export = function (RED: any) {
         },
       });
       msg.payload = result;
+      msg.conversationId = result.conversationId;
+      msg.participantId = result.participantId;
       return { out: msg, status: OUTCOME_STATUS[result.outcome] ?? { fill: 'green', key: 'disconnected' } };
-    });
+    }, options.problem);
   }
 
   RED.nodes.registerType(TYPE, GenesysDisconnectParticipantNode);

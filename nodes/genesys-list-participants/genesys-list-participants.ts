@@ -1,6 +1,6 @@
 // Reads one conversation and outputs its participants, normalised (lib/participants.ts): all, only the
 // live ones, or those matching a selector; as one array or one msg per participant.
-import { bool, conversationIdOf, getConnection, selectorOf, setupFlowNode } from '../shared/flow-node';
+import { conversationIdOf, flags, getConnection, selectorOf, setupFlowNode } from '../shared/flow-node';
 import { filterParticipants } from '../../lib/participants';
 
 const TYPE = 'genesys-list-participants';
@@ -11,8 +11,8 @@ export = function (RED: any) {
     const node = this;
     node.name = config.name;
     node.genesysId = config.genesys;
-    const liveOnly = bool(config.liveOnly, false);
-    const split = bool(config.split, false);
+    const options = flags(config, { liveOnly: false, split: false });
+    const { liveOnly, split } = options.values;
 
     setupFlowNode(RED, node, TYPE, async (msg, ctx) => {
       // Validate everything before any request.
@@ -32,14 +32,20 @@ export = function (RED: any) {
         msg.payload = participants;
         return { out: msg, status };
       }
+      // No participant matches: the msg still goes out, once, with payload [] (as in array mode). Sending
+      // nothing would end it silently, and a flow that must answer (http in -> http response) would hang.
+      if (participants.length === 0) {
+        msg.payload = [];
+        return { out: msg, status };
+      }
       // One msg per participant, sent together on the one output (cloneMessage keeps msg.req/msg.res).
       const msgs = participants.map((p) => {
         const m = RED.util.cloneMessage(msg);
         m.payload = p;
         return m;
       });
-      return { out: msgs.length ? [msgs] : null, status };
-    });
+      return { out: [msgs], status };
+    }, options.problem);
   }
 
   RED.nodes.registerType(TYPE, GenesysListParticipantsNode);

@@ -2,21 +2,24 @@
 // ("a value set in the node wins over msg"), and running one msg to exactly one send or one done(err), with
 // cancellation on close and a status that counts the msgs in flight. Node-RED concerns only: no HTTP here.
 import { GenesysError, invalidInput, isGenesysError } from '../../lib/errors';
-import { parseSelector, requireId, type TargetSelector } from '../../lib/validate';
+import { parseFlag, parseSelector, requireId, type TargetSelector } from '../../lib/validate';
 import type { GenesysClient } from '../../lib/client';
 import type { ConversationReader } from '../../lib/conversation-reader';
+import type { KickLedger } from '../../lib/kick-ledger';
 
 /** What a genesys-cloud-config node hands to the flow nodes that use it. */
 export interface GenesysConnection {
   /** Set when the config is usable. */
   client?: GenesysClient;
   reader?: ConversationReader;
+  /** The config's one kick ledger: kicks of one conversation are decided one at a time. */
+  ledger?: KickLedger;
   /** Set when the config is not usable (e.g. empty credentials): every msg fails with it. */
   error?: GenesysError;
 }
 
 /** The connection of the config node `configId`, or the reason there is none. Throws a GenesysError. */
-export function getConnection(RED: any, configId: unknown): { client: GenesysClient; reader: ConversationReader } {
+export function getConnection(RED: any, configId: unknown): { client: GenesysClient; reader: ConversationReader; ledger: KickLedger } {
   if (typeof configId !== 'string' || configId === '') {
     throw invalidInput('genesys', 'no genesys-cloud-config node is selected');
   }
@@ -24,8 +27,8 @@ export function getConnection(RED: any, configId: unknown): { client: GenesysCli
   const connection: GenesysConnection | undefined = configNode?.connection;
   if (!connection) throw invalidInput('genesys', 'the selected genesys-cloud-config node is not deployed');
   if (connection.error) throw connection.error;
-  if (!connection.client || !connection.reader) throw invalidInput('genesys', 'the genesys-cloud-config node has no client');
-  return { client: connection.client, reader: connection.reader };
+  if (!connection.client || !connection.reader || !connection.ledger) throw invalidInput('genesys', 'the genesys-cloud-config node has no client');
+  return { client: connection.client, reader: connection.reader, ledger: connection.ledger };
 }
 
 /** The config error (if any) of the config node `configId`, for the flow node's initial status. */
@@ -76,16 +79,43 @@ export async function selectorOf(RED: any, node: any, msg: any, config: any): Pr
   return parseSelector(value, 'target');
 }
 
+/**
+ * The text of any error, cut to 300 characters. JSONata throws plain objects `{code, message, position,
+ * token}` (not Error instances): keep their message and say where ("[object Object]" helps nobody).
+ */
 function errorText(err: unknown): string {
-  const text = err instanceof Error ? err.message : String(err);
-  return text.length > 120 ? `${text.slice(0, 117)}...` : text;
+  let text: string;
+  if (err instanceof Error) text = err.message;
+  else if (err && typeof err === 'object' && typeof (err as { message?: unknown }).message === 'string') {
+    const e = err as { message: string; code?: unknown; position?: unknown };
+    const where = typeof e.position === 'number' ? ` at position ${e.position}` : '';
+    text = `${e.message}${typeof e.code === 'string' ? ` (${e.code}${where})` : where}`;
+  } else if (err && typeof err === 'object') {
+    try {
+      text = JSON.stringify(err);
+    } catch {
+      text = String(err);
+    }
+  } else text = String(err);
+  return text.length > 300 ? `${text.slice(0, 297)}...` : text;
 }
 
-/** A node option from the flow file, or its default when the flow file lacks it. */
-export function bool(value: unknown, dflt: boolean): boolean {
-  if (value === undefined || value === null || value === '') return dflt;
-  if (typeof value === 'string') return value === 'true';
-  return Boolean(value);
+/**
+ * The on/off options of a node from its flow file (lib/validate parseFlag: a boolean or "true"/"false", absent
+ * means the default). A bad value is a configuration error: `problem` holds the first, and every msg fails with
+ * it (a safety option is never read as "off" by accident).
+ */
+export function flags<K extends string>(config: any, defaults: Record<K, boolean>): { values: Record<K, boolean>; problem?: GenesysError } {
+  const values = { ...defaults };
+  let problem: GenesysError | undefined;
+  for (const key of Object.keys(defaults) as K[]) {
+    try {
+      values[key] = parseFlag(config[key], key, defaults[key]);
+    } catch (err) {
+      problem ??= err as GenesysError;
+    }
+  }
+  return { values, problem };
 }
 
 /** Any failure as a GenesysError (a foreign error becomes 'genesys-error'; an abort becomes 'cancelled'). */
@@ -104,12 +134,15 @@ export interface RunContext {
 /**
  * Wires on('input') and on('close') for a flow node. `work` does the lib call and returns what to send
  * (`null` sends nothing) and the final status. Only payload/conversation/error of the incoming msg change.
+ * `configProblem`: the node's own configuration is unusable (e.g. a bad option in the flow file): the status
+ * says so and every msg fails with it, before any request.
  */
 export function setupFlowNode(
   RED: any,
   node: any,
   type: string,
   work: (msg: any, ctx: RunContext) => Promise<{ out: unknown; status: { fill: string; key: string; extra?: string } }>,
+  configProblem?: GenesysError,
 ): void {
   const pending = new Set<AbortController>();
   const running = new Set<Promise<void>>();
@@ -131,7 +164,8 @@ export function setupFlowNode(
     shownPhase = text;
   };
 
-  const problem = connectionProblem(RED, node.genesysId);
+  const problem = configProblem ?? connectionProblem(RED, node.genesysId);
+  if (configProblem) node.error(configProblem.message);
   if (problem) setStatus({ fill: 'red', shape: 'ring', text: `${t('error')}: ${problem.code}` });
 
   node.on('input', (msg: any, send: (m: unknown) => void, done: (err?: Error) => void) => {
@@ -146,6 +180,7 @@ export function setupFlowNode(
     pending.add(controller);
     let result: Awaited<ReturnType<typeof work>>;
     try {
+      if (configProblem) throw configProblem;
       result = await work(msg, { signal: controller.signal, phase: showPhase });
     } catch (err) {
       pending.delete(controller);

@@ -23,6 +23,10 @@ const LIST_INJECT = 'a300000000000002';
 const LIST_ALL_DEBUG = 'a300000000000004';
 const LIST_LIVE_DEBUG = 'a300000000000006';
 const BULK_DEBUG = 'a40000000000000c';
+const KICK_AWAIT_INJECT = 'a500000000000002';
+const KICK_AWAIT_ENDED = 'a500000000000005';
+const KICK_AWAIT_CONVERSATION = 'c0a80001-4d2e-4f3a-9b1c-000000000003';
+const BLAIR = 'b0000001-0000-4000-8000-000000000002';
 
 const OUR_TYPES = ['genesys-cloud-config', 'genesys-list-participants', 'genesys-disconnect-participant', 'genesys-await-terminal'];
 
@@ -35,7 +39,7 @@ function uuid(prefix: string): string {
 }
 
 function customer(): SeedParticipant {
-  return { id: uuid('c'), purpose: 'customer', name: 'Casey Customer', address: 'tel:+13175550100' };
+  return { id: uuid('c'), purpose: 'customer', name: 'Lawrenceburg IN', address: 'tel:+13175550100' };
 }
 function agent(name: string, userId = uuid('u')): SeedParticipant {
   return { id: uuid('a'), purpose: 'agent', name, userId };
@@ -91,7 +95,7 @@ describe(`e2e: example flows in a real Node-RED ${nodeRedMajor} with the packed 
       conversations: [{
         id: DEMO_CONVERSATION,
         participants: [
-          { id: 'e2e0d000-0000-4000-8000-000000000001', purpose: 'customer', name: 'Casey Customer', address: 'tel:+13175550101' },
+          { id: 'e2e0d000-0000-4000-8000-000000000001', purpose: 'customer', name: 'Lawrenceburg IN', address: 'tel:+13175550101' },
           { id: 'e2e0d000-0000-4000-8000-000000000002', purpose: 'agent', name: 'Carol Agent', userId: CAROL },
           { id: 'e2e0d000-0000-4000-8000-000000000003', purpose: 'agent', name: 'Dana Agent', userId: 'e2e0d000-0000-4000-8000-0000000000d1' },
           { id: 'e2e0d000-0000-4000-8000-000000000004', purpose: 'agent', name: 'Old Leg', userId: 'e2e0d000-0000-4000-8000-0000000000d2', state: 'terminated', disconnectType: 'transfer' },
@@ -343,6 +347,44 @@ describe(`e2e: example flows in a real Node-RED ${nodeRedMajor} with the packed 
       assert.equal((await participant(seeded[2].id, cust3.id!)).state, 'connected');
       const summary = await comms!.waitFor((m) => m.id === BULK_DEBUG);
       assert.equal((summary.value as any).total, 3);
+    });
+
+    it('every agent of one call in one bulk (the msgs reach the disconnect node at once): all but one leave, the call goes on', async () => {
+      await sim.control.setOptions({ lastPartyPolicy: 'end-conversation' });
+      try {
+        const agents = [agent('A'), agent('B'), agent('C')];
+        const cust = customer();
+        const [conv] = await sim.control.seed({ conversations: [{ participants: [cust, ...agents] }] });
+        const res = await postJson(`${nodeRed!.url}/bulk-kick`, agents.map((a) => ({ conversationId: conv.id, participantId: a.id })));
+        assert.equal(res.status, 200, JSON.stringify(res.body));
+        assert.equal(res.body.disconnected, 2, JSON.stringify(res.body));
+        assert.equal(res.body.errors, 1);
+        assert.equal(res.body.results.find((r: any) => r.outcome === 'error').code, 'keep-call-alive');
+        assert.equal(patches(await newRequests()).length, 2);
+        const after = await until('two legs ended', async () => {
+          const c: SeededConversation = await sim.control.getState(conv.id);
+          return c.participants.filter((p) => p.state !== 'connected').length >= 2 ? c : undefined;
+        });
+        assert.deepEqual(after.participants.filter((p) => p.state === 'connected').map((p) => p.purpose).sort(), ['agent', 'customer']);
+        assert.equal((await sim.control.getState(conv.id)).endTime, undefined, 'the call goes on');
+      } finally {
+        await sim.control.setOptions({ lastPartyPolicy: 'stay' });
+      }
+    });
+  });
+
+  describe('kick-then-await (disconnect -> await end, no change node)', () => {
+    it('inject "kick Blair (demo)": the await end node reports the end of exactly the kicked leg', async () => {
+      const blair = { id: uuid('b'), purpose: 'agent', userId: BLAIR };
+      await sim.control.seed({ conversations: [{ id: KICK_AWAIT_CONVERSATION, participants: [customer(), blair, agent('Alex')] }] });
+      const res = await fetch(`${nodeRed!.url}/inject/${KICK_AWAIT_INJECT}`, { method: 'POST' });
+      assert.equal(res.status, 200);
+      const ended = await comms!.waitFor((m) => m.id === KICK_AWAIT_ENDED, 30_000);
+      const payload = ended.value as any;
+      assert.equal(payload.conversationId, KICK_AWAIT_CONVERSATION);
+      assert.equal(payload.participantId, blair.id);
+      assert.ok(['disconnected', 'terminated'].includes(payload.state), payload.state);
+      assert.equal(patches(await newRequests()).length, 1);
     });
   });
 

@@ -299,8 +299,10 @@ describe('lib/client (GenesysClient over real sockets)', () => {
       [{ clientId: '   ' }, 'clientId', /blank/],
       [{ clientSecret: ' \t ' }, 'clientSecret', /blank/],
       [{ requestsPerMinute: 0 }, 'requestsPerMinute', />= 1/],
-      [{ maxRetryAfterSeconds: -1 }, 'maxRetryAfterSeconds', />= 0/],
-      [{ retry: { maxAttempts: 0 } }, 'retry.maxAttempts', />= 1/],
+      [{ maxRetryAfterSeconds: -1 }, 'maxRetryAfterSeconds', /from 1 to 3600/],
+      [{ maxRetryAfterSeconds: 2 ** 31 }, 'maxRetryAfterSeconds', /from 1 to 3600/],
+      [{ requestTimeoutMs: 2 ** 31 }, 'requestTimeoutMs', /from 1 to 3600000/],
+      [{ retry: { maxAttempts: 0 } }, 'retry.maxAttempts', /from 1 to 100/],
     ];
     for (const [patch, field, re] of cases) {
       assert.throws(() => new GenesysClient({ ...base, ...patch }), (err: GenesysError) => {

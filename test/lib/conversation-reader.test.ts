@@ -40,7 +40,7 @@ describe('lib/conversation-reader (against the simulator)', () => {
     const oldLeg = ids[4];
     const awaits = Array.from({ length: 20 }, () => awaitTerminal(ctx.reader, { conversationId: cid, participantId: oldLeg, timeoutMs: 5000 }));
     const list = ctx.reader.read(cid);
-    const kick = kickParticipant({ client: ctx.client, reader: ctx.reader }, { conversationId: cid, selector: { userId: USER_A }, dryRun: true });
+    const kick = kickParticipant({ client: ctx.client, reader: ctx.reader, ledger: ctx.ledger }, { conversationId: cid, selector: { userId: USER_A }, dryRun: true });
     const [results, listed, kicked] = await Promise.all([Promise.all(awaits), list, kick]);
     assert.ok(results.every((r) => r.polls === 1 && !r.timedOut));
     assert.equal(listed.participants.length, 6);

@@ -12,22 +12,19 @@ describe('genesys-await-terminal node', () => {
 
   const node = (extra: Record<string, unknown> = {}) => ({ id: 'w', type: 'genesys-await-terminal', wires: [['out1'], ['out2']], ...extra });
 
-  it('output 1 from the first poll after the leg ended', async () => {
+  it('output 1 at the first poll after the leg ended', async () => {
     await load(ctx.sim.url, [node({ timeout: 10 })]);
     await ctx.sim.control.transition({ conversationId: cid, participantId: ids[1], state: 'disconnected', afterMs: 1000, disconnectType: 'client' });
     const o = await run('w', { conversationId: cid, participantId: ids[1], keep: 1 });
     assert.equal(o.port, 'out1');
-    // Counted in polls, not in ms (a loaded machine delays every poll alike): the simulator saw at most one GET
-    // after the leg's end, the one that found it; the gap between polls is lib's schedule (lib/await tests).
-    const state = (await ctx.sim.control.getState(cid)) as unknown as { participants: { endTime?: string }[] };
-    const endedAt = Date.parse(state.participants[1].endTime as string);
-    const gets = (await ctx.sim.control.requests()).filter((r) => r.method === 'GET' && r.path === `/api/v2/conversations/${cid}`).map((r) => Date.parse(r.time));
-    assert.ok(gets.filter((t) => t > endedAt).length <= 1, `GETs after the end (${endedAt}): ${gets}`);
-    assert.ok(o.at >= endedAt, 'not before the end');
+    // Count-based: exactly one read after the end (the one that saw it), however late timers fire.
+    const endedAt: string = ((await ctx.sim.control.getState(cid)) as any).participants[1].endTime;
+    const gets = (await ctx.sim.control.requests()).filter((r: any) => r.method === 'GET');
+    assert.equal(gets.filter((g: any) => g.time >= endedAt).length, 1);
     const p = o.msg.payload;
     assert.equal(p.conversationId, cid);
     assert.equal(p.participantId, ids[1]);
-    assert.equal(p.state, 'disconnected');
+    assert.match(p.state, /^(disconnected|terminated)$/);
     assert.equal(p.disconnectType, 'client');
     assert.ok(p.endedAt);
     assert.ok(p.polls >= 2);
@@ -41,10 +38,7 @@ describe('genesys-await-terminal node', () => {
     const o = await run('w', { conversationId: cid, participantId: ids[1] });
     assert.equal(o.port, 'out2');
     assert.equal(o.msg.payload.state, 'connected');
-    // Not before the 1 s timeout; and it stopped there: at most 3 polls (0 s, 0.7 s, the last one at 1 s)
-    // whatever the load, which only makes polls later and fewer.
     assert.ok(o.at - t0 >= 900, `${o.at - t0} ms`);
-    assert.ok(o.msg.payload.polls >= 1 && o.msg.payload.polls <= 3, `polls ${o.msg.payload.polls}`);
   });
 
   it('msg.timeout is used when the node leaves timeout empty', async () => {
@@ -53,8 +47,8 @@ describe('genesys-await-terminal node', () => {
     assert.equal(o.port, 'out2');
   });
 
-  it('without participantId it waits for the whole conversation to end', async () => {
-    await load(ctx.sim.url, [node({ timeout: 10 })]);
+  it('waitFor "conversation" waits for the whole conversation to end (also spelled " Conversation" in a flow file)', async () => {
+    await load(ctx.sim.url, [node({ timeout: 10, waitFor: ' Conversation' })]);
     for (const id of ids) await ctx.sim.control.transition({ conversationId: cid, participantId: id, state: 'disconnected', afterMs: 500 });
     const o = await run('w', { conversationId: cid });
     assert.equal(o.port, 'out1', JSON.stringify(o.msg.payload));

@@ -33,8 +33,19 @@ describe('bad input on the flow nodes: invalid-input naming the field, no reques
   it('a selector with an unknown purpose', () => expectField(kick(), { conversationId: CID, target: { purpose: 'boss' } }, 'target.purpose'));
   it('a selector with an unknown key', () => expectField(list(), { conversationId: CID, target: { role: 'x' } }, 'target'));
   it('msg.target that is not an object', () => expectField(kick(), { conversationId: CID, target: 'agent' }, 'target'));
-  it('a timeout of 0', () => expectField(wait({ timeout: 0 }), { conversationId: CID }, 'timeout'));
-  it('a negative msg.timeout', () => expectField(wait({ timeout: '' }), { conversationId: CID, timeout: -5 }, 'timeout'));
+  it('a timeout of 0', () => expectField(wait({ timeout: 0 }), { conversationId: CID, participantId: PID }, 'timeout'));
+  it('a negative msg.timeout', () => expectField(wait({ timeout: '' }), { conversationId: CID, participantId: PID, timeout: -5 }, 'timeout'));
+  it('await end without a participant id (waitFor participant, the default) never waits for the whole call', () =>
+    expectField(wait(), { conversationId: CID }, 'participantId'));
+  it('await end with a waitFor that is neither participant nor conversation', () =>
+    expectField(wait({ waitFor: 'call' }), { conversationId: CID, participantId: PID }, 'waitFor'));
+  // Flow files written by tools or the Admin API: a safety option that is not a boolean or "true"/"false" stops
+  // the node (fail closed), naming the option; nothing is sent.
+  for (const [option, value] of [['dryRun', 'yes'], ['dryRun', '1'], ['dryRun', 1], ['refuseCustomer', 'no'], ['keepCallAlive', 'off'], ['keepCallAlive', null], ['confirm', 'True!']] as const) {
+    it(`disconnect with ${option}: ${JSON.stringify(value)} in the flow file`, () =>
+      expectField(kick({ [option]: value }), { conversationId: CID, participantId: PID }, option));
+  }
+  it('list with split: "maybe" in the flow file', () => expectField(list({ split: 'maybe' }), { conversationId: CID }, 'split'));
   it('a wrap-up code that is not an id', () => expectField(kick({ wrapupCode: 'DONE', wrapupCodeType: 'str' }), { conversationId: CID, participantId: PID }, 'wrapupCode'));
   it('empty credentials: every msg fails naming clientId', () => expectField(kick(), { conversationId: CID, participantId: PID }, 'clientId', { credentials: { clientId: '', clientSecret: 'x' } }));
   it('a credential from an unset env var names the field and the variable', async () => {

@@ -11,10 +11,11 @@ describe('genesys-disconnect-participant node', () => {
   const node = (extra: Record<string, unknown> = {}) => ({ id: 'k', type: 'genesys-disconnect-participant', wires: [['out1']], ...extra });
 
   const seed = (participants: SeedParticipant[]) => seedConversation(ctx.sim, participants);
+  // As on the real platform, agent legs have no name (genesys-api.md section 3): agents are found by userId.
   const three = () => seed([
-    { purpose: 'customer', name: 'Caller' },
-    { purpose: 'agent', name: 'Ana', userId: USER_A },
-    { purpose: 'agent', name: 'Ben', userId: '0b0b0b0b-2222-4222-8222-bbbbbbbbbbbb' },
+    { purpose: 'customer', name: 'Lawrenceburg IN' },
+    { purpose: 'agent', userId: USER_A },
+    { purpose: 'user', userId: '0b0b0b0b-2222-4222-8222-bbbbbbbbbbbb' },
   ]);
   const patches = async () => (await ctx.sim.control.requests()).filter((r: any) => r.method === 'PATCH');
   const stateOf = async (cid: string) => {
@@ -40,8 +41,12 @@ describe('genesys-disconnect-participant node', () => {
     await until(async () => (await stateOf(cid)).get(ids[target]) !== 'connected', 'the kicked leg to end');
     const states = await stateOf(cid);
     for (const [i, id] of ids.entries()) {
-      assert.equal(states.get(id), i === target ? 'disconnected' : 'connected', `participant ${i}`);
+      if (i === target) assert.match(states.get(id) ?? '', /^(disconnected|terminated)$/, `participant ${i}`);
+      else assert.equal(states.get(id), 'connected', `participant ${i}`);
     }
+    // The output names the leg acted on, so that await end (or a second kick) needs no change node.
+    assert.equal(o.msg.conversationId, cid);
+    assert.equal(o.msg.participantId, ids[target]);
   }
 
   it('by participantId: one PATCH on exactly that leg, the others stay connected', async () => {
@@ -54,9 +59,9 @@ describe('genesys-disconnect-participant node', () => {
     await expectKicked(cid, ids, 1, { target: { userId: USER_A } });
   });
 
-  it('by purpose + name selector', async () => {
+  it('by purpose selector in another case ({purpose: "Agent"})', async () => {
     const { cid, ids } = await three();
-    await expectKicked(cid, ids, 2, { target: { purpose: 'agent', name: 'Ben' } });
+    await expectKicked(cid, ids, 1, { target: { purpose: 'Agent' } });
   });
 
   it('by a participant id set in the node (str), ignoring msg', async () => {
@@ -66,10 +71,10 @@ describe('genesys-disconnect-participant node', () => {
 
   it('an ambiguous selector is ambiguous-target listing both, nothing sent', async () => {
     const { cid, ids } = await seed([
-      { purpose: 'customer' }, { purpose: 'agent', name: 'Sam' }, { purpose: 'agent', name: 'Sam' },
+      { purpose: 'customer' }, { purpose: 'agent' }, { purpose: 'agent' },
     ]);
     await load(ctx.sim.url, [node()]);
-    const m = await expectError('k', { conversationId: cid, target: { name: 'Sam' } }, 'ambiguous-target');
+    const m = await expectError('k', { conversationId: cid, target: { purpose: 'agent' } }, 'ambiguous-target');
     const listed = JSON.stringify(m._error.candidates);
     assert.ok(listed.includes(ids[1]) && listed.includes(ids[2]), listed);
     assert.equal((await patches()).length, 0);
@@ -85,7 +90,7 @@ describe('genesys-disconnect-participant node', () => {
   });
 
   it('keep-call-alive refuses to leave a single party; with the guard off the kick goes through', async () => {
-    const { cid, ids } = await seed([{ purpose: 'customer' }, { purpose: 'agent', name: 'Ana' }]);
+    const { cid, ids } = await seed([{ purpose: 'customer' }, { purpose: 'agent' }]);
     await load(ctx.sim.url, [node()]);
     await expectError('k', { conversationId: cid, participantId: ids[1] }, 'keep-call-alive');
     assert.equal((await patches()).length, 0);
@@ -121,7 +126,7 @@ describe('genesys-disconnect-participant node', () => {
     assert.equal(o.port, 'out1', JSON.stringify(o.msg.error));
     // Checked at once when the msg arrives: the leg has already ended.
     const states = await stateOf(cid);
-    assert.equal(states.get(ids[1]), 'disconnected');
+    assert.match(states.get(ids[1]) ?? '', /^(disconnected|terminated)$/);
     assert.ok(['disconnected', 'terminated'].includes(o.msg.payload.confirmed?.state), JSON.stringify(o.msg.payload));
     assert.equal((await patches()).length, 1);
   });
@@ -135,5 +140,74 @@ describe('genesys-disconnect-participant node', () => {
     assert.equal(o.port, 'out1', JSON.stringify(o.msg.error));
     assert.equal(o.msg.payload.outcome, 'already-disconnected');
     assert.equal((await patches()).length, 0);
+  });
+
+  /** Sends every msg to node `id` and collects what each one ends with (output or caught error). */
+  async function runAll(msgs: Record<string, unknown>[], oneAfterTheOther: boolean): Promise<string[]> {
+    const results: string[] = [];
+    if (oneAfterTheOther) {
+      for (const m of msgs) results.push(describeOutcome(await run('k', m)));
+      return results;
+    }
+    const seen: string[] = [];
+    const all = new Promise<void>((resolve) => {
+      const record = (m: any, port: string) => {
+        seen.push(port === 'error' ? m.error.code : m.payload.outcome);
+        if (seen.length === msgs.length) resolve();
+      };
+      helper.getNode('out1').on('input', (m: any) => record(m, 'out1'));
+      helper.getNode('caughtOut').on('input', (m: any) => record(m, 'error'));
+    });
+    for (const m of msgs) helper.getNode('k').receive(m);
+    await all;
+    return seen;
+  }
+  const describeOutcome = (o: { port: string; msg: any }) => (o.port === 'error' ? o.msg.error.code : o.msg.payload.outcome);
+
+  for (const [label, oneAfterTheOther] of [['at once', false], ['back to back', true]] as const) {
+    it(`kicks of every agent of a customer + 3 agents call sent ${label}, guards on: 2 leave, 1 keep-call-alive, the call goes on`, async () => {
+      await ctx.sim.control.setOptions({ lastPartyPolicy: 'end-conversation' });
+      const { cid, ids } = await seed([{ purpose: 'customer' }, { purpose: 'agent' }, { purpose: 'agent' }, { purpose: 'agent' }]);
+      await load(ctx.sim.url, [node()]);
+      const results = await runAll(ids.slice(1).map((participantId) => ({ conversationId: cid, participantId })), oneAfterTheOther);
+      assert.deepEqual([...results].sort(), ['disconnected', 'disconnected', 'keep-call-alive']);
+      assert.equal((await patches()).length, 2);
+      // Let the two accepted legs end (disconnectDelayMs 300): wait for that, not for a guessed time.
+      await until(async () => [...(await stateOf(cid)).values()].filter((x) => x !== 'connected').length >= 2, 'the two kicked legs to end');
+      const states = [...(await stateOf(cid)).values()];
+      assert.equal(states.filter((x) => x === 'connected').length, 2, JSON.stringify(states));
+      assert.equal(((await ctx.sim.control.getState(cid)) as any).endTime, undefined);
+    });
+  }
+
+  it('dryRun "TRUE" (a flow file from a tool) is a dry run: nothing sent', async () => {
+    const { cid, ids } = await three();
+    await load(ctx.sim.url, [node({ dryRun: ' TRUE ', refuseCustomer: 'false', keepCallAlive: 'False' })]);
+    const o = await run('k', { conversationId: cid, participantId: ids[0] });
+    assert.equal(o.port, 'out1', JSON.stringify(o.msg.error));
+    assert.equal(o.msg.payload.outcome, 'dry-run');
+    assert.equal((await patches()).length, 0);
+  });
+
+  it('a node with a bad option fails every msg naming it, and sends nothing', async () => {
+    await load(ctx.sim.url, [node({ keepCallAlive: 'yes' })]);
+    const { cid, ids } = await three();
+    const m = await expectError('k', { conversationId: cid, participantId: ids[1] }, 'invalid-input');
+    assert.equal(m._error.field, 'keepCallAlive');
+    assert.match(m._error.message, /keepCallAlive: must be true or false, got "yes"/);
+    assert.equal((await ctx.sim.control.counters()).apiRequests, 0);
+  });
+
+  it('disconnect -> await end (both with their defaults): output 1 of await end with the kicked leg', async () => {
+    const { cid, ids } = await three();
+    await load(ctx.sim.url, [
+      node({ wires: [['w']] }),
+      { id: 'w', type: 'genesys-await-terminal', wires: [['out1'], ['out2']] },
+    ]);
+    const o = await run('k', { conversationId: cid, target: { userId: USER_A } });
+    assert.equal(o.port, 'out1', JSON.stringify(o.msg.error ?? o.msg.payload));
+    assert.equal(o.msg.payload.participantId, ids[1]);
+    assert.equal(o.msg.payload.conversationId, cid);
+    assert.match(o.msg.payload.state, /^(disconnected|terminated)$/);
   });
 });

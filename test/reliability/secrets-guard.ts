@@ -1,7 +1,8 @@
 // Watches the whole test run for leaked secrets: every write to stdout/stderr, every console call, every
 // Node-RED log message (node.log/warn/error included) and every node status text is kept (bounded), and
 // at the end of the run no registered secret (client secrets, every access token the nodes were given) may
-// appear in any of it. Tests also check msgs, errors and exported flows with assertNoSecretsIn().
+// appear in any of it, in clear, URL-encoded or base64 (an echoed Basic value), and no URL with a user name and
+// password (a proxy URL) either. Tests also check msgs, errors and exported flows with assertNoSecretsIn().
 import * as assert from 'node:assert/strict';
 import { inspect } from 'node:util';
 
@@ -13,8 +14,42 @@ const MAX_CAPTURE = 64 * 1024 * 1024;
 let installed = false;
 const restores: (() => void)[] = [];
 
+/** A secret or token: as is, and in the encodings an echo may carry it (URL-encoded, base64). */
 export function registerSecret(secret: string): void {
-  if (typeof secret === 'string' && secret.length >= 8) secrets.add(secret);
+  if (typeof secret !== 'string' || secret.length < 8) return;
+  secrets.add(secret);
+  secrets.add(encodeURIComponent(secret));
+  secrets.add(Buffer.from(secret, 'utf8').toString('base64'));
+}
+
+/** The grant's `Basic base64(id:secret)` value (and the pair in clear). */
+export function registerBasic(clientId: string, clientSecret: string): void {
+  registerSecret(`${clientId}:${clientSecret}`);
+}
+
+/** A proxy URL with credentials: its password (raw and decoded) and its user:password part. */
+export function registerProxyUrl(url: string): void {
+  const m = /:\/\/(.*)@/.exec(url);
+  if (!m) return;
+  registerSecret(m[1]);
+  const pw = m[1].slice(m[1].indexOf(':') + 1);
+  registerSecret(pw);
+  try {
+    registerSecret(decodeURIComponent(pw));
+  } catch {
+    /* not percent-encoded */
+  }
+}
+
+/** user:password@ in a URL (any scheme): never shown, whoever's it is. */
+const URL_CREDENTIALS = /\b[a-z][a-z0-9+.-]{0,30}:\/\/[^\s/?#@:]+:[^\s/?#@]+@/i;
+/** A Basic header value: base64 (8+ characters) that decodes to printable text with a colon (id:secret). */
+function hasBasicValue(text: string): boolean {
+  for (const m of text.matchAll(/\bBasic\s+([A-Za-z0-9+/]{8,}={0,2})/g)) {
+    const decoded = Buffer.from(m[1], 'base64').toString('latin1');
+    if (decoded.includes(':') && /^[\x20-\x7e]+$/.test(decoded)) return true;
+  }
+  return false;
 }
 
 export function registeredSecrets(): string[] {
@@ -40,13 +75,15 @@ export function textOf(value: unknown): string {
 }
 
 /** Fails naming where a registered secret was found (never printing the secret itself). */
-export function assertNoSecretsIn(value: unknown, where: string, opts: { bearer?: boolean } = {}): void {
+export function assertNoSecretsIn(value: unknown, where: string, opts: { bearer?: boolean; basic?: boolean } = {}): void {
   const text = textOf(value);
   for (const s of secrets) {
     if (text.includes(s)) assert.fail(`a secret (${s.length} chars, starting ${JSON.stringify(s.slice(0, 3))}) appears in ${where}`);
   }
-  // A bearer header with any value must never be on a msg, an error or an export either.
+  // A bearer or Basic header value, or URL credentials, must never be on a msg, an error or an export either.
   if (opts.bearer !== false) assert.ok(!/Bearer\s+[A-Za-z0-9._~+/-]{8,}/.test(text), `an Authorization bearer value appears in ${where}`);
+  if (opts.basic !== false) assert.ok(!hasBasicValue(text), `an Authorization Basic value appears in ${where}`);
+  assert.ok(!URL_CREDENTIALS.test(text), `a URL with a user name and password appears in ${where}`);
 }
 
 /**
@@ -100,6 +137,7 @@ export function finishCapture(): { bytes: number; secrets: number } {
   captured.length = 0;
   capturedBytes = 0;
   // No bearer check here: test titles may legitimately say "Bearer"; the tokens themselves are registered.
+  // Basic values (base64 of id:secret) and URL credentials are checked: no title holds one.
   assertNoSecretsIn(all, 'the output of the test run (stdout, stderr, console, Node-RED log, node status)', { bearer: false });
   return { bytes: all.length, secrets: secrets.size };
 }

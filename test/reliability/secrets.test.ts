@@ -15,7 +15,7 @@ import { start } from '../../sim';
 import { helper, nodeRedMain, projectRoot } from '../support/node-red';
 import { launchNodeRed, type NodeRedInstance } from '../../scripts/node-red-launcher';
 import { fourParty, startTokenTap, type TokenTap } from './harness';
-import { assertNoSecretsIn, finishCapture, installCapture, registerSecret } from './secrets-guard';
+import { assertNoSecretsIn, finishCapture, installCapture, registerBasic, registerProxyUrl, registerSecret } from './secrets-guard';
 
 before(function () {
   installCapture({ log: helper._log, nodePrototype: helper._NodePrototype });
@@ -33,6 +33,24 @@ describe('reliability: the secrets guard itself', () => {
     assert.throws(() => assertNoSecretsIn({ headers: { authorization: 'Bearer abcdefgh12345' } }, 'headers'), /bearer/);
     assert.doesNotThrow(() => assertNoSecretsIn({ ok: 'nothing to see' }, 'clean'));
   });
+
+  it('also finds echoed encodings: base64 and URL-encoded secrets, Basic values, proxy URLs with a password', () => {
+    const secret = `Guard-Echo-${randomBytes(8).toString('hex')}/+=`;
+    const id = `guard-id-${randomBytes(4).toString('hex')}`;
+    registerSecret(secret);
+    registerBasic(id, secret);
+    const basic = Buffer.from(`${id}:${secret}`).toString('base64');
+    assert.throws(() => assertNoSecretsIn(`echo ${Buffer.from(secret).toString('base64')}`, 'b64'), /a secret/);
+    assert.throws(() => assertNoSecretsIn(`form client_secret=${encodeURIComponent(secret)}`, 'urlenc'), /a secret/);
+    assert.throws(() => assertNoSecretsIn({ said: `bad credentials ${basic}` }, 'basic echo'), /a secret/);
+    // Any Basic value or URL credentials, registered or not.
+    assert.throws(() => assertNoSecretsIn('Authorization: Basic dXNlcjpwYXNzd29yZDEy', 'basic'), /Basic value/);
+    assert.throws(() => assertNoSecretsIn('via http://someone:hunter22@proxy.example:3128', 'url'), /URL with a user name and password/);
+    const pw = `Guard-Proxy-${randomBytes(6).toString('hex')}`;
+    registerProxyUrl(`http://user:${encodeURIComponent(pw)}@bad host:99`);
+    assert.throws(() => assertNoSecretsIn(`Invalid URL (input: ${pw})`, 'proxy password'), /a secret/);
+    assert.doesNotThrow(() => assertNoSecretsIn('Basic authentication via http://***@proxy.example', 'redacted'));
+  });
 });
 
 describe('reliability: secrets never leave (real Node-RED process)', function () {
@@ -48,6 +66,8 @@ describe('reliability: secrets never leave (real Node-RED process)', function ()
   before(async () => {
     registerSecret(SECRET);
     registerSecret(WRONG_SECRET);
+    registerBasic(CLIENT_ID, SECRET);
+    registerBasic(CLIENT_ID, WRONG_SECRET);
     sim = await start({ port: 0, clients: [{ clientId: CLIENT_ID, clientSecret: SECRET }] });
     tap = await startTokenTap(sim.url);
     userDir = fs.mkdtempSync(path.join(os.tmpdir(), 'genesys-secrets-'));

@@ -45,6 +45,13 @@ describe('sim: conversations and the participant PATCH', () => {
     for (const f of ['held', 'muted', 'confined', 'recording']) assert.equal(call[f], false, f);
     assert.ok(call.connectedTime);
     assert.equal(call.disconnectedTime, undefined);
+    // Real answers: every media array present (unused ones empty), agents without a name, the customer's name a
+    // caller-ID place, every leg of an inbound call inbound, relative selfUri, upper-case recordingState.
+    for (const m of ['callbacks', 'chats', 'emails', 'messages', 'videos', 'screenshares', 'cobrowsesessions', 'socialExpressions']) assert.deepEqual(agent[m], [], m);
+    assert.equal(agent.name, undefined);
+    assert.ok(c.participants.every((p: any) => p.calls[0].direction === 'inbound'));
+    assert.equal(c.selfUri, `/api/v2/conversations/${CONV}`);
+    assert.equal(c.recordingState, 'NONE');
   });
 
   it('GET /api/v2/conversations/calls/{id} answers a flat CallConversation without conversation endTime', async () => {
@@ -54,8 +61,14 @@ describe('sim: conversations and the participant PATCH', () => {
     assert.ok(!('startTime' in r.json));
     const agent = r.json.participants.find((p: any) => p.id === P.agent1);
     assert.equal(agent.state, 'connected');
-    assert.deepEqual(agent.user, { id: USER.agent1, name: 'Alex' });
-    assert.deepEqual(agent.queue, { id: QUEUE });
+    // As a captured real answer: user {id, selfUri}, no agent name, relative selfUris (genesys-api.md section 3).
+    assert.deepEqual(agent.user, { id: USER.agent1, selfUri: `/api/v2/users/${USER.agent1}` });
+    assert.deepEqual(agent.queue, { id: QUEUE, selfUri: `/api/v2/routing/queues/${QUEUE}` });
+    assert.equal(agent.name, undefined);
+    assert.equal(agent.direction, 'inbound');
+    assert.deepEqual(r.json.otherMediaUris, []);
+    assert.equal(r.json.recordingState, 'none');
+    assert.equal(r.json.selfUri, `/api/v2/conversations/calls/${CONV}`);
     assert.equal(agent.calls, undefined);
     assert.equal(agent.held, false);
   });
@@ -66,10 +79,10 @@ describe('sim: conversations and the participant PATCH', () => {
     assert.equal(r.text, '');
     assert.match(String(r.headers['inin-correlation-id']), UUID);
     assert.equal((await stateOf(P.agent2)).state, 'connected', 'asynchronous: still connected right after the 202');
-    await eventually(async () => (await stateOf(P.agent2)).state === 'disconnected');
+    await eventually(async () => /^(disconnected|terminated)$/.test((await stateOf(P.agent2)).state));
     const c = (await api(sim, tok, 'GET', `/api/v2/conversations/${CONV}`)).json;
     const leg = c.participants.find((p: any) => p.id === P.agent2);
-    assert.equal(leg.calls[0].state, 'disconnected');
+    assert.match(leg.calls[0].state, /^(disconnected|terminated)$/);
     assert.equal(leg.calls[0].disconnectType, 'client');
     assert.ok(leg.calls[0].disconnectedTime);
     assert.ok(leg.endTime);
@@ -79,19 +92,30 @@ describe('sim: conversations and the participant PATCH', () => {
     assert.deepEqual(log.find((e) => e.method === 'PATCH')!.body, { state: 'disconnected' });
   });
 
-  it('a repeated PATCH before the leg ends is accepted again; after it ended: 400 conversation.error.call.disconnected', async () => {
+  it('a repeated PATCH before the leg ends is accepted again; after it ended: 400 participant.no.active.conversations (generic path), call.disconnected (calls path)', async () => {
     assert.equal((await kick(P.agent2)).status, 202);
     assert.equal((await kick(P.agent2)).status, 202);
-    await eventually(async () => (await stateOf(P.agent2)).state === 'disconnected');
+    await eventually(async () => /^(disconnected|terminated)$/.test((await stateOf(P.agent2)).state));
     const r = await kick(P.agent2);
-    assertError(r, 400, 'conversation.error.call.disconnected');
-    assert.equal(r.json.message, 'The call is already disconnected.');
+    assertError(r, 400, 'conversation.error.participant.no.active.conversations');
+    assert.equal(r.json.message, 'Participant has no active conversations');
+    const calls = await api(sim, tok, 'PATCH', `/api/v2/conversations/calls/${CONV}/participants/${P.agent2}`, { state: 'disconnected' });
+    assertError(calls, 400, 'conversation.error.call.disconnected');
+    assert.equal(calls.json.message, 'The call is already disconnected.');
+  });
+
+  it('an ended leg goes disconnected, then terminated, back to back', async () => {
+    await kick(P.agent2);
+    await eventually(async () => (await stateOf(P.agent2)).state === 'terminated');
+    const leg = (await api(sim, tok, 'GET', `/api/v2/conversations/${CONV}`)).json.participants.find((p: any) => p.id === P.agent2);
+    assert.equal(leg.calls[0].state, 'terminated');
+    assert.equal(leg.calls[0].disconnectType, 'client');
   });
 
   it('the calls twin PATCH /api/v2/conversations/calls/{id}/participants/{pid} works the same', async () => {
     const r = await api(sim, tok, 'PATCH', `/api/v2/conversations/calls/${CONV}/participants/${P.sup}`, { state: 'disconnected' });
     assert.equal(r.status, 202);
-    await eventually(async () => (await stateOf(P.sup)).state === 'disconnected');
+    await eventually(async () => /^(disconnected|terminated)$/.test((await stateOf(P.sup)).state));
   });
 
   it('unknown conversation -> 404 not.found; unknown participant -> 404 not.conversation.participant; non-UUID ids -> 400 invalid.value', async () => {
@@ -166,7 +190,7 @@ describe('sim: conversations and the participant PATCH', () => {
     assert.equal((await stateOf(dialing.id, id)).state, 'connected');
     await eventually(async () => (await stateOf(ringing.id, id)).state === 'connected');
     assert.ok((await stateOf(ringing.id, id)).connectedTime);
-    await eventually(async () => (await stateOf(leaving.id, id)).state === 'disconnected');
+    await eventually(async () => /^(disconnected|terminated)$/.test((await stateOf(leaving.id, id)).state));
     assert.equal((await stateOf(leaving.id, id)).disconnectType, 'endpoint');
   });
 
@@ -189,9 +213,9 @@ describe('sim: conversations and the participant PATCH', () => {
     const legs = c.participants.filter((p: any) => p.userId === USER.agent1);
     assert.deepEqual(legs.map((p: any) => p.calls[0].state).sort(), ['connected', 'terminated']);
     assert.equal(legs.find((p: any) => p.id === old).calls[0].disconnectType, 'transfer');
-    assertError(await kick(old, undefined, id), 400, 'conversation.error.call.disconnected');
+    assertError(await kick(old, undefined, id), 400, 'conversation.error.participant.no.active.conversations');
     await kick(live, undefined, id);
-    await eventually(async () => (await stateOf(live, id)).state === 'disconnected');
+    await eventually(async () => /^(disconnected|terminated)$/.test((await stateOf(live, id)).state));
     c = (await api(sim, tok, 'GET', `/api/v2/conversations/${id}`)).json;
     assert.equal(c.endTime, undefined, 'the customer is still there (lastPartyPolicy stay)');
     await sim.control.transition({ conversationId: id, participantId: cust, state: 'disconnected' });
@@ -204,12 +228,12 @@ describe('sim: conversations and the participant PATCH', () => {
     await sim.control.setOptions({ lastPartyPolicy: 'end-conversation' });
     await kick(P.agent2);
     await kick(P.sup);
-    await eventually(async () => (await stateOf(P.sup)).state === 'disconnected' && (await stateOf(P.agent2)).state === 'disconnected');
+    await eventually(async () => /^(disconnected|terminated)$/.test((await stateOf(P.sup)).state) && /^(disconnected|terminated)$/.test((await stateOf(P.agent2)).state));
     assert.equal((await sim.control.getState(CONV)).endTime, undefined, 'two parties remain');
     await kick(P.agent1);
     await eventually(async () => (await sim.control.getState(CONV)).endTime !== undefined);
     const cust = await stateOf(P.customer);
-    assert.equal(cust.state, 'disconnected');
+    assert.match(cust.state, /^(disconnected|terminated)$/);
     assert.equal(cust.disconnectType, 'peer');
   });
 
@@ -240,7 +264,7 @@ describe('sim: conversations and the participant PATCH', () => {
     await sim.control.seed({ conversations: [{ id, participants: [{ purpose: 'customer', mediaType: 'chat' }, { purpose: 'agent', mediaType: 'chat' }] }] });
     const c = (await api(sim, tok, 'GET', `/api/v2/conversations/${id}`)).json;
     assert.equal(c.participants[0].chats[0].state, 'connected');
-    assert.equal(c.participants[0].calls, undefined);
+    assert.deepEqual(c.participants[0].calls, [], 'every media array is listed, the unused ones empty');
     assert.equal((await api(sim, tok, 'GET', `/api/v2/conversations/calls/${id}`)).json.participants.length, 0);
     assert.equal((await kick(c.participants[1].id, undefined, id)).status, 202, 'the generic PATCH works for every media');
   });
@@ -263,7 +287,7 @@ describe('sim: teardown endpoints (implemented, counted, never to be called by l
   });
   after(() => sim.close());
 
-  const allEnded = async () => (await sim.control.getState(CONV)).participants.every((p: ParticipantState) => p.state === 'disconnected');
+  const allEnded = async () => (await sim.control.getState(CONV)).participants.every((p: ParticipantState) => p.state === 'disconnected' || p.state === 'terminated');
 
   it('POST /api/v2/conversations/{id}/disconnect ends the call for everyone', async () => {
     const r = await api(sim, tok, 'POST', `/api/v2/conversations/${CONV}/disconnect`);

@@ -33,7 +33,7 @@ describe('sim: the official Genesys JavaScript SDK against the simulator', () =>
     assert.equal(c.participants.find((p: any) => p.id === P.agent1).userId, USER.agent1);
     assert.equal(c.participants.find((p: any) => p.id === P.agent1).calls[0].state, 'connected');
     await conversations.patchConversationParticipant(CONV, P.agent2, { state: 'disconnected' });
-    await eventually(async () => (await conversations.getConversation(CONV)).participants.find((p: any) => p.id === P.agent2).calls[0].state === 'disconnected');
+    await eventually(async () => (await conversations.getConversation(CONV)).participants.find((p: any) => p.id === P.agent2).calls[0].state !== 'connected');
     const log = await sim.control.requests();
     const grant = log.find((e) => e.path === '/oauth/token')!;
     assert.equal(grant.status, 200);
@@ -46,8 +46,8 @@ describe('sim: the official Genesys JavaScript SDK against the simulator', () =>
     await assert.rejects(conversations.patchConversationParticipant(CONV, P.agent2, { state: 'disconnected' }), (err: any) => {
       // The SDK rejects with the parsed ErrorBody.
       assert.equal(err.status, 400);
-      assert.equal(err.code, 'conversation.error.call.disconnected');
-      assert.equal(err.message, 'The call is already disconnected.');
+      assert.equal(err.code, 'conversation.error.participant.no.active.conversations');
+      assert.equal(err.message, 'Participant has no active conversations');
       assert.match(err.contextId, /^[0-9a-f-]{36}$/);
       return true;
     });

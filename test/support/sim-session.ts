@@ -5,6 +5,7 @@ import * as assert from 'node:assert/strict';
 import { start, type SeedParticipant } from '../../sim';
 import { GenesysClient } from '../../lib/client';
 import { ConversationReader } from '../../lib/conversation-reader';
+import { KickLedger } from '../../lib/kick-ledger';
 
 export type Sim = Awaited<ReturnType<typeof start>>;
 
@@ -20,14 +21,15 @@ export const USER_D = 'e0000000-0000-4000-8000-00000000000d';
 export const NOBODY = 'c0000000-0000-4000-8000-0000000000ff';
 
 /** The participants of a 5-party conference: customer, agent, a held expert, a ringing leg, and user D twice
- * (failed leg + live leg). */
+ * (failed leg + live leg). As on the real platform, agent legs have no name and the customer's name is the
+ * caller-ID place (genesys-api.md section 3). */
 export const CONFERENCE: SeedParticipant[] = [
-  { purpose: 'customer', name: 'Pat Caller', address: 'tel:+15551234567' },
-  { purpose: 'agent', name: 'Ann Agent', userId: USER_A },
-  { purpose: 'user', name: 'Sam Expert', userId: USER_B, held: true },
-  { purpose: 'user', name: 'Rita Ring', userId: USER_C, state: 'alerting' },
-  { purpose: 'user', name: 'Dan Double', userId: USER_D, state: 'terminated', disconnectType: 'transfer.noanswer' },
-  { purpose: 'user', name: 'Dan Double', userId: USER_D },
+  { purpose: 'customer', name: 'Lawrenceburg IN', address: 'tel:+15551234567' },
+  { purpose: 'agent', userId: USER_A },
+  { purpose: 'user', userId: USER_B, held: true },
+  { purpose: 'user', userId: USER_C, state: 'alerting' },
+  { purpose: 'user', userId: USER_D, state: 'terminated', disconnectType: 'transfer.noanswer' },
+  { purpose: 'user', userId: USER_D },
 ];
 
 /** What useSimulatorClient() gives the tests. The fields are set by its hooks: read them inside tests only. */
@@ -38,6 +40,8 @@ export class SimulatorSession {
   client!: GenesysClient;
   /** A new reader over `client` for each test. */
   reader!: ConversationReader;
+  /** A new kick ledger for each test (one per config node in Node-RED). */
+  ledger!: KickLedger;
 
   /** Seeds one conversation with these participants; returns its id and the participants' ids in order. */
   async seed(participants: unknown[]): Promise<{ cid: string; ids: string[] }> {
@@ -65,6 +69,7 @@ export function useSimulatorClient(): SimulatorSession {
     await session.sim.control.reset();
     session.client = new GenesysClient({ region: 'custom', apiBaseUrl: session.sim.url, authBaseUrl: session.sim.url, clientId: 'sim-client-id', clientSecret: 'sim-client-secret' });
     session.reader = new ConversationReader(session.client);
+    session.ledger = new KickLedger();
   });
   afterEach(async () => {
     try {

@@ -1,0 +1,91 @@
+// The guards hold for a conversation as a whole, not per msg (design 2.4). One ledger per config node:
+// - kicks on one conversation are decided one at a time (the next decision sees the previous kick);
+// - a leg whose disconnect Genesys accepted (202) counts as gone for every later decision, because Genesys
+//   still shows it connected for a moment (genesys-api.md section 4: "202 only means accepted: the leg ends
+//   asynchronously"), until a read shows it ended or ACCEPTED_GONE_MS has passed.
+// Kicks on different conversations never wait for each other.
+import { GenesysError } from './errors';
+
+/** How long an accepted disconnect counts as gone without a read showing the leg ended. */
+export const ACCEPTED_GONE_MS = 60_000;
+/** Above this many conversations with accepted legs, expired entries are swept (memory stays bounded). */
+const SWEEP_ABOVE = 1_000;
+
+export class KickLedger {
+  private readonly tails = new Map<string, Promise<void>>();
+  /** conversation id -> participant id -> time until which it counts as gone (ids in lower case). */
+  private readonly accepted = new Map<string, Map<string, number>>();
+
+  constructor(private readonly now: () => number = Date.now) {}
+
+  /**
+   * Runs `decide` when every earlier call for the same conversation has finished. A caller whose signal aborts
+   * while it waits leaves the line at once ('cancelled') without breaking the order of those behind it.
+   */
+  async exclusive<T>(conversationId: string, signal: AbortSignal | undefined, decide: () => Promise<T>): Promise<T> {
+    const key = conversationId.toLowerCase();
+    const previous = this.tails.get(key);
+    let release!: () => void;
+    const mine = new Promise<void>((resolve) => (release = resolve));
+    const tail = previous ? previous.then(() => mine) : mine;
+    this.tails.set(key, tail);
+    try {
+      if (previous) await untilDoneOrAborted(previous, signal);
+      return await decide();
+    } finally {
+      release();
+      if (this.tails.get(key) === tail) this.tails.delete(key);
+    }
+  }
+
+  /** Genesys accepted the disconnect of this leg: it counts as gone from now on. */
+  markAccepted(conversationId: string, participantId: string): void {
+    const key = conversationId.toLowerCase();
+    let legs = this.accepted.get(key);
+    if (!legs) {
+      if (this.accepted.size >= SWEEP_ABOVE) this.sweep();
+      legs = new Map();
+      this.accepted.set(key, legs);
+    }
+    legs.set(participantId.toLowerCase(), this.now() + ACCEPTED_GONE_MS);
+  }
+
+  /**
+   * The legs of this conversation that count as gone although `stillLive` (the read being decided on) shows
+   * them live. Entries the read shows ended, and expired ones, are forgotten.
+   */
+  acceptedLegs(conversationId: string, stillLive: (participantId: string) => boolean): Set<string> {
+    const key = conversationId.toLowerCase();
+    const legs = this.accepted.get(key);
+    const out = new Set<string>();
+    if (!legs) return out;
+    const now = this.now();
+    for (const [id, until] of legs) {
+      if (until <= now || !stillLive(id)) legs.delete(id);
+      else out.add(id);
+    }
+    if (legs.size === 0) this.accepted.delete(key);
+    return out;
+  }
+
+  private sweep(): void {
+    const now = this.now();
+    for (const [key, legs] of this.accepted) {
+      for (const [id, until] of legs) if (until <= now) legs.delete(id);
+      if (legs.size === 0) this.accepted.delete(key);
+    }
+  }
+}
+
+function untilDoneOrAborted(previous: Promise<void>, signal: AbortSignal | undefined): Promise<void> {
+  if (!signal) return previous;
+  if (signal.aborted) return Promise.reject(new GenesysError('cancelled', 'cancelled'));
+  return new Promise<void>((resolve, reject) => {
+    const onAbort = () => reject(new GenesysError('cancelled', 'cancelled'));
+    signal.addEventListener('abort', onAbort, { once: true });
+    void previous.then(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    });
+  });
+}
