@@ -1,6 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { GenesysError } from '../../lib/errors';
 import { kickParticipant, type KickOptions, type KickPhase } from '../../lib/kick';
+import { until } from '../support/until';
 import { CONFERENCE, NOBODY, USER_A, USER_B, USER_C, USER_D, useSimulatorClient } from '../support/sim-session';
 
 interface Logged { method: string; path: string; status: number; body?: unknown }
@@ -38,7 +39,8 @@ describe('lib/kick (against the simulator)', () => {
     assert.equal(sent[0].path, `/api/v2/conversations/${cid}/participants/${ids[1]}`);
     assert.deepEqual(sent[0].body, { state: 'disconnected' });
     assert.equal(sent[0].status, 202);
-    await new Promise((res) => setTimeout(res, 400)); // the simulator ends the leg 200 ms after the 202
+    // The simulator ends the leg 200 ms after the 202: wait for that, not for a guessed delay.
+    await until(async () => (await ctx.state(cid)).participants[1].state !== 'connected', 'the kicked leg to end');
     const after = await ctx.state(cid);
     assert.match(after.participants[1].state, /^(disconnected|terminated)$/);
     assert.equal(after.participants[0].state, 'connected');
