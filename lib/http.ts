@@ -1,16 +1,20 @@
-// The one HTTP path of the package: undici (a keep-alive pool per origin inside one Agent), a connect
-// timeout, a whole-request timeout of our own, AbortSignal on every call. Corporate proxies are honoured
-// the way Node-RED's http request node does: HTTP_PROXY / HTTPS_PROXY / NO_PROXY (or lower case) from the
-// environment, read when the client is created (undici's EnvHttpProxyAgent; without them, a plain Agent). API calls and the token grant
+// The one HTTP path of the package: undici (a keep-alive pool per origin inside one Agent), undici's connect,
+// headers and body timeouts plus a whole-body deadline, AbortSignal on every call. Corporate proxies are
+// honoured the way Node-RED's http request node does: HTTP_PROXY / HTTPS_PROXY / NO_PROXY (or lower case) from
+// the environment, read when the client is created (undici's EnvHttpProxyAgent; without them, a plain Agent,
+// which skips the proxy match on every request). API calls and the token grant
 // both go through HttpTransport.send. It knows nothing of Genesys semantics (retry, tokens, error bodies):
 // it returns every HTTP answer, whatever the status, and throws GenesysError only when there is no answer.
 import { setMaxListeners } from 'node:events';
-import { EnvHttpProxyAgent, type Dispatcher } from 'undici';
+import { Agent, EnvHttpProxyAgent, type Dispatcher } from 'undici';
 import { GenesysError } from './errors';
 
 export interface HttpTransportOptions {
   connectTimeoutMs: number;
-  /** The whole request, from sending to the last byte of the body. */
+  /**
+   * The whole request: its headers must arrive within this (undici's headersTimeout), and a body chunk that
+   * arrives later than this after sending, or a gap in the body that long (bodyTimeout), fails it.
+   */
   requestTimeoutMs: number;
   /** Largest answer body read (default DEFAULT_MAX_RESPONSE_BYTES); a longer one fails and drops the socket. */
   maxResponseBytes?: number;
@@ -84,9 +88,10 @@ export function cancelledError(what = 'the request'): GenesysError {
   return new GenesysError('cancelled', `${what} was cancelled`);
 }
 
-/** Parses a JSON body; undefined for an empty body; throws SyntaxError for non-JSON. */
+/** Parses a JSON body; undefined for an empty or blank body; throws SyntaxError for non-JSON. */
 export function parseJsonBody(text: string): unknown {
-  if (text.trim() === '') return undefined;
+  // A search for one non-blank character instead of trim(): no copy of the body.
+  if (!/\S/.test(text)) return undefined;
   return JSON.parse(text);
 }
 
@@ -108,6 +113,24 @@ export const MAX_CONNECTIONS_PER_ORIGIN = 32;
 /** The proxy variables undici's EnvHttpProxyAgent reads, in the order it prefers them. */
 const PROXY_VARS = ['HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy'];
 
+/** Any proxy variable set (NO_PROXY too: EnvHttpProxyAgent then decides, as it would in Node-RED). */
+function hasProxyVariable(): boolean {
+  return [...PROXY_VARS, 'NO_PROXY', 'no_proxy'].some((name) => !!process.env[name]);
+}
+
+/** "GET host/path" for messages: built only when one is needed, not for every request. */
+function describe(req: HttpRequest): string {
+  return `${req.method} ${hostOf(req.origin)}${req.path}`;
+}
+
+function hostOf(origin: string): string {
+  try {
+    return new URL(origin).host;
+  } catch {
+    return origin;
+  }
+}
+
 /** The error of a proxy URL that does not parse: names the variable, never its value (it may hold a password). */
 function proxyProblem(): GenesysError | undefined {
   for (const name of PROXY_VARS) {
@@ -123,25 +146,43 @@ function proxyProblem(): GenesysError | undefined {
 }
 
 export class HttpTransport {
-  private readonly agent: EnvHttpProxyAgent;
+  private readonly agent: Dispatcher;
+  /** True when a proxy variable was set and requests go through EnvHttpProxyAgent. */
+  readonly viaProxy: boolean;
   private readonly closing = new AbortController();
   private closed = false;
   private readonly maxResponseBytes: number;
+  private readonly requestTimeoutMs: number;
+  private readonly connectTimeoutMs: number;
+  /** Headers every request carries, built once. */
+  private readonly baseHeaders: Record<string, string>;
+  private readonly userAgent: string | undefined;
 
-  constructor(private readonly options: HttpTransportOptions) {
-    // Every request and wait in flight listens to the close signal: many at once is normal, not a leak.
+  constructor(options: HttpTransportOptions) {
+    // Waits elsewhere (limiter, backoff, grants) listen to the close signal: many at once is normal, not a leak.
     setMaxListeners(0, this.closing.signal);
     this.maxResponseBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
+    this.requestTimeoutMs = options.requestTimeoutMs;
+    this.connectTimeoutMs = options.connectTimeoutMs;
+    this.userAgent = options.userAgent || undefined;
+    this.baseHeaders = { accept: 'application/json' };
+    if (this.userAgent) this.baseHeaders['user-agent'] = this.userAgent;
     const problem = proxyProblem();
     if (problem) throw problem;
+    // undici's own timeouts bound every request: no timer or AbortController of ours per request.
+    // headersTimeout runs from the request written to the last header, bodyTimeout between two body chunks
+    // (undici docs, Dispatcher / Agent options); readBody adds the whole-body deadline.
+    const agentOptions: Agent.Options = {
+      connections: MAX_CONNECTIONS_PER_ORIGIN,
+      connect: { timeout: options.connectTimeoutMs },
+      headersTimeout: options.requestTimeoutMs,
+      bodyTimeout: options.requestTimeoutMs,
+      keepAliveTimeout: 30_000,
+    };
+    this.viaProxy = hasProxyVariable();
     try {
-      this.agent = new EnvHttpProxyAgent({
-        connections: MAX_CONNECTIONS_PER_ORIGIN,
-        connect: { timeout: options.connectTimeoutMs },
-        headersTimeout: options.requestTimeoutMs,
-        bodyTimeout: options.requestTimeoutMs,
-        keepAliveTimeout: 30_000,
-      });
+      // EnvHttpProxyAgent only when a proxy variable is set: it costs a NO_PROXY match per request.
+      this.agent = this.viaProxy ? new EnvHttpProxyAgent(agentOptions) : new Agent(agentOptions);
     } catch {
       // undici's own error carries the URL (err.input): never pass it on.
       throw new GenesysError('invalid-input', 'the proxy settings in the environment (HTTP_PROXY / HTTPS_PROXY / NO_PROXY) are not usable');
@@ -157,32 +198,32 @@ export class HttpTransport {
     return this.closing.signal;
   }
 
+  /**
+   * Sends one request and reads its answer. It ends early on the caller's signal (passed to undici as is),
+   * on close() (agent.destroy() fails every request in flight) and on undici's timeouts.
+   */
   async send(req: HttpRequest): Promise<HttpResponse> {
-    const host = new URL(req.origin).host;
-    if (this.closed || req.signal?.aborted) throw cancelledError(`${req.method} ${host}${req.path}`);
+    if (this.closed || req.signal?.aborted) throw cancelledError(describe(req));
 
-    const headers: Record<string, string> = { accept: 'application/json', ...(req.headers ?? {}) };
-    if (this.options.userAgent) headers['user-agent'] = this.options.userAgent;
     let body: string | undefined;
+    let contentType: string | undefined;
     if (req.json !== undefined) {
       body = JSON.stringify(req.json);
-      headers['content-type'] = 'application/json';
+      contentType = 'application/json';
     } else if (req.form !== undefined) {
       body = req.form;
-      headers['content-type'] = 'application/x-www-form-urlencoded';
+      contentType = 'application/x-www-form-urlencoded';
+    }
+    // One object per request at most (the shared base when nothing is added; undici only reads it).
+    let headers = this.baseHeaders;
+    if (req.headers || contentType) {
+      headers = { ...this.baseHeaders, ...req.headers };
+      if (this.userAgent) headers['user-agent'] = this.userAgent; // ours, whatever the caller set
+      if (contentType) headers['content-type'] = contentType;
     }
 
-    // One controller for the three ways a call ends early: the caller's signal, close(), our timeout.
-    const ac = new AbortController();
-    let timedOut = false;
-    const onAbort = () => ac.abort();
-    req.signal?.addEventListener('abort', onAbort, { once: true });
-    this.closing.signal.addEventListener('abort', onAbort, { once: true });
-    const timer = setTimeout(() => {
-      timedOut = true;
-      ac.abort();
-    }, this.options.requestTimeoutMs);
-
+    let deadlinePassed = false;
+    const deadline = performance.now() + this.requestTimeoutMs;
     try {
       const res = await this.agent.request({
         origin: req.origin,
@@ -190,49 +231,48 @@ export class HttpTransport {
         method: req.method,
         headers,
         body,
-        signal: ac.signal,
+        signal: req.signal,
       });
-      const text = await this.readBody(res, `${req.method} ${host}${req.path}`, () => ac.abort());
+      // The whole request is bounded: a body still arriving requestTimeoutMs after sending fails at its next
+      // chunk; a silent gap of that long fails by undici's bodyTimeout.
+      const text = await this.readBody(res, req, deadline, () => (deadlinePassed = true));
       const out: HttpResponse = { status: res.statusCode, headers: res.headers, text };
       const correlationId = headerValue(res.headers, 'inin-correlation-id');
       if (correlationId) out.correlationId = correlationId;
       return out;
     } catch (err) {
-      if (req.signal?.aborted || this.closed) throw cancelledError(`${req.method} ${host}${req.path}`);
+      if (req.signal?.aborted || this.closed) throw cancelledError(describe(req));
       if (err instanceof GenesysError) throw err; // the body cap
       const codes = errorCodes(err);
-      if (timedOut || codes.includes('UND_ERR_HEADERS_TIMEOUT') || codes.includes('UND_ERR_BODY_TIMEOUT')) {
-        const e = new GenesysError('network-error', `${req.method} ${host}${req.path} timed out after ${this.options.requestTimeoutMs} ms`, { cause: err });
+      if (deadlinePassed || codes.includes('UND_ERR_HEADERS_TIMEOUT') || codes.includes('UND_ERR_BODY_TIMEOUT')) {
+        const e = new GenesysError('network-error', `${describe(req)} timed out after ${this.requestTimeoutMs} ms`, { cause: err });
         Object.defineProperty(e, 'timedOut', { value: true });
         throw e;
       }
+      const host = hostOf(req.origin);
       if (codes.includes('UND_ERR_CONNECT_TIMEOUT')) {
-        throw new GenesysError('network-error', `could not connect to ${host}: connection timed out after ${this.options.connectTimeoutMs} ms`, { cause: err });
+        throw new GenesysError('network-error', `could not connect to ${host}: connection timed out after ${this.connectTimeoutMs} ms`, { cause: err });
       }
       const code = codes.find((c) => !c.startsWith('UND_ERR')) ?? codes[0];
       const detail = code === 'ENOTFOUND' ? 'host not found (check the region / origin)' : code === 'ECONNREFUSED' ? 'connection refused' : code === 'UND_ERR_SOCKET' || code === 'ECONNRESET' ? 'the connection was closed by the other side' : (code ?? (err instanceof Error ? err.message : 'unknown error'));
-      throw new GenesysError('network-error', `${req.method} ${host}${req.path} failed: ${detail}${code && !detail.includes(code) ? ` (${code})` : ''}`, { cause: err });
-    } finally {
-      clearTimeout(timer);
-      req.signal?.removeEventListener('abort', onAbort);
-      this.closing.signal.removeEventListener('abort', onAbort);
+      throw new GenesysError('network-error', `${describe(req)} failed: ${detail}${code && !detail.includes(code) ? ` (${code})` : ''}`, { cause: err });
     }
   }
 
   /**
    * The body as text, read while it streams: more than maxResponseBytes (announced by Content-Length or
-   * counted) fails at once, and the request is aborted, which closes the socket (undici does not keep a
-   * connection whose answer was not read to the end). Memory stays at the cap whatever the server sends.
+   * counted) fails at once, and the body is destroyed, which aborts the request and closes the socket (undici
+   * does not keep a connection whose answer was not read to the end). Memory stays at the cap whatever the
+   * server sends.
    */
-  private async readBody(res: Dispatcher.ResponseData, what: string, abort: () => void): Promise<string> {
+  private async readBody(res: Dispatcher.ResponseData, req: HttpRequest, deadline: number, onDeadline: () => void): Promise<string> {
     const cap = this.maxResponseBytes;
     const tooBig = () => {
-      abort();
       res.body.destroy();
       const correlationId = headerValue(res.headers, 'inin-correlation-id');
       return new GenesysError(
         'genesys-error',
-        `the answer of ${what} (status ${res.statusCode}) is larger than ${cap} bytes (maxResponseBytes): not read, connection closed`,
+        `the answer of ${describe(req)} (status ${res.statusCode}) is larger than ${cap} bytes (maxResponseBytes): not read, connection closed`,
         { status: res.statusCode, correlationId },
       );
     };
@@ -247,9 +287,15 @@ export class HttpTransport {
         chunks.length = 0;
         throw tooBig();
       }
+      if (performance.now() > deadline) {
+        onDeadline();
+        res.body.destroy();
+        throw new Error('the body did not arrive within the request timeout');
+      }
       chunks.push(buf);
     }
-    return Buffer.concat(chunks, size).toString('utf8');
+    // Most answers are one chunk: decode it without a copy.
+    return chunks.length === 1 ? chunks[0].toString('utf8') : Buffer.concat(chunks, size).toString('utf8');
   }
 
   /** Ends every request in flight (they fail 'cancelled') and closes the sockets. */

@@ -1,0 +1,90 @@
+// lib/http's transport itself: which undici dispatcher it picks, what a request costs in listeners, and the
+// whole-request timeout when the body trickles. Real sockets on 127.0.0.1.
+import * as assert from 'node:assert/strict';
+import { getEventListeners } from 'node:events';
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { GenesysError } from '../../lib/errors';
+import { HttpTransport, parseJsonBody } from '../../lib/http';
+
+const PROXY_VARS = ['HTTP_PROXY', 'http_proxy', 'HTTPS_PROXY', 'https_proxy', 'NO_PROXY', 'no_proxy'];
+
+describe('lib/http: the transport', () => {
+  let saved: Record<string, string | undefined>;
+  let server: http.Server | undefined;
+  let transport: HttpTransport | undefined;
+  beforeEach(() => {
+    saved = Object.fromEntries(PROXY_VARS.map((k) => [k, process.env[k]]));
+    for (const k of PROXY_VARS) delete process.env[k];
+  });
+  afterEach(async () => {
+    await transport?.close();
+    transport = undefined;
+    if (server) {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server!.close(() => resolve()));
+      server = undefined;
+    }
+    for (const k of PROXY_VARS) {
+      if (saved[k] === undefined) delete process.env[k];
+      else process.env[k] = saved[k];
+    }
+  });
+
+  const make = (requestTimeoutMs = 5000) => (transport = new HttpTransport({ connectTimeoutMs: 1000, requestTimeoutMs }));
+  const listen = async (handler: http.RequestListener): Promise<string> => {
+    server = http.createServer(handler);
+    await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
+    return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  };
+
+  it('uses a plain Agent with no proxy variable, EnvHttpProxyAgent when any one is set (any case)', async () => {
+    assert.equal(make().viaProxy, false);
+    await transport!.close();
+    for (const name of PROXY_VARS) {
+      process.env[name] = name.toLowerCase().includes('no') ? '127.0.0.1' : 'http://127.0.0.1:9';
+      assert.equal(make().viaProxy, true, name);
+      await transport!.close();
+      delete process.env[name];
+    }
+  });
+
+  it('a request in flight adds no listener to the close signal and at most undici\'s one to the caller\'s', async () => {
+    let answer: (() => void) | undefined;
+    const origin = await listen((_req, res) => { answer = () => res.end('{"ok":true}'); });
+    const t = make();
+    const ac = new AbortController();
+    const closeBefore = getEventListeners(t.closeSignal, 'abort').length;
+    const call = t.send({ origin, method: 'GET', path: '/x', signal: ac.signal });
+    while (!answer) await new Promise((r) => setTimeout(r, 5));
+    assert.equal(getEventListeners(t.closeSignal, 'abort').length, closeBefore, 'no close listener per request');
+    assert.ok(getEventListeners(ac.signal, 'abort').length <= 1, 'one listener on the caller\'s signal at most');
+    answer();
+    const res = await call;
+    assert.equal(res.status, 200);
+    assert.deepEqual(parseJsonBody(res.text), { ok: true });
+    assert.equal(getEventListeners(ac.signal, 'abort').length, 0, 'released when the request ends');
+  });
+
+  it('a body that trickles past requestTimeoutMs fails network-error "timed out" (undici\'s bodyTimeout alone would wait)', async () => {
+    const origin = await listen((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.write('[');
+      const timer = setInterval(() => res.write(' '), 20);
+      res.on('close', () => clearInterval(timer));
+    });
+    const t = make(300);
+    const t0 = performance.now();
+    await assert.rejects(t.send({ origin, method: 'GET', path: '/slow' }), (err: GenesysError) =>
+      err.code === 'network-error' && /timed out after 300 ms/.test(err.message) && (err as { timedOut?: boolean }).timedOut === true,
+    );
+    assert.ok(performance.now() - t0 >= 295, 'not before the timeout');
+  });
+
+  it('a blank body parses as undefined, without trimming it', () => {
+    assert.equal(parseJsonBody(''), undefined);
+    assert.equal(parseJsonBody(' \r\n\t'), undefined);
+    assert.deepEqual(parseJsonBody(' {"a":1} '), { a: 1 });
+    assert.throws(() => parseJsonBody('<html>'), SyntaxError);
+  });
+});
