@@ -115,12 +115,13 @@ export function awaitTerminal(reader: ConversationReader, options: AwaitOptions)
     let readAbort: AbortController | undefined;
     let deadlinePassed = false;
 
-    const finish = (fn: () => void) => {
+    const finish = (fn: () => void, aborted = false) => {
       if (settled) return;
       settled = true;
       if (timer) clearTimeout(timer);
       timer = undefined;
-      signal?.removeEventListener('abort', onAbort);
+      // On abort, `once` already removed the listener: searching a signal shared by many waits is O(n) each.
+      if (!aborted) signal?.removeEventListener('abort', onAbort);
       readAbort?.abort();
       readAbort = undefined;
       fn();
@@ -139,7 +140,7 @@ export function awaitTerminal(reader: ConversationReader, options: AwaitOptions)
       if (timedOut && lastError) out.lastError = lastError.toMsgError();
       return out;
     };
-    const onAbort = () => finish(() => reject(new GenesysError('cancelled', 'cancelled')));
+    const onAbort = () => finish(() => reject(new GenesysError('cancelled', 'cancelled')), true);
     const timeOut = () => finish(() => resolve(result(true)));
 
     const poll = () => {

@@ -74,7 +74,8 @@ export function sleep(ms: number, signals: (AbortSignal | undefined)[] = []): Pr
   return new Promise((resolve, reject) => {
     const onAbort = () => {
       clearTimeout(timer);
-      for (const s of active) s.removeEventListener('abort', onAbort);
+      // The aborted signal dropped its `once` listener itself; searching it (shared by many waits) is O(n).
+      for (const s of active) if (!s.aborted) s.removeEventListener('abort', onAbort);
       reject(new GenesysError('cancelled', 'the request was cancelled while waiting'));
     };
     const timer = setTimeout(() => {
