@@ -235,6 +235,11 @@ export class GenesysClient {
             json: options.body,
             signal,
           });
+          // Genesys says what this token may use per minute; a lower figure than ours becomes our budget
+          // (genesys-api.md section 6: the official blog's sample answer shows inin-ratelimit-allowed: 180,
+          // MyPureCloud/developer-center-blog source/2021-05-06-sdk-config-and-logging).
+          const allowed = headerValue(res.headers, 'inin-ratelimit-allowed');
+          if (allowed !== undefined) this.limiter.setAllowed(Number(allowed));
           if (res.status >= 200 && res.status < 300) return this.success(res, options.schema, what);
           if (res.status === 401 && !renewed) {
             this.tokens.invalidate(token);
@@ -281,6 +286,11 @@ export class GenesysClient {
       retries: this.counters.retries,
       rateLimitWaits: this.limiter.waits,
     };
+  }
+
+  /** Requests per window in force: requestsPerMinute, or less when Genesys' inin-ratelimit-allowed says so. */
+  get rateLimitBudget(): number {
+    return this.limiter.budget;
   }
 
   /** Cancels waits and requests in flight ('cancelled'), clears timers, closes the sockets. */

@@ -86,6 +86,10 @@ export class Line<W extends { prev: W | undefined; next: W | undefined } = Waite
 /** The share of the window that normal work leaves to high-priority requests (a confirm's second read...). */
 const HIGH_PRIORITY_SHARE = 0.05;
 
+function normalShare(limit: number): number {
+  return limit - Math.floor(limit * HIGH_PRIORITY_SHARE);
+}
+
 class BookingImpl implements Booking {
   constructor(private readonly limiter: RateLimiter, public remaining: number) {}
   release(): void {
@@ -96,16 +100,20 @@ class BookingImpl implements Booking {
 }
 
 export class RateLimiter {
+  /** The configured budget: the limit never goes above it. */
   readonly requestsPerMinute: number;
+  /** The budget in force: the configured one, or lower when Genesys says it allows less (setAllowed). */
+  private limit: number;
   readonly windowMs: number;
   private readonly now: () => number;
   private readonly starts: number[] = []; // ascending start times still inside the window
   private readonly queue = new Line<Waiter>();
   private readonly urgent = new Line<Waiter>();
-  /** Slots booked and not yet used: starts.length + booked never exceeds requestsPerMinute. */
+  /** Slots booked and not yet used: starts.length + booked never exceeds the limit (if setAllowed lowers the
+   * limit below what is booked, a booked request that would go over it waits, first in line). */
   private booked = 0;
   /** What normal work may fill of the window (the rest is for high priority). */
-  private readonly normalLimit: number;
+  private normalLimit: number;
   private pausedUntil = 0;
   private timer: NodeJS.Timeout | undefined;
   private timerAt = 0;
@@ -117,7 +125,8 @@ export class RateLimiter {
     const rpm = options.requestsPerMinute;
     if (!Number.isInteger(rpm) || rpm < 1) throw new RangeError('requestsPerMinute must be an integer >= 1');
     this.requestsPerMinute = rpm;
-    this.normalLimit = rpm - Math.floor(rpm * HIGH_PRIORITY_SHARE);
+    this.limit = rpm;
+    this.normalLimit = normalShare(rpm);
     this.windowMs = options.windowMs ?? 60_000;
     this.now = options.now ?? Date.now;
   }
@@ -131,6 +140,9 @@ export class RateLimiter {
       booking.remaining--;
       this.booked--;
       this.prune(this.now());
+      // Booked under a higher budget than the one now in force (setAllowed lowered it): the slot is given
+      // back and the request waits first in line, so the window never holds more than the limit.
+      if (this.starts.length >= this.limit) return this.wait(1, false, 'high', signal, onWait);
       this.starts.push(this.now());
       // A booked slot became a start: waiters held back by bookings now wait for the window (a timer).
       if (this.queued > 0) this.pump();
@@ -187,6 +199,25 @@ export class RateLimiter {
     });
   }
 
+  /**
+   * The figure Genesys says this token may use per minute (an answer's `inin-ratelimit-allowed`): the budget
+   * becomes the lower of it and the configured requestsPerMinute, never above the configured one. Called with
+   * each answer, so a figure that rises again (up to the configured one) raises the budget too.
+   */
+  setAllowed(allowed: number): void {
+    if (!Number.isInteger(allowed) || allowed < 1) return;
+    const limit = Math.min(allowed, this.requestsPerMinute);
+    if (limit === this.limit) return;
+    this.limit = limit;
+    this.normalLimit = normalShare(limit);
+    this.pump(); // a higher budget lets waiters go now
+  }
+
+  /** The budget in force (requestsPerMinute, or Genesys' lower figure). */
+  get budget(): number {
+    return this.limit;
+  }
+
   /** Holds every request back until `time` (ms since the epoch), e.g. after a 429 with Retry-After. */
   pauseUntil(time: number): void {
     if (time > this.pausedUntil) this.pausedUntil = time;
@@ -228,7 +259,7 @@ export class RateLimiter {
   private canStart(now: number, cost: number, priority: RequestPriority): boolean {
     if (now < this.pausedUntil) return false;
     this.prune(now);
-    const limit = priority === 'high' ? this.requestsPerMinute : this.normalLimit;
+    const limit = priority === 'high' ? this.limit : this.normalLimit;
     return this.starts.length + this.booked + cost <= limit;
   }
 
@@ -237,8 +268,8 @@ export class RateLimiter {
     const now = this.now();
     this.prune(now);
     const paused = Math.max(0, this.pausedUntil - now);
-    // The slot it will take is freed when start number (starts.length - rpm + index) leaves the window.
-    const k = this.starts.length - this.requestsPerMinute + index;
+    // The slot it will take is freed when start number (starts.length - limit + index) leaves the window.
+    const k = this.starts.length - this.limit + index;
     let ms = k < 0 ? 0 : k < this.starts.length ? this.starts[k] + this.windowMs - now : this.windowMs;
     ms = Math.max(ms, paused);
     return { reason: paused > 0 && paused >= ms ? 'retry-after' : 'rate-limit', ms: Math.max(0, Math.ceil(ms)) };

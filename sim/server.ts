@@ -34,7 +34,8 @@ const MAX_BODY_BYTES = 1024 * 1024;
 const LOG_CAPACITY = 10_000; // ring buffer: the log never grows past this
 const LOGGED_BODY_MAX = 4096; // bigger bodies are logged as { truncated: true }
 const MAX_TOKENS = 10_000;
-const WINDOW_SECONDS = 60;
+/** The rate window is counted in 60 slots: a second each by default (Genesys' minute). */
+const WINDOW_SLOTS = 60;
 
 /** Deterministic PRNG (mulberry32) so chaos runs repeat with the same seed. */
 function prng(seed: number): () => number {
@@ -49,7 +50,7 @@ function prng(seed: number): () => number {
 }
 
 interface Token { clientId: string; expiresAt: number }
-interface Bucket { sec: number; count: number }
+interface Bucket { slot: number; count: number }
 interface Ctx {
   req: http.IncomingMessage;
   res: http.ServerResponse;
@@ -113,6 +114,8 @@ export class SimServer {
   private readonly clients = new Map<string, SimClient>();
   private tokens = new Map<string, Token>();
   private windows = new Map<string, Bucket[]>();
+  /** One slot of the rate window: 1 s, or less when a test scales time down (rateLimitWindowMs). */
+  private readonly slotMs: number;
   private faults: FaultConfig = {};
   private random: () => number = prng(Date.now());
   private failRules: (FailRule & { remaining: number; re?: RegExp })[] = [];
@@ -130,6 +133,9 @@ export class SimServer {
       lastPartyPolicy: options.lastPartyPolicy ?? 'stay',
     };
     this.opts = { ...this.initial };
+    const windowMs = options.rateLimitWindowMs ?? WINDOW_SLOTS * 1000;
+    if (!(typeof windowMs === 'number' && windowMs >= WINDOW_SLOTS)) throw new RangeError(`rateLimitWindowMs must be >= ${WINDOW_SLOTS}`);
+    this.slotMs = windowMs / WINDOW_SLOTS;
     for (const c of options.clients ?? [DEFAULT_CLIENT]) this.clients.set(c.clientId, c);
     this.world = new World((ms, fn) => this.schedule(ms, fn), () => this.opts.lastPartyPolicy);
     this.server = http.createServer((req, res) => {
@@ -387,41 +393,42 @@ export class SimServer {
 
   // ---- rate limit: per token, sliding 60 s window kept as per-second buckets (bounded memory)
 
-  private windowOf(token: string, nowSec: number): Bucket[] {
+  private windowOf(token: string, nowSlot: number): Bucket[] {
     let b = this.windows.get(token);
     if (!b) this.windows.set(token, (b = []));
-    while (b.length && b[0].sec <= nowSec - WINDOW_SECONDS) b.shift();
+    while (b.length && b[0].slot <= nowSlot - WINDOW_SLOTS) b.shift();
     return b;
   }
 
   private rateLimit(ctx: Ctx): void {
     const now = Date.now();
-    const nowSec = Math.floor(now / 1000);
-    const b = this.windowOf(ctx.token!, nowSec);
+    const nowSlot = Math.floor(now / this.slotMs);
+    const b = this.windowOf(ctx.token!, nowSlot);
     const used = b.reduce((n, x) => n + x.count, 0);
     const limit = this.opts.rateLimitPerMinute;
     if (used >= limit) {
       // Seconds until enough requests leave the window for one more to fit.
       let freed = 0;
-      let at = b[0].sec;
+      let at = b[0].slot;
       for (const x of b) {
         freed += x.count;
-        at = x.sec;
+        at = x.slot;
         if (used - freed < limit) break;
       }
-      const retry = Math.max(1, Math.ceil(((at + WINDOW_SECONDS) * 1000 - now) / 1000));
+      const retry = Math.max(1, Math.ceil(((at + WINDOW_SLOTS) * this.slotMs - now) / 1000));
       throw rateLimitError(retry, limit);
     }
     const last = b[b.length - 1];
-    if (last && last.sec === nowSec) last.count++;
-    else b.push({ sec: nowSec, count: 1 });
+    if (last && last.slot === nowSlot) last.count++;
+    else b.push({ slot: nowSlot, count: 1 });
   }
 
   private rateHeaders(ctx: Ctx): void {
-    const nowSec = Math.floor(Date.now() / 1000);
-    const b = ctx.token ? this.windowOf(ctx.token, nowSec) : [];
+    const now = Date.now();
+    const b = ctx.token ? this.windowOf(ctx.token, Math.floor(now / this.slotMs)) : [];
     const used = b.reduce((n, x) => n + x.count, 0);
-    const reset = b.length ? Math.max(1, b[0].sec + WINDOW_SECONDS - nowSec) : WINDOW_SECONDS;
+    const windowEnd = b.length ? (b[0].slot + WINDOW_SLOTS) * this.slotMs : now + WINDOW_SLOTS * this.slotMs;
+    const reset = Math.max(1, Math.ceil((windowEnd - now) / 1000));
     ctx.res.setHeader('inin-ratelimit-count', String(used));
     ctx.res.setHeader('inin-ratelimit-allowed', String(this.opts.rateLimitPerMinute));
     ctx.res.setHeader('inin-ratelimit-reset', String(reset));

@@ -36,7 +36,8 @@ export interface SimOptions {
   port?: number; // default 0 (OS picks)
   host?: string; // default 127.0.0.1
   clients?: SimClient[]; // default [{ clientId: 'sim-client-id', clientSecret: 'sim-client-secret' }]
-  rateLimitPerMinute?: number; // per token, default 300 (sliding 60 s window)
+  rateLimitPerMinute?: number; // per token, default 300 (sliding 60 s window); answered as inin-ratelimit-allowed
+  rateLimitWindowMs?: number; // tests only: the rate window scaled down (default 60000, counted in 60 slots)
   disconnectDelayMs?: number; // a 202'd disconnect ends the leg this much later, default 200
   lastPartyPolicy?: LastPartyPolicy; // default 'stay'
   scenario?: Scenario; // seeded at start

@@ -197,6 +197,27 @@ describe('sim: per-token rate limit (sliding 60 s window)', () => {
   });
 });
 
+describe('sim: the rate window scaled down for tests (rateLimitWindowMs)', () => {
+  let sim: SimHandle;
+  before(async () => {
+    sim = await start({ rateLimitPerMinute: 3, rateLimitWindowMs: 600 });
+  });
+  after(() => sim.close());
+
+  it('enforces rateLimitPerMinute per scaled window and answers it as inin-ratelimit-allowed', async () => {
+    const tok = await token(sim);
+    for (let i = 1; i <= 3; i++) {
+      const r = await api(sim, tok, 'GET', '/api/v2/organizations/me');
+      assert.equal(r.status, 200);
+      assert.equal(r.headers['inin-ratelimit-allowed'], '3');
+    }
+    assertError(await api(sim, tok, 'GET', '/api/v2/organizations/me'), 429, 'too.many.requests.retry.after');
+    // A lower bound only: once a whole window has passed, the token has its budget again.
+    await new Promise((r) => setTimeout(r, 650));
+    assert.equal((await api(sim, tok, 'GET', '/api/v2/organizations/me')).status, 200);
+  });
+});
+
 describe('sim: load', () => {
   let sim: SimHandle;
   before(async () => {

@@ -1,0 +1,98 @@
+// The budget from Genesys itself (issue 11 point 5): answers carry inin-ratelimit-allowed; when it is lower
+// than the configured requests/min, the client budgets to it (never above the configured figure). The official
+// blog's sample answer shows 180 (genesys-api.md section 6, MyPureCloud/developer-center-blog
+// source/2021-05-06-sdk-config-and-logging).
+import * as assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { GenesysClient } from '../../lib/client';
+import { ConversationReader } from '../../lib/conversation-reader';
+import { GenesysError } from '../../lib/errors';
+import { kickParticipant } from '../../lib/kick';
+import { KickLedger } from '../../lib/kick-ledger';
+import { RateLimiter } from '../../lib/rate-limiter';
+import { start } from '../../sim';
+
+/** Which of these promises have settled before the event loop's next turn. */
+async function settledNow(promises: Promise<unknown>[]): Promise<boolean[]> {
+  const state = promises.map(() => false);
+  promises.forEach((p, i) => p.then(() => (state[i] = true), () => (state[i] = true)));
+  await new Promise((res) => setImmediate(res));
+  return state;
+}
+
+describe('the budget from Genesys (inin-ratelimit-allowed)', () => {
+  describe('lib/rate-limiter setAllowed (a frozen clock)', () => {
+    let t = 1_000_000;
+    const now = () => t;
+
+    it('budgets to a lower figure, never above the configured one, and ignores nonsense', () => {
+      const limiter = new RateLimiter({ requestsPerMinute: 300, now });
+      limiter.setAllowed(180);
+      assert.equal(limiter.budget, 180);
+      limiter.setAllowed(1000);
+      assert.equal(limiter.budget, 300, 'never above the configured figure');
+      limiter.setAllowed(120);
+      for (const bad of [0, -5, NaN, 1.5, Infinity]) limiter.setAllowed(bad);
+      assert.equal(limiter.budget, 120);
+      limiter.close();
+    });
+
+    it('starts no more than the lowered figure in a window, bookings made under the old one included', async () => {
+      const limiter = new RateLimiter({ requestsPerMinute: 10, windowMs: 60_000, now });
+      const jobs = await Promise.all([limiter.book(3), limiter.book(3), limiter.book(3)]); // 9 of 10 booked
+      limiter.setAllowed(4);
+      const first = await settledNow(jobs.flatMap((j) => [limiter.acquire(undefined, undefined, 'normal', j)]));
+      assert.deepEqual(first, [true, true, true]);
+      const second = jobs.map((j) => limiter.acquire(undefined, undefined, 'normal', j));
+      assert.deepEqual(await settledNow(second), [true, false, false], 'the 4th start fills the lowered budget; the rest wait');
+      assert.equal(limiter.inWindow, 4);
+      const normal = limiter.acquire();
+      assert.deepEqual(await settledNow([normal]), [false]);
+      // The window moves on: the waiting booked requests go first (high priority), then new work.
+      t += 60_000;
+      limiter.setAllowed(5); // pumps with the clock moved on
+      assert.deepEqual(await settledNow([...second, normal]), [true, true, true, false]);
+      for (const j of jobs) j.release();
+      limiter.close();
+      await normal.catch((e: GenesysError) => assert.equal(e.code, 'cancelled'));
+    });
+  });
+
+  describe('against the simulator allowing 180 a minute (time scaled down 25x)', function () {
+    this.timeout(120_000);
+    // The simulator's minute is 2.4 s here. The client's window has a 400 ms margin over it (the real client's
+    // is 1 s over 60 s, lib/client.ts RATE_LIMIT_WINDOW_MS): a start is recorded when a request leaves the
+    // limiter, and latency does not scale down with time (the first burst of 142 GETs reaches the simulator
+    // spread over ~150 ms on a 2-core machine, through undici's 32 connections).
+    const SIM_WINDOW_MS = 2_400;
+    const CLIENT_WINDOW_MS = 2_800;
+
+    it('a config of 300/min: 600 guarded kicks (GET + PATCH each), 0 429s, budget 180', async () => {
+      const sim = await start({ port: 0, rateLimitPerMinute: 180, rateLimitWindowMs: SIM_WINDOW_MS, disconnectDelayMs: 0 });
+      const client = new GenesysClient({
+        region: 'custom', apiBaseUrl: sim.url, authBaseUrl: sim.url, clientId: 'sim-client-id', clientSecret: 'sim-client-secret',
+        requestsPerMinute: 300, rateLimitWindowMs: CLIENT_WINDOW_MS,
+      });
+      try {
+        assert.equal(client.rateLimitBudget, 300, 'the configured figure until Genesys says otherwise');
+        const agent = () => ({ purpose: 'agent', userId: randomUUID() });
+        const seeded = (await sim.control.seed({
+          conversations: Array.from({ length: 600 }, () => ({ participants: [{ purpose: 'customer' }, agent(), agent()] })),
+        } as never)) as unknown as { id: string; participants: { id: string }[] }[];
+        const ctx = { client, reader: new ConversationReader(client), ledger: new KickLedger() };
+        const results = await Promise.all(seeded.map((c) =>
+          kickParticipant(ctx, { conversationId: c.id, participantId: c.participants[1].id }).then((r) => r.outcome, (e: GenesysError) => e.code),
+        ));
+        const counters = await sim.control.counters();
+        assert.deepEqual([...new Set(results)], ['disconnected']);
+        assert.equal(counters.rateLimited, 0, 'no 429');
+        assert.equal(client.stats().retries, 0);
+        assert.equal(counters.patches, 600);
+        assert.equal(client.rateLimitBudget, 180);
+      } finally {
+        await client.close();
+        await sim.close();
+      }
+    });
+  });
+});
