@@ -11,14 +11,8 @@ import { kickParticipant } from '../../lib/kick';
 import { KickLedger } from '../../lib/kick-ledger';
 import { RateLimiter } from '../../lib/rate-limiter';
 import { start } from '../../sim';
+import { settledNow } from '../support/until';
 
-/** Which of these promises have settled before the event loop's next turn. */
-async function settledNow(promises: Promise<unknown>[]): Promise<boolean[]> {
-  const state = promises.map(() => false);
-  promises.forEach((p, i) => p.then(() => (state[i] = true), () => (state[i] = true)));
-  await new Promise((res) => setImmediate(res));
-  return state;
-}
 
 describe('the budget from Genesys (inin-ratelimit-allowed)', () => {
   describe('lib/rate-limiter setAllowed (a frozen clock)', () => {

@@ -3,14 +3,8 @@
 // on how fast the machine is (what is granted is checked before the event loop's next turn).
 import * as assert from 'node:assert/strict';
 import { RateLimiter } from '../../lib/rate-limiter';
+import { settledNow } from '../support/until';
 
-/** Which of these promises have settled before the event loop's next turn. */
-async function settledNow(promises: Promise<unknown>[]): Promise<boolean[]> {
-  const state = promises.map(() => false);
-  promises.forEach((p, i) => p.then(() => (state[i] = true), () => (state[i] = true)));
-  await new Promise((res) => setImmediate(res));
-  return state;
-}
 
 describe('lib/rate-limiter: booking and high-priority share', () => {
   let limiter: RateLimiter;
