@@ -4,15 +4,8 @@ import { GenesysClient } from '../../lib/client';
 import { ConversationReader } from '../../lib/conversation-reader';
 import { GenesysError } from '../../lib/errors';
 import { NOBODY, useSimulatorClient } from '../support/sim-session';
+import { settledNow, until } from '../support/until';
 
-/** True when `p` settles before the event loop's next turn: "at once", whatever the machine's load. */
-function settlesThisTurn(p: Promise<unknown>): Promise<boolean> {
-  return Promise.race([p.then(() => true, () => true), new Promise<boolean>((res) => setImmediate(() => res(false)))]);
-}
-
-async function until(check: () => boolean | Promise<boolean>): Promise<void> {
-  while (!(await check())) await new Promise((res) => setTimeout(res, 10));
-}
 
 describe('lib/await-terminal', () => {
   describe('poll schedule', () => {
@@ -99,9 +92,9 @@ describe('lib/await-terminal', () => {
       const { cid, ids } = await ctx.seed([{ purpose: 'customer' }, { purpose: 'agent' }]);
       const ac = new AbortController();
       const p = awaitTerminal(ctx.reader, { conversationId: cid, participantId: ids[1], timeoutMs: 60_000, signal: ac.signal });
-      await until(async () => (await ctx.sim.control.counters()).gets >= 1);
+      await until(async () => (await ctx.sim.control.counters()).gets >= 1, 'the first poll');
       ac.abort();
-      assert.equal(await settlesThisTurn(p), true, 'at once');
+      assert.deepEqual(await settledNow([p]), [true], 'at once');
       await assert.rejects(p, (err: GenesysError) => err.code === 'cancelled');
       const gets = (await ctx.sim.control.counters()).gets;
       await new Promise((res) => setTimeout(res, POLL_SCHEDULE.fastMs + 200));
@@ -113,9 +106,9 @@ describe('lib/await-terminal', () => {
       await ctx.sim.control.faults({ latencyMs: 1000 });
       const ac = new AbortController();
       const p = awaitTerminal(ctx.reader, { conversationId: cid, participantId: ids[1], timeoutMs: 60_000, signal: ac.signal });
-      await until(() => ctx.reader.stats().reads >= 1);
+      await until(() => ctx.reader.stats().reads >= 1, 'the slow read to start');
       ac.abort();
-      assert.equal(await settlesThisTurn(p), true, 'at once');
+      assert.deepEqual(await settledNow([p]), [true], 'at once');
       await assert.rejects(p, (err: GenesysError) => err.code === 'cancelled');
       await ctx.sim.control.faults({});
     });
@@ -177,10 +170,10 @@ describe('lib/await-terminal', () => {
         ),
       );
       // Count-based: abort once every wait has polled three times (6,000 read calls), however slow the machine.
-      await until(() => ctx.reader.stats().reads + ctx.reader.stats().sharedReads >= 6000);
+      await until(() => ctx.reader.stats().reads + ctx.reader.stats().sharedReads >= 6000, 'three polls of every wait', 60_000);
       for (const ac of controllers) ac.abort();
       const all = Promise.all(waits);
-      assert.equal(await settlesThisTurn(all), true, 'every wait settles at once');
+      assert.deepEqual(await settledNow([all]), [true], 'every wait settles at once');
       assert.deepEqual([...new Set(await all)], ['cancelled']);
       // 6,000 reads unshared. Polls due in the same round share a GET (a round may split in two or three when
       // its timers fire across event-loop turns under load).
