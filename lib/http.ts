@@ -5,6 +5,7 @@
 // which skips the proxy match on every request). API calls and the token grant
 // both go through HttpTransport.send. It knows nothing of Genesys semantics (retry, tokens, error bodies):
 // it returns every HTTP answer, whatever the status, and throws GenesysError only when there is no answer.
+import { cancelled } from './abort';
 import { setMaxListeners } from 'node:events';
 import { Agent, EnvHttpProxyAgent, type Dispatcher } from 'undici';
 import { GenesysError } from './errors';
@@ -82,10 +83,6 @@ export function isTransientNetworkError(err: unknown): boolean {
   if (!(err instanceof GenesysError) || err.code !== 'network-error') return false;
   if ((err as { timedOut?: boolean }).timedOut) return false; // the whole-request budget is spent
   return errorCodes(err.cause).some((c) => TRANSIENT_CODES.has(c));
-}
-
-export function cancelledError(what = 'the request'): GenesysError {
-  return new GenesysError('cancelled', `${what} was cancelled`);
 }
 
 /** Parses a JSON body; undefined for an empty or blank body; throws SyntaxError for non-JSON. */
@@ -203,7 +200,7 @@ export class HttpTransport {
    * on close() (agent.destroy() fails every request in flight) and on undici's timeouts.
    */
   async send(req: HttpRequest): Promise<HttpResponse> {
-    if (this.closed || req.signal?.aborted) throw cancelledError(describe(req));
+    if (this.closed || req.signal?.aborted) throw cancelled(req.signal, `${describe(req)} was cancelled`);
 
     let body: string | undefined;
     let contentType: string | undefined;
@@ -241,7 +238,7 @@ export class HttpTransport {
       if (correlationId) out.correlationId = correlationId;
       return out;
     } catch (err) {
-      if (req.signal?.aborted || this.closed) throw cancelledError(describe(req));
+      if (req.signal?.aborted || this.closed) throw cancelled(req.signal, `${describe(req)} was cancelled`);
       if (err instanceof GenesysError) throw err; // the body cap
       const codes = errorCodes(err);
       if (deadlinePassed || codes.includes('UND_ERR_HEADERS_TIMEOUT') || codes.includes('UND_ERR_BODY_TIMEOUT')) {

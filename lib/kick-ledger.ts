@@ -4,6 +4,7 @@
 //   still shows it connected for a moment (genesys-api.md section 4: "202 only means accepted: the leg ends
 //   asynchronously"), until a read shows it ended or ACCEPTED_GONE_MS has passed.
 // Kicks on different conversations never wait for each other.
+import { cancelled } from './abort';
 import { GenesysError } from './errors';
 
 /** How long an accepted disconnect counts as gone without a read showing the leg ended. */
@@ -79,9 +80,9 @@ export class KickLedger {
 
 function untilDoneOrAborted(previous: Promise<void>, signal: AbortSignal | undefined): Promise<void> {
   if (!signal) return previous;
-  if (signal.aborted) return Promise.reject(new GenesysError('cancelled', 'cancelled'));
+  if (signal.aborted) return Promise.reject(cancelled(signal));
   return new Promise<void>((resolve, reject) => {
-    const onAbort = () => reject(new GenesysError('cancelled', 'cancelled'));
+    const onAbort = () => reject(cancelled(signal));
     signal.addEventListener('abort', onAbort, { once: true });
     void previous.then(() => {
       signal.removeEventListener('abort', onAbort);

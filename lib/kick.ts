@@ -3,6 +3,7 @@
 // .../participants/{pid} {"state":"disconnected"} -> classify -> optionally confirm. The decision and the PATCH
 // run one kick at a time per conversation (KickLedger), so the guards hold for the conversation as a whole.
 // Only that per-participant PATCH is ever sent: no endpoint that ends the call for everyone.
+import { cancelled } from './abort';
 import { awaitTerminal } from './await-terminal';
 import type { GenesysClient, WaitInfo } from './client';
 import type { ConversationReader, ReadResult } from './conversation-reader';
@@ -177,7 +178,7 @@ export async function kickParticipant(ctx: KickContext, options: KickOptions): P
   const started = Date.now();
   const v = validate(options);
   const { signal, onProgress } = options;
-  if (signal?.aborted) throw new GenesysError('cancelled', 'cancelled');
+  if (signal?.aborted) throw cancelled(signal);
   // A wait of 0 ms (a token grant about to start) is not worth a status change.
   const onWait = (info: WaitInfo) => {
     if (info.ms > 0) onProgress?.('waiting', { waitMs: info.ms });

@@ -6,6 +6,8 @@
 // A job of several requests (a kick: read, PATCH, confirm read) books them together (book()): once it starts,
 // its later requests never wait behind new work, so a confirm does not time out because a bulk of other kicks
 // used the minute. Normal work also leaves a small share of the window to high-priority requests.
+import { cancelled } from './abort';
+import { Line } from './line';
 import { GenesysError } from './errors';
 
 export interface RateLimiterOptions {
@@ -42,45 +44,6 @@ interface Waiter {
   /** Neighbours in its line: removal on abort is O(1), however many wait (50,000 on a redeploy). */
   prev: Waiter | undefined;
   next: Waiter | undefined;
-}
-
-/** @internal A FIFO of waiters as a doubly linked list: push, remove (of any entry) and first are all O(1). */
-export class Line<W extends { prev: W | undefined; next: W | undefined } = Waiter> {
-  private head: W | undefined;
-  private tail: W | undefined;
-  size = 0;
-
-  get first(): W | undefined {
-    return this.head;
-  }
-
-  push(w: W): void {
-    w.prev = this.tail;
-    w.next = undefined;
-    if (this.tail) this.tail.next = w;
-    else this.head = w;
-    this.tail = w;
-    this.size++;
-  }
-
-  remove(w: W): void {
-    if (w.prev) w.prev.next = w.next;
-    else if (this.head === w) this.head = w.next;
-    else return; // not in this line (already served or removed)
-    if (w.next) w.next.prev = w.prev;
-    else this.tail = w.prev;
-    w.prev = w.next = undefined;
-    this.size--;
-  }
-
-  /** Empties the line, returning its waiters in order. */
-  drain(): W[] {
-    const out: W[] = [];
-    for (let w = this.head; w; w = w.next) out.push(w);
-    this.head = this.tail = undefined;
-    this.size = 0;
-    return out;
-  }
 }
 
 /** The share of the window that normal work leaves to high-priority requests (a confirm's second read...). */
@@ -136,14 +99,16 @@ export class RateLimiter {
    * With a `booking` that has slots left, it starts at once (unless a Retry-After pause holds everyone).
    */
   acquire(signal?: AbortSignal, onWait?: (wait: LimiterWait) => void, priority: RequestPriority = 'normal', booking?: Booking): Promise<void> {
-    if (booking instanceof BookingImpl && booking.remaining > 0 && this.now() >= this.pausedUntil && !this.closed && !signal?.aborted) {
+    if (booking instanceof BookingImpl && booking.remaining > 0 && !this.closed && !signal?.aborted) {
+      // The booked slot becomes this request's: it starts now, or (held back by a Retry-After pause, or booked
+      // under a higher budget than setAllowed now allows) waits first in line for a slot the booking no longer
+      // holds. Waiting while still holding it could deadlock: every slot booked, every owner waiting for one.
       booking.remaining--;
       this.booked--;
-      this.prune(this.now());
-      // Booked under a higher budget than the one now in force (setAllowed lowered it): the slot is given
-      // back and the request waits first in line, so the window never holds more than the limit.
-      if (this.starts.length >= this.limit) return this.wait(1, false, 'high', signal, onWait);
-      this.starts.push(this.now());
+      const now = this.now();
+      this.prune(now);
+      if (now < this.pausedUntil || this.starts.length >= this.limit) return this.wait(1, false, 'high', signal, onWait);
+      this.starts.push(now);
       // A booked slot became a start: waiters held back by bookings now wait for the window (a timer).
       if (this.queued > 0) this.pump();
       return Promise.resolve();
@@ -168,7 +133,7 @@ export class RateLimiter {
   }
 
   private wait(cost: number, booking: boolean, priority: RequestPriority, signal?: AbortSignal, onWait?: (wait: LimiterWait) => void): Promise<void> {
-    if (this.closed || signal?.aborted) return Promise.reject(new GenesysError('cancelled', 'the request was cancelled while waiting for the rate limiter'));
+    if (this.closed || signal?.aborted) return Promise.reject(cancelled(signal, 'the request was cancelled while waiting for the rate limiter'));
     const line = priority === 'high' ? this.urgent : this.queue;
     if (this.queued === 0 && this.canStart(this.now(), cost, priority)) {
       this.grant(cost, booking, this.now());
@@ -180,7 +145,7 @@ export class RateLimiter {
         // No removeEventListener here: `once` already removed it, and a search of a signal shared by many
         // waiters (a redeploy) would cost O(n) per waiter.
         line.remove(waiter);
-        reject(new GenesysError('cancelled', 'the request was cancelled while waiting for the rate limiter'));
+        reject(cancelled(signal, 'the request was cancelled while waiting for the rate limiter'));
         this.pump(); // the ones behind may move up
       };
       const waiter: Waiter = {

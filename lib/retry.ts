@@ -6,6 +6,7 @@
 //   maxAttempts and maxTotalMs. (429s and these failures each have their own maxAttempts budget.)
 // - Everything else (500, 400, 401, 403, 404, 409, timeouts, cancellation) is not retried here.
 // Waits are cancellable: an aborted signal ends the call at once and nothing is retried after it.
+import { abortedOf, cancelled, sleep } from './abort';
 import { GenesysError } from './errors';
 import { isTransientNetworkError } from './http';
 
@@ -67,27 +68,6 @@ export function parseRetryAfter(value: string | string[] | undefined, now = Date
   return Math.max(0, Math.ceil((date - now) / 1000));
 }
 
-/** Resolves after ms, or rejects 'cancelled' at once when a signal aborts. Clears its timer either way. */
-export function sleep(ms: number, signals: (AbortSignal | undefined)[] = []): Promise<void> {
-  const active = signals.filter((s): s is AbortSignal => s !== undefined);
-  if (active.some((s) => s.aborted)) return Promise.reject(new GenesysError('cancelled', 'the request was cancelled while waiting'));
-  return new Promise((resolve, reject) => {
-    const onAbort = () => {
-      clearTimeout(timer);
-      // The aborted signal dropped its `once` listener itself; searching it (shared by many waits) is O(n).
-      for (const s of active) if (!s.aborted) s.removeEventListener('abort', onAbort);
-      reject(new GenesysError('cancelled', 'the request was cancelled while waiting'));
-    };
-    const timer = setTimeout(() => {
-      for (const s of active) s.removeEventListener('abort', onAbort);
-      resolve();
-      // Callers bound every delay (1 h at most, lib/client.ts MAX_TIME_MS); the cap keeps Node's timer limit
-      // (2^31-1 ms) out of reach even so: above it a timer fires after 1 ms.
-    }, Math.min(ms, 2 ** 31 - 1));
-    for (const s of active) s.addEventListener('abort', onAbort, { once: true });
-  });
-}
-
 export interface RetryContext {
   policy: RetryPolicy;
   /** The caller's signal plus the client's close signal. */
@@ -121,7 +101,7 @@ export async function withRetry<T>(attempt: (n: number) => Promise<T>, ctx: Retr
     try {
       return { value: await attempt(n), attempts: n };
     } catch (err) {
-      if (aborted()) throw err instanceof GenesysError && err.code === 'cancelled' ? err : new GenesysError('cancelled', `${ctx.what} was cancelled`, { cause: err });
+      if (aborted()) throw err instanceof GenesysError && err.code === 'cancelled' ? err : cancelled(abortedOf(ctx.signals), `${ctx.what} was cancelled`);
       const decision = classify(err);
       if (!decision.retry) throw err;
       const e = err as GenesysError;

@@ -3,6 +3,7 @@
 //   Content-Type: application/x-www-form-urlencoded, body grant_type=client_credentials (nothing else).
 // One token per client, cached until shortly before expires_in; one grant in flight however many
 // requests wait; invalidated on a 401. The secret and the token never appear in an error or a log.
+import { cancelled, raceAbort } from './abort';
 import { z } from 'zod';
 import { GenesysError } from './errors';
 import { HttpTransport, headerValue, parseJsonBody } from './http';
@@ -75,7 +76,7 @@ export class TokenManager {
    * signal ends its own wait at once; the grant itself goes on for the others.
    */
   async getToken(signal?: AbortSignal): Promise<string> {
-    if (signal?.aborted) throw new GenesysError('cancelled', 'the request was cancelled while getting a token');
+    if (signal?.aborted) throw cancelled(signal, 'the request was cancelled while getting a token');
     if (this.token !== undefined && this.now() < this.expiresAt) return this.token;
     if (!this.inFlight && this.refused && this.now() < this.refused.until) throw this.heldBack(this.refused);
     if (!this.inFlight) {
@@ -85,7 +86,7 @@ export class TokenManager {
       grant.catch(() => undefined); // every waiter may have gone: no unhandled rejection
       this.inFlight = grant;
     }
-    return raceAbort(this.inFlight, signal);
+    return raceAbort(this.inFlight, signal, 'the request was cancelled while getting a token');
   }
 
   /** Drops the token after a 401. Only if it is still the one that failed: one 401 wave, one new grant. */
@@ -211,24 +212,4 @@ export class TokenManager {
   private redact(text: string): string {
     return this.redactor.foreign(text);
   }
-}
-
-/** The promise's outcome, or 'cancelled' as soon as the signal aborts. */
-export function raceAbort<T>(promise: Promise<T>, signal?: AbortSignal): Promise<T> {
-  if (!signal) return promise;
-  if (signal.aborted) return Promise.reject(new GenesysError('cancelled', 'the request was cancelled'));
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(new GenesysError('cancelled', 'the request was cancelled while getting a token'));
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(
-      (v) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(v);
-      },
-      (e) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(e);
-      },
-    );
-  });
 }

@@ -63,4 +63,19 @@ describe('lib/rate-limiter: booking and high-priority share', () => {
     ac.abort();
     await assert.rejects(blocked[2], (err: { code?: string }) => err.code === 'cancelled');
   });
+
+  it('every slot booked, then a Retry-After pause: the booked requests start when it ends (no deadlock)', async () => {
+    let t = 1_000_000;
+    limiter = new RateLimiter({ requestsPerMinute: 4, windowMs: 60_000, now: () => t });
+    const jobs = [await limiter.book(2), await limiter.book(2)]; // every slot of the window booked
+    const held = jobs.reduce((n, j) => n + j.remaining, 0);
+    limiter.pauseUntil(t + 1_000);
+    const requests = jobs.flatMap((j) => Array.from({ length: j.remaining }, () => limiter.acquire(undefined, undefined, 'normal', j)));
+    assert.equal(requests.length, held);
+    assert.ok((await settledNow(requests)).every((s) => !s), 'the pause holds them back');
+    t += 1_000;
+    limiter.pauseUntil(0); // pumps with the clock moved on (the timer's work)
+    assert.ok((await settledNow(requests)).every(Boolean), `all ${held} booked requests start once the pause ends`);
+    assert.equal(limiter.inWindow, held);
+  });
 });

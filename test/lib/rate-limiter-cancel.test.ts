@@ -3,7 +3,8 @@
 // order, not by time: the cost of cancelling at scale belongs to bench/, measured against a baseline.
 import * as assert from 'node:assert/strict';
 import { GenesysError } from '../../lib/errors';
-import { Line, RateLimiter } from '../../lib/rate-limiter';
+import { RateLimiter } from '../../lib/rate-limiter';
+import { Line } from '../../lib/line';
 
 describe('lib/rate-limiter: cancelling a wait is O(1)', () => {
   it('structurally: removing any entry of a line of 50,000 touches a constant number of entries', () => {

@@ -1,0 +1,58 @@
+// Cancellation, one way for every layer. A flow node that closes aborts its signal with ONE GenesysError (the
+// reason); every wait, limiter slot and backoff of that node rejects with that same object. A redeploy of
+// 50,000 waits then builds one error, not an Error (and a DOMException) per layer per msg.
+import { GenesysError } from './errors';
+
+/** The signal's reason when it is already a 'cancelled' GenesysError, else a new one with this message. */
+export function cancelled(signal: AbortSignal | undefined, message = 'cancelled'): GenesysError {
+  const reason: unknown = signal?.reason;
+  return reason instanceof GenesysError && reason.code === 'cancelled' ? reason : new GenesysError('cancelled', message);
+}
+
+/** The first aborted signal of the list, if any. */
+export function abortedOf(signals: readonly (AbortSignal | undefined)[]): AbortSignal | undefined {
+  for (const s of signals) if (s?.aborted) return s;
+  return undefined;
+}
+
+/** Resolves after ms, or rejects 'cancelled' at once when a signal aborts. Clears its timer either way. */
+export function sleep(ms: number, signals: readonly (AbortSignal | undefined)[] = []): Promise<void> {
+  const active = signals.filter((s): s is AbortSignal => s !== undefined);
+  const already = abortedOf(active);
+  if (already) return Promise.reject(cancelled(already, 'the request was cancelled while waiting'));
+  return new Promise((resolve, reject) => {
+    const onAbort = () => {
+      clearTimeout(timer);
+      // The aborted signal dropped its `once` listener itself; searching it (shared by many waits) is O(n).
+      for (const s of active) if (!s.aborted) s.removeEventListener('abort', onAbort);
+      reject(cancelled(abortedOf(active), 'the request was cancelled while waiting'));
+    };
+    const timer = setTimeout(() => {
+      for (const s of active) s.removeEventListener('abort', onAbort);
+      resolve();
+      // Callers bound every delay (1 h at most, lib/client.ts MAX_TIME_MS); the cap keeps Node's timer limit
+      // (2^31-1 ms) out of reach even so: above it a timer fires after 1 ms.
+    }, Math.min(ms, 2 ** 31 - 1));
+    for (const s of active) s.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+/** The promise's outcome, or 'cancelled' as soon as the signal aborts (the promise itself goes on). */
+export function raceAbort<T>(promise: Promise<T>, signal: AbortSignal | undefined, message = 'the request was cancelled'): Promise<T> {
+  if (!signal) return promise;
+  if (signal.aborted) return Promise.reject(cancelled(signal, message));
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(cancelled(signal, message));
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (v) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(v);
+      },
+      (e) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(e);
+      },
+    );
+  });
+}
