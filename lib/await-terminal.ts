@@ -1,9 +1,14 @@
 // Wait until a participant (waitFor 'participant', the default) or the whole conversation ('conversation') has
-// ended, by polling the conversation through the shared reader (design 2.5). Cheap enough for 10,000 concurrent
-// waits: each holds at most one timer and one abort listener, both released the moment it settles. A failed
-// read is retried on the next poll until the timeout; only a definite answer ends the wait early.
-import type { ConversationReader, ReadResult } from './conversation-reader';
+// ended, by polling the conversation through the shared reader (design 2.5). A failed read is retried on the
+// next poll until the timeout; only a definite answer ends the wait early.
+// Built for 50,000 waits in one process: a wait is one plain record (no closures, no timer, no AbortController
+// of its own); one scheduler per reader (so per config node) holds every wait's next time in one heap behind
+// one timer, joins reads without a promise, listens once per signal, and cancels a closed node's waits in
+// batches, so a redeploy never freezes the runtime in one long turn.
+import { cancelled } from './abort';
+import type { ConversationReader, ReadListener, ReadResult, ReadTicket } from './conversation-reader';
 import { GenesysError, invalidInput, type MsgError } from './errors';
+import { Line } from './line';
 import type { Booking, RequestPriority } from './rate-limiter';
 import { requireId, optionalId } from './validate';
 
@@ -98,111 +103,314 @@ export function awaitTerminal(reader: ConversationReader, options: AwaitOptions)
   } catch (err) {
     return Promise.reject(err);
   }
-  const { signal, onProgress, timeoutMs, priority, booking } = options;
-  if (signal?.aborted) return Promise.reject(new GenesysError('cancelled', 'cancelled'));
-
-  const started = Date.now();
-  const deadline = started + timeoutMs;
-
+  if (options.signal?.aborted) return Promise.reject(cancelled(options.signal));
+  const scheduler = schedulerOf(reader);
   return new Promise<AwaitResult>((resolve, reject) => {
-    let polls = 0;
-    let last: Seen | undefined;
-    let lastError: GenesysError | undefined;
-    let delay: number | undefined;
-    let timer: NodeJS.Timeout | undefined;
-    let settled = false;
-    // Aborts the read in flight, on the caller's abort or when the deadline passes mid-read.
-    let readAbort: AbortController | undefined;
-    let deadlinePassed = false;
-
-    const finish = (fn: () => void, aborted = false) => {
-      if (settled) return;
-      settled = true;
-      if (timer) clearTimeout(timer);
-      timer = undefined;
-      // On abort, `once` already removed the listener: searching a signal shared by many waits is O(n) each.
-      if (!aborted) signal?.removeEventListener('abort', onAbort);
-      readAbort?.abort();
-      readAbort = undefined;
-      fn();
-    };
-    const result = (timedOut: boolean): AwaitResult => {
-      const out: AwaitResult = {
-        conversationId,
-        state: last?.state ?? 'unknown',
-        waitedMs: Date.now() - started,
-        polls,
-        timedOut,
-      };
-      if (participantId !== undefined) out.participantId = participantId;
-      if (last?.disconnectType !== undefined) out.disconnectType = last.disconnectType;
-      if (last?.endedAt !== undefined) out.endedAt = last.endedAt;
-      if (timedOut && lastError) out.lastError = lastError.toMsgError();
-      return out;
-    };
-    const onAbort = () => finish(() => reject(new GenesysError('cancelled', 'cancelled')), true);
-    const timeOut = () => finish(() => resolve(result(true)));
-
-    const poll = () => {
-      timer = undefined;
-      if (settled) return;
-      readAbort = new AbortController();
-      const ctrl = readAbort;
-      // One timer at a time: while a read is in flight it is the deadline (a read slowed by the rate
-      // limiter must not outlive the wait by much); the grace lets the last poll, at the deadline, answer.
-      timer = setTimeout(() => {
-        deadlinePassed = true;
-        ctrl.abort();
-      }, Math.max(0, deadline - Date.now()) + READ_GRACE_MS);
-      polls++;
-      reader.read(conversationId, { signal: ctrl.signal, priority, booking }).then(
-        (read) => {
-          if (settled) return;
-          clearTimeout(timer);
-          timer = undefined;
-          readAbort = undefined;
-          try {
-            last = inspect(read, conversationId, participantId);
-          } catch (err) {
-            finish(() => reject(err));
-            return;
-          }
-          lastError = undefined;
-          if (last.done) finish(() => resolve(result(false)));
-          else next();
-        },
-        (err: unknown) => {
-          if (settled) return;
-          clearTimeout(timer);
-          timer = undefined;
-          readAbort = undefined;
-          if (deadlinePassed) return timeOut();
-          if (!(err instanceof GenesysError) || DEFINITE.has(err.code) || err.code === 'cancelled') {
-            finish(() => reject(err));
-            return;
-          }
-          lastError = err;
-          next();
-        },
-      );
-    };
-
-    /** Schedules the next poll, or times out. When the deadline comes first, the last poll is at the deadline. */
-    const next = () => {
-      const now = Date.now();
-      if (now >= deadline) {
-        timeOut();
-        return;
-      }
-      delay = nextPollDelay(delay, now - started);
-      const wait = Math.min(delay, deadline - now);
-      onProgress?.({ polls, state: last?.state, nextPollMs: wait });
-      timer = setTimeout(poll, wait);
-    };
-
-    signal?.addEventListener('abort', onAbort, { once: true });
-    const first = Math.min(options.firstPollDelayMs ?? 0, timeoutMs);
-    if (first > 0) timer = setTimeout(poll, first);
-    else poll();
+    scheduler.start(new Wait(scheduler, conversationId, participantId, options, resolve, reject), options.firstPollDelayMs ?? 0);
   });
+}
+
+/** One pending wait: plain fields only (it is the reader's listener and the heap's entry itself). */
+class Wait implements ReadListener {
+  readonly started = Date.now();
+  readonly deadline: number;
+  readonly priority: RequestPriority | undefined;
+  readonly booking: Booking | undefined;
+  readonly onProgress: AwaitOptions['onProgress'];
+  readonly signal: AbortSignal | undefined;
+  polls = 0;
+  delay: number | undefined;
+  last: Seen | undefined;
+  lastError: GenesysError | undefined;
+  /** The read in flight (then the heap holds the deadline), or undefined (then it holds the next poll). */
+  ticket: ReadTicket | undefined;
+  settled = false;
+  /** The heap: when this wait is due, and where it sits (-1: not in the heap). */
+  dueAt = 0;
+  heapIndex = -1;
+  /** Its group's line (the waits of one signal). */
+  group: Group | undefined;
+  prev: Wait | undefined;
+  next: Wait | undefined;
+
+  constructor(
+    readonly scheduler: Scheduler,
+    readonly conversationId: string,
+    readonly participantId: string | undefined,
+    options: AwaitOptions,
+    readonly resolve: (r: AwaitResult) => void,
+    readonly reject: (e: unknown) => void,
+  ) {
+    this.deadline = this.started + options.timeoutMs;
+    this.priority = options.priority;
+    this.booking = options.booking;
+    this.onProgress = options.onProgress;
+    this.signal = options.signal;
+  }
+
+  /** The heap says it is time: the next poll, or (a read still in flight) the deadline plus its grace. */
+  due(): void {
+    if (this.ticket) this.timeOut();
+    else this.poll();
+  }
+
+  poll(): void {
+    this.polls++;
+    try {
+      this.ticket = this.scheduler.reader.join(this.conversationId, { priority: this.priority, booking: this.booking }, this);
+    } catch (err) {
+      this.fail(err);
+      return;
+    }
+    // While a read is in flight the heap holds the deadline: a read slowed by the rate limiter must not
+    // outlive the wait by much; the grace lets the last poll, at the deadline, answer.
+    if (!this.settled && this.ticket) this.scheduler.schedule(this, this.deadline + READ_GRACE_MS);
+  }
+
+  readDone(read: ReadResult): void {
+    this.ticket = undefined;
+    try {
+      this.last = inspect(read, this.conversationId, this.participantId);
+      this.lastError = undefined;
+      if (this.last.done) this.settle(false);
+      else this.schedulePoll();
+    } catch (err) {
+      // Not found in the answer, or the caller's onProgress threw: this wait ends, the read's others do not.
+      this.fail(err);
+    }
+  }
+
+  readFailed(err: unknown): void {
+    this.ticket = undefined;
+    if (!(err instanceof GenesysError) || DEFINITE.has(err.code) || err.code === 'cancelled') {
+      this.fail(err);
+      return;
+    }
+    this.lastError = err;
+    try {
+      this.schedulePoll();
+    } catch (e) {
+      this.fail(e);
+    }
+  }
+
+  /** The next poll, or the timeout. When the deadline comes first, the last poll is at the deadline. */
+  schedulePoll(): void {
+    const now = Date.now();
+    if (now >= this.deadline) {
+      this.timeOut();
+      return;
+    }
+    this.delay = nextPollDelay(this.delay, now - this.started);
+    const wait = Math.min(this.delay, this.deadline - now);
+    this.onProgress?.({ polls: this.polls, state: this.last?.state, nextPollMs: wait });
+    this.scheduler.schedule(this, now + wait);
+  }
+
+  timeOut(): void {
+    this.settle(true);
+  }
+
+  settle(timedOut: boolean): void {
+    if (!this.scheduler.finish(this)) return;
+    const out: AwaitResult = {
+      conversationId: this.conversationId,
+      state: this.last?.state ?? 'unknown',
+      waitedMs: Date.now() - this.started,
+      polls: this.polls,
+      timedOut,
+    };
+    if (this.participantId !== undefined) out.participantId = this.participantId;
+    if (this.last?.disconnectType !== undefined) out.disconnectType = this.last.disconnectType;
+    if (this.last?.endedAt !== undefined) out.endedAt = this.last.endedAt;
+    if (timedOut && this.lastError) out.lastError = this.lastError.toMsgError();
+    this.resolve(out);
+  }
+
+  fail(err: unknown): void {
+    if (this.scheduler.finish(this)) this.reject(err);
+  }
+}
+
+/** The waits of one signal: one abort listener for all of them. */
+interface Group {
+  signal: AbortSignal;
+  line: Line<Wait>;
+  onAbort: () => void;
+}
+
+/** Waits cancelled per turn on an abort: small turns keep the runtime responsive while 50,000 waits end. */
+export const CANCEL_BATCH = 500;
+
+const schedulers = new WeakMap<ConversationReader, Scheduler>();
+
+function schedulerOf(reader: ConversationReader): Scheduler {
+  let s = schedulers.get(reader);
+  if (!s) schedulers.set(reader, (s = new Scheduler(reader)));
+  return s;
+}
+
+/** Every wait of one reader: a binary min-heap of due times behind one timer, and a group per signal. */
+class Scheduler {
+  private readonly heap: Wait[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private timerAt = Infinity;
+  private readonly groups = new Map<AbortSignal, Group>();
+
+  constructor(readonly reader: ConversationReader) {}
+
+  /** How many waits are pending (for tests and benchmarks). */
+  get pending(): number {
+    let n = 0;
+    for (const g of this.groups.values()) n += g.line.size;
+    return n + this.ungrouped;
+  }
+
+  private ungrouped = 0;
+
+  start(wait: Wait, firstPollDelayMs: number): void {
+    const signal = wait.signal;
+    if (signal) {
+      let group = this.groups.get(signal);
+      if (!group) {
+        const g: Group = { signal, line: new Line<Wait>(), onAbort: () => this.cancelGroup(g) };
+        this.groups.set(signal, (group = g));
+        signal.addEventListener('abort', g.onAbort, { once: true });
+      }
+      wait.group = group;
+      group.line.push(wait);
+    } else this.ungrouped++;
+    const first = Math.min(firstPollDelayMs, wait.deadline - wait.started);
+    if (first > 0) this.schedule(wait, wait.started + first);
+    else wait.poll();
+  }
+
+  /** Ends the wait's bookkeeping; false when it had already ended (the caller then does nothing). */
+  finish(wait: Wait): boolean {
+    if (wait.settled) return false;
+    wait.settled = true;
+    this.unschedule(wait);
+    if (wait.ticket) {
+      this.reader.leave(wait.ticket, wait);
+      wait.ticket = undefined;
+    }
+    const group = wait.group;
+    if (group) {
+      group.line.remove(wait);
+      wait.group = undefined;
+      // The last wait of a signal: drop the listener (a signal with one listener: cheap to search).
+      if (group.line.size === 0 && this.groups.get(group.signal) === group && !group.signal.aborted) {
+        this.groups.delete(group.signal);
+        group.signal.removeEventListener('abort', group.onAbort);
+      }
+    } else this.ungrouped--;
+    return true;
+  }
+
+  /** The signal aborted: every wait of it rejects with one shared reason, CANCEL_BATCH per turn. */
+  private cancelGroup(group: Group): void {
+    if (this.groups.get(group.signal) === group) this.groups.delete(group.signal);
+    const reason = cancelled(group.signal);
+    const batch = () => {
+      for (let i = 0; i < CANCEL_BATCH; i++) {
+        const wait = group.line.first;
+        if (!wait) return;
+        wait.fail(reason);
+      }
+      if (group.line.size > 0) setImmediate(batch);
+    };
+    batch();
+  }
+
+  schedule(wait: Wait, at: number): void {
+    wait.dueAt = at;
+    if (wait.heapIndex < 0) {
+      wait.heapIndex = this.heap.length;
+      this.heap.push(wait);
+    }
+    this.siftUp(wait.heapIndex);
+    this.siftDown(wait.heapIndex);
+    this.arm();
+  }
+
+  private unschedule(wait: Wait): void {
+    const i = wait.heapIndex;
+    if (i < 0) return;
+    wait.heapIndex = -1;
+    const last = this.heap.pop()!;
+    if (last !== wait) {
+      this.heap[i] = last;
+      last.heapIndex = i;
+      this.siftUp(i);
+      this.siftDown(last.heapIndex);
+    }
+    if (this.heap.length === 0) this.disarm();
+  }
+
+  /** One timer, for the earliest due wait. */
+  private arm(): void {
+    const head = this.heap[0];
+    if (!head) return this.disarm();
+    if (this.timer && this.timerAt <= head.dueAt) return;
+    this.disarm();
+    this.timerAt = head.dueAt;
+    this.timer = setTimeout(() => this.fire(), Math.max(0, head.dueAt - Date.now()));
+  }
+
+  private disarm(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    this.timerAt = Infinity;
+  }
+
+  private fire(): void {
+    this.timer = undefined;
+    this.timerAt = Infinity;
+    const now = Date.now();
+    while (this.heap.length > 0 && this.heap[0].dueAt <= now) {
+      const wait = this.heap[0];
+      this.unschedule(wait);
+      try {
+        wait.due();
+      } catch (err) {
+        wait.fail(err); // the caller's onProgress threw: that wait ends, the others go on
+      }
+    }
+    this.arm();
+  }
+
+  private siftUp(i: number): void {
+    const h = this.heap;
+    const w = h[i];
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      if (h[parent].dueAt <= w.dueAt) break;
+      h[i] = h[parent];
+      h[i].heapIndex = i;
+      i = parent;
+    }
+    h[i] = w;
+    w.heapIndex = i;
+  }
+
+  private siftDown(i: number): void {
+    const h = this.heap;
+    const w = h[i];
+    for (;;) {
+      const l = 2 * i + 1;
+      if (l >= h.length) break;
+      const c = l + 1 < h.length && h[l + 1].dueAt < h[l].dueAt ? l + 1 : l;
+      if (h[c].dueAt >= w.dueAt) break;
+      h[i] = h[c];
+      h[i].heapIndex = i;
+      i = c;
+    }
+    h[i] = w;
+    w.heapIndex = i;
+  }
+}
+
+/** @internal For tests and benchmarks: how many waits of this reader are pending. */
+export function pendingWaits(reader: ConversationReader): number {
+  return schedulers.get(reader)?.pending ?? 0;
 }

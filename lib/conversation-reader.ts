@@ -3,6 +3,7 @@
 // its answer. That keeps a busy flow inside the rate limit (300 requests/minute per client by default).
 import type { GenesysClient, WaitInfo } from './client';
 import type { Booking, RequestPriority } from './rate-limiter';
+import { cancelled } from './abort';
 import { GenesysError } from './errors';
 import { normaliseParticipants, type NormalisedParticipant } from './participants';
 import { Conversation } from './schemas';
@@ -27,21 +28,33 @@ export interface ReadOptions {
    * requests waiting for the rate limiter, and share GETs only with other high-priority reads.
    */
   priority?: RequestPriority;
-  /** A booked slot (RateLimiter.book) for the GET, used only when this read starts one (not when it joins). */
+  /**
+   * A booked slot (RateLimiter.book) for the GET. A read with a booked slot left always starts its own GET:
+   * joining one still waiting for the rate limiter would hold the slot idle while that GET waits for another,
+   * and with every slot of the window booked that way nothing would move (a deadlock).
+   */
   booking?: Booking;
 }
 
-interface Waiter {
-  resolve: (r: ReadResult) => void;
-  reject: (e: unknown) => void;
-  signal?: AbortSignal;
-  onAbort?: () => void;
-  onWait?: (info: WaitInfo) => void;
+/**
+ * Who waits for a read's answer. The await scheduler passes its wait records themselves (no closure per poll:
+ * 50,000 waits poll); read() passes a small object around its promise.
+ */
+export interface ReadListener {
+  readDone(result: ReadResult): void;
+  readFailed(err: unknown): void;
+  readWaiting?(info: WaitInfo): void;
 }
 
-interface InFlight {
+/** A joined read, to leave with ConversationReader.leave(). */
+export interface ReadTicket {
+  readonly conversationId: string;
+}
+
+interface InFlight extends ReadTicket {
+  key: string;
   controller: AbortController;
-  waiters: Set<Waiter>;
+  listeners: Set<ReadListener>;
 }
 
 /** An id from an answer, shortened for an error message (the answer may hold anything). */
@@ -50,9 +63,8 @@ function shortId(id: string): string {
   return clean.length > 40 ? `${clean.slice(0, 37)}...` : clean;
 }
 
-function cancelled(): GenesysError {
-  return new GenesysError('cancelled', 'cancelled');
-}
+/** Why a GET is aborted when every caller left it: nobody sees it, so one for all. */
+const EVERYONE_LEFT = new GenesysError('cancelled', 'every caller of the read left');
 
 export class ConversationReader {
   private readonly inFlight = new Map<string, InFlight>();
@@ -69,36 +81,60 @@ export class ConversationReader {
    */
   read(conversationId: string, options: ReadOptions = {}): Promise<ReadResult> {
     const { signal } = options;
-    try {
-      // Callers validate first; this is the last line against path injection.
-      conversationId = requireId(conversationId, 'conversationId');
-    } catch (err) {
-      return Promise.reject(err);
-    }
-    if (signal?.aborted) return Promise.reject(cancelled());
+    if (signal?.aborted) return Promise.reject(cancelled(signal));
+    return new Promise<ReadResult>((resolve, reject) => {
+      let onAbort: (() => void) | undefined;
+      const listener: ReadListener = {
+        readDone: (r) => {
+          if (onAbort) signal!.removeEventListener('abort', onAbort);
+          resolve(r);
+        },
+        readFailed: (e) => {
+          if (onAbort) signal!.removeEventListener('abort', onAbort);
+          reject(e);
+        },
+        readWaiting: options.onWait,
+      };
+      let ticket: ReadTicket;
+      try {
+        ticket = this.join(conversationId, options, listener);
+      } catch (err) {
+        reject(err);
+        return;
+      }
+      if (signal) {
+        onAbort = () => {
+          this.leave(ticket, listener);
+          reject(cancelled(signal));
+        };
+        signal.addEventListener('abort', onAbort, { once: true });
+      }
+    });
+  }
+
+  /**
+   * read() without a promise or a signal: `listener` gets the answer (readDone / readFailed, once), unless it
+   * leaves first. Throws 'invalid-input' (no request) for an id that is not a UUID.
+   */
+  join(conversationId: string, options: Omit<ReadOptions, 'signal' | 'onWait'>, listener: ReadListener): ReadTicket {
+    // Callers validate first; this is the last line against path injection.
+    conversationId = requireId(conversationId, 'conversationId');
     const priority = options.priority ?? 'normal';
     const key = `${priority}:${conversationId.toLowerCase()}`;
-    let entry = options.fresh ? undefined : this.inFlight.get(key);
-    if (entry) this.shared++;
-    else entry = this.start(key, conversationId, priority, options.booking);
-    const flight = entry;
+    const booked = options.booking !== undefined && options.booking.remaining > 0;
+    let flight = options.fresh || booked ? undefined : this.inFlight.get(key);
+    if (flight) this.shared++;
+    else flight = this.start(key, conversationId, priority, options.booking);
+    flight.listeners.add(listener);
+    return flight;
+  }
 
-    return new Promise<ReadResult>((resolve, reject) => {
-      const waiter: Waiter = { resolve, reject, signal, onWait: options.onWait };
-      if (signal) {
-        waiter.onAbort = () => {
-          flight.waiters.delete(waiter);
-          reject(cancelled());
-          // The last caller left: nobody wants the answer any more.
-          if (flight.waiters.size === 0) {
-            flight.controller.abort();
-            if (this.inFlight.get(key) === flight) this.inFlight.delete(key);
-          }
-        };
-        signal.addEventListener('abort', waiter.onAbort, { once: true });
-      }
-      flight.waiters.add(waiter);
-    });
+  /** The listener no longer wants the answer; the GET is aborted when nobody does. */
+  leave(ticket: ReadTicket, listener: ReadListener): void {
+    const flight = ticket as InFlight;
+    if (!flight.listeners.delete(listener) || flight.listeners.size > 0) return;
+    flight.controller.abort(EVERYONE_LEFT);
+    if (this.inFlight.get(flight.key) === flight) this.inFlight.delete(flight.key);
   }
 
   /** reads: GET requests started; sharedReads: read() calls answered by a GET already in flight. */
@@ -107,16 +143,14 @@ export class ConversationReader {
   }
 
   private start(key: string, conversationId: string, priority: RequestPriority, booking: Booking | undefined): InFlight {
-    const flight: InFlight = { controller: new AbortController(), waiters: new Set() };
+    const flight: InFlight = { conversationId, key, controller: new AbortController(), listeners: new Set() };
     this.inFlight.set(key, flight);
     this.gets++;
-    const settle = (fn: (w: Waiter) => void) => {
+    const settle = (fn: (l: ReadListener) => void) => {
       if (this.inFlight.get(key) === flight) this.inFlight.delete(key);
-      for (const w of flight.waiters) {
-        if (w.signal && w.onAbort) w.signal.removeEventListener('abort', w.onAbort);
-        fn(w);
-      }
-      flight.waiters.clear();
+      const listeners = [...flight.listeners];
+      flight.listeners.clear();
+      for (const l of listeners) fn(l);
     };
     this.client
       .request({
@@ -127,14 +161,14 @@ export class ConversationReader {
         priority,
         booking,
         onWait: (info) => {
-          for (const w of flight.waiters) w.onWait?.(info);
+          for (const l of flight.listeners) l.readWaiting?.(info);
         },
       })
       .then(
         (res) => {
           // A proxy or cache that answers another conversation must never lead to a decision about this one.
           if (res.body.id.toLowerCase() !== conversationId.toLowerCase()) {
-            settle((w) => w.reject(new GenesysError('genesys-error',
+            settle((l) => l.readFailed(new GenesysError('genesys-error',
               `GET /api/v2/conversations/${conversationId} answered a different conversation (${shortId(res.body.id)}): nothing was decided on it`,
               { correlationId: res.correlationId })));
             return;
@@ -144,7 +178,7 @@ export class ConversationReader {
             participants: normaliseParticipants(res.body),
             correlationId: res.correlationId,
           };
-          settle((w) => w.resolve(result));
+          settle((l) => l.readDone(result));
         },
         (err: unknown) => {
           let out = err;
@@ -156,7 +190,7 @@ export class ConversationReader {
               cause: err,
             });
           }
-          settle((w) => w.reject(out));
+          settle((l) => l.readFailed(out));
         },
       );
     return flight;

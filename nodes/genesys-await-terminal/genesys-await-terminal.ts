@@ -40,26 +40,28 @@ export = function (RED: any) {
       const { reader } = getConnection(RED, node.genesysId);
 
       ctx.phase('waiting');
-      const result = await awaitTerminal(reader, {
+      // Returned, not awaited: while the leg is live this msg holds only the wait and this one reaction.
+      return awaitTerminal(reader, {
         conversationId,
         participantId,
         waitFor,
         timeoutMs,
         signal: ctx.signal,
-        onProgress: () => ctx.phase('waiting'),
+        onProgress: ctx.reporter('waiting'),
+      }).then((result) => {
+        msg.payload = {
+          conversationId: result.conversationId,
+          participantId: result.participantId,
+          state: result.state,
+          disconnectType: result.disconnectType,
+          endedAt: result.endedAt,
+          waitedMs: result.waitedMs,
+          polls: result.polls,
+        };
+        if (result.lastError) msg.payload.lastError = result.lastError;
+        if (result.timedOut) return { out: [null, msg], status: { fill: 'yellow', key: 'timedOut' } };
+        return { out: [msg, null], status: { fill: 'green', key: 'ended' } };
       });
-      msg.payload = {
-        conversationId: result.conversationId,
-        participantId: result.participantId,
-        state: result.state,
-        disconnectType: result.disconnectType,
-        endedAt: result.endedAt,
-        waitedMs: result.waitedMs,
-        polls: result.polls,
-      };
-      if (result.lastError) msg.payload.lastError = result.lastError;
-      if (result.timedOut) return { out: [null, msg], status: { fill: 'yellow', key: 'timedOut' } };
-      return { out: [msg, null], status: { fill: 'green', key: 'ended' } };
     }, problem);
   }
 

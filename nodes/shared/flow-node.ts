@@ -1,6 +1,7 @@
 // What the three flow nodes share: finding the config node's connection, reading TypedInput properties
 // ("a value set in the node wins over msg"), and running one msg to exactly one send or one done(err), with
 // cancellation on close and a status that counts the msgs in flight. Node-RED concerns only: no HTTP here.
+import { setMaxListeners } from 'node:events';
 import { GenesysError, invalidInput, isGenesysError } from '../../lib/errors';
 import { parseFlag, parseSelector, requireId, type TargetSelector } from '../../lib/validate';
 import type { GenesysClient } from '../../lib/client';
@@ -119,9 +120,9 @@ export function flags<K extends string>(config: any, defaults: Record<K, boolean
 }
 
 /** Any failure as a GenesysError (a foreign error becomes 'genesys-error'; an abort becomes 'cancelled'). */
-export function toGenesysError(err: unknown, aborted: boolean): GenesysError {
+export function toGenesysError(err: unknown, aborted: boolean, closedReason?: GenesysError): GenesysError {
   if (isGenesysError(err)) return err;
-  if (aborted) return new GenesysError('cancelled', 'cancelled: the node was closed or redeployed', { cause: err });
+  if (aborted) return closedReason ?? new GenesysError('cancelled', 'cancelled: the node was closed or redeployed', { cause: err });
   return new GenesysError('genesys-error', errorText(err), { cause: err });
 }
 
@@ -129,6 +130,8 @@ export interface RunContext {
   signal: AbortSignal;
   /** Shows a short phase (an i18n key under `<type>.status.`), with the count of msgs in flight. */
   phase(key: string, extra?: string): void;
+  /** () => phase(key), made once per key and node (thousands of waits share one). */
+  reporter(key: string): () => void;
 }
 
 /**
@@ -144,8 +147,13 @@ export function setupFlowNode(
   work: (msg: any, ctx: RunContext) => Promise<{ out: unknown; status: { fill: string; key: string; extra?: string } }>,
   configProblem?: GenesysError,
 ): void {
-  const pending = new Set<AbortController>();
-  const running = new Set<Promise<void>>();
+  // One signal for every msg of this node: close aborts it with one reason, so a redeploy of 50,000 waits
+  // builds one error (lib passes the reason on) and lib's await scheduler listens to it once, not per msg.
+  const controller = new AbortController();
+  setMaxListeners(0, controller.signal); // many msgs in flight at once is normal, not a leak
+  const closedReason = new GenesysError('cancelled', 'cancelled: the node was closed or redeployed');
+  let inFlight = 0;
+  let idle: (() => void) | undefined; // set by close: called when the last msg has ended
   const t = (key: string): string => RED._(`${type}.status.${key}`);
 
   // Every poll of every wait reports its phase: a phase reaches the editor only when its text changes
@@ -158,7 +166,7 @@ export function setupFlowNode(
   };
   const showPhase = (key: string, extra?: string) => {
     const base = `${t(key)}${extra ? ` ${extra}` : ''}`;
-    const text = pending.size > 1 ? `${base} (${pending.size})` : base;
+    const text = inFlight > 1 ? `${base} (${inFlight})` : base;
     if (text === shownPhase) return;
     node.status({ fill: 'blue', shape: 'dot', text });
     shownPhase = text;
@@ -168,35 +176,53 @@ export function setupFlowNode(
   if (configProblem) node.error(configProblem.message);
   if (problem) setStatus({ fill: 'red', shape: 'ring', text: `${t('error')}: ${problem.code}` });
 
+  const phaseReporters = new Map<string, () => void>();
+  const ctx: RunContext = {
+    signal: controller.signal,
+    phase: showPhase,
+    reporter: (key) => {
+      let fn = phaseReporters.get(key);
+      if (!fn) phaseReporters.set(key, (fn = () => showPhase(key)));
+      return fn;
+    },
+  };
+
+  // A plain promise chain, not an async function: a msg waiting (an await of 10 minutes, 50,000 of them) then
+  // holds one reaction, not suspended frames. Every path ends in send+done() or done(err).
   node.on('input', (msg: any, send: (m: unknown) => void, done: (err?: Error) => void) => {
-    const run = handle(msg, send, done);
-    running.add(run);
-    void run.finally(() => running.delete(run));
+    inFlight++;
+    let outcome: ReturnType<typeof work>;
+    try {
+      outcome = configProblem ? Promise.reject(configProblem) : work(msg, ctx);
+    } catch (err) {
+      outcome = Promise.reject(err);
+    }
+    outcome.then(
+      (result) => succeeded(msg, send, done, result),
+      (err: unknown) => failed(msg, done, err),
+    );
   });
 
-  // Never rejects: every path ends in send+done() or done(err).
-  async function handle(msg: any, send: (m: unknown) => void, done: (err?: Error) => void): Promise<void> {
-    const controller = new AbortController();
-    pending.add(controller);
-    let result: Awaited<ReturnType<typeof work>>;
-    try {
-      if (configProblem) throw configProblem;
-      result = await work(msg, { signal: controller.signal, phase: showPhase });
-    } catch (err) {
-      pending.delete(controller);
-      const gerr = toGenesysError(err, controller.signal.aborted);
-      msg.error = gerr.toMsgError();
-      if (gerr.code !== 'cancelled') {
-        if (pending.size > 0) showPhase('working');
-        else setStatus({ fill: 'red', shape: 'ring', text: `${t('error')}: ${gerr.code}` });
-      }
-      done(gerr);
-      return;
+  function ended(): void {
+    if (--inFlight === 0 && idle) idle();
+  }
+
+  function failed(msg: any, done: (err?: Error) => void, err: unknown): void {
+    const gerr = toGenesysError(err, controller.signal.aborted, closedReason);
+    msg.error = gerr.toMsgError();
+    if (gerr.code !== 'cancelled') {
+      if (inFlight > 1) showPhase('working');
+      else setStatus({ fill: 'red', shape: 'ring', text: `${t('error')}: ${gerr.code}` });
     }
-    pending.delete(controller);
+    ended();
+    done(gerr);
+  }
+
+  function succeeded(msg: any, send: (m: unknown) => void, done: (err?: Error) => void, result: Awaited<ReturnType<typeof work>>): void {
     const { out, status } = result;
-    if (pending.size > 0) showPhase('working');
+    if (inFlight > 1) showPhase('working');
     else setStatus({ fill: status.fill, shape: 'dot', text: `${t(status.key)}${status.extra ? ` ${status.extra}` : ''}` });
+    ended();
     try {
       if (out !== null) send(out);
       done();
@@ -208,10 +234,12 @@ export function setupFlowNode(
   node.on('close', (_removed: boolean, done: () => void) => {
     // Abort every msg in flight: each ends with done(err) code 'cancelled' (lib clears its own timers),
     // and the node reports closed only once they all have.
-    for (const c of pending) c.abort();
-    void Promise.allSettled([...running]).then(() => {
+    controller.abort(closedReason);
+    const closed = () => {
       setStatus({});
       done();
-    });
+    };
+    if (inFlight === 0) closed();
+    else idle = closed;
   });
 }

@@ -57,22 +57,26 @@ describe('genesys-await-terminal node', () => {
     assert.ok(o.msg.payload.endedAt);
   });
 
-  it('closing the node cancels pending waits at once: done(err) cancelled, no more polls', async () => {
+  it('closing the node cancels 1,000 pending waits at once: each done(err) cancelled, one shared reason, no more polls', async () => {
     await load(ctx.sim.url, [node({ timeout: 60 })]);
     const w = helper.getNode('w');
     const errors: any[] = [];
     // done(err) reports through node.error(err, msg): record what it gets.
     const originalError = w.error.bind(w);
-    w.error = (err: any, msg: any) => { errors.push(err); return originalError(err, msg); };
-    w.receive({ conversationId: cid, participantId: ids[1] });
-    w.receive({ conversationId: cid, participantId: ids[2] });
-    await new Promise((r) => setTimeout(r, 900));
+    w.error = (err: any, msg: any) => { errors.push({ err, msg }); return originalError(err, msg); };
+    for (let i = 0; i < 1000; i++) w.receive({ conversationId: cid, participantId: ids[1 + (i % 2)], n: i });
+    // Count-based: close once the waits have polled (their reads share GETs).
+    await until(async () => (await ctx.sim.control.counters()).gets >= 2, 'the waits to poll');
     const t0 = Date.now();
     await helper.unload();
     // The waits had 60 s left, Node-RED gives a close 15 s: 10 s is far from both, and from a loaded machine.
     assert.ok(Date.now() - t0 < 10_000, `close took ${Date.now() - t0} ms`);
-    await until(() => errors.length >= 2, 'both waits to end');
-    assert.deepEqual(errors.map((e) => e.code), ['cancelled', 'cancelled']);
+    await until(() => errors.length >= 1000, 'every wait to end');
+    assert.equal(errors.length, 1000, 'each msg ends once');
+    assert.deepEqual([...new Set(errors.map((e) => e.err.code))], ['cancelled']);
+    assert.equal(new Set(errors.map((e) => e.err)).size, 1, 'one shared reason, not an error per msg');
+    assert.deepEqual(new Set(errors.map((e) => e.msg.n)).size, 1000, 'every msg, none twice');
+    assert.equal(errors[0].msg.error.code, 'cancelled');
     const gets = (await ctx.sim.control.counters()).gets;
     await new Promise((r) => setTimeout(r, 1600));
     assert.equal((await ctx.sim.control.counters()).gets, gets, 'no poll after close');
