@@ -56,3 +56,20 @@ export function raceAbort<T>(promise: Promise<T>, signal: AbortSignal | undefine
     );
   });
 }
+
+/**
+ * How many waiters a close or an abort ends per turn of the event loop: 50,000 at once (a redeploy) would
+ * hold every flow of the runtime for the whole time; small turns keep it responsive while they end.
+ */
+export const CANCEL_BATCH = 500;
+
+/** Calls `end` for every item, CANCEL_BATCH per turn (the first batch at once, the rest on setImmediate). */
+export function endInBatches<T>(items: readonly T[], end: (item: T) => void): void {
+  let next = 0;
+  const batch = () => {
+    const stop = Math.min(items.length, next + CANCEL_BATCH);
+    for (; next < stop; next++) end(items[next]);
+    if (next < items.length) setImmediate(batch);
+  };
+  batch();
+}

@@ -5,7 +5,7 @@
 // of its own); one scheduler per reader (so per config node) holds every wait's next time in one heap behind
 // one timer, joins reads without a promise, listens once per signal, and cancels a closed node's waits in
 // batches, so a redeploy never freezes the runtime in one long turn.
-import { cancelled } from './abort';
+import { CANCEL_BATCH, cancelled } from './abort';
 import type { ConversationReader, ReadListener, ReadResult, ReadTicket } from './conversation-reader';
 import { GenesysError, invalidInput, type MsgError } from './errors';
 import { Line } from './line';
@@ -150,6 +150,7 @@ class Wait implements ReadListener {
 
   /** The heap says it is time: the next poll, or (a read still in flight) the deadline plus its grace. */
   due(): void {
+    if (this.signal?.aborted) return; // its group is ending the waits of that signal, batch by batch: no new read
     if (this.ticket) this.timeOut();
     else this.poll();
   }
@@ -182,6 +183,9 @@ class Wait implements ReadListener {
 
   readFailed(err: unknown): void {
     this.ticket = undefined;
+    // The read was cancelled because this wait's own signal aborted (e.g. the client closed in the same
+    // redeploy): the signal's group ends this wait in its batch, not every wait of the read in this turn.
+    if (this.signal?.aborted && err instanceof GenesysError && err.code === 'cancelled') return;
     if (!(err instanceof GenesysError) || DEFINITE.has(err.code) || err.code === 'cancelled') {
       this.fail(err);
       return;
@@ -239,8 +243,7 @@ interface Group {
   onAbort: () => void;
 }
 
-/** Waits cancelled per turn on an abort: small turns keep the runtime responsive while 50,000 waits end. */
-export const CANCEL_BATCH = 500;
+export { CANCEL_BATCH };
 
 const schedulers = new WeakMap<ConversationReader, Scheduler>();
 

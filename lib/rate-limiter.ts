@@ -6,7 +6,7 @@
 // A job of several requests (a kick: read, PATCH, confirm read) books them together (book()): once it starts,
 // its later requests never wait behind new work, so a confirm does not time out because a bulk of other kicks
 // used the minute. Normal work also leaves a small share of the window to high-priority requests.
-import { cancelled } from './abort';
+import { cancelled, endInBatches } from './abort';
 import { Line } from './line';
 import { GenesysError } from './errors';
 
@@ -205,10 +205,11 @@ export class RateLimiter {
     this.clearTimer();
     // One error for all: building (and capturing a stack for) one per waiter costs more than the rest of a close.
     const err = new GenesysError('cancelled', 'the client was closed while the request waited for the rate limiter');
-    for (const w of [...this.urgent.drain(), ...this.queue.drain()]) {
+    // In batches: 12,500 reads queued behind the budget (50,000 waits) would each end a chain of work in one turn.
+    endInBatches([...this.urgent.drain(), ...this.queue.drain()], (w) => {
       w.cleanup();
       w.reject(err);
-    }
+    });
   }
 
   /** A request records its start; a booking holds its slots until they are used or given back. */

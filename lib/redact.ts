@@ -78,6 +78,8 @@ export function proxySecrets(env: NodeJS.ProcessEnv = process.env): string[] {
 export class Redactor {
   private readonly secrets = new Set<string>();
   private readonly tokens: string[] = [];
+  /** Errors already redacted -> their redacted copy; forgotten when a new secret or token is learnt. */
+  private redacted = new WeakMap<object, GenesysError>();
 
   constructor(values: (string | undefined)[] = []) {
     for (const v of [...values, ...proxySecrets()]) this.add(v);
@@ -89,6 +91,7 @@ export class Redactor {
     this.secrets.add(value);
     this.secrets.add(encodeURIComponent(value));
     this.secrets.add(Buffer.from(value, 'utf8').toString('base64'));
+    this.redacted = new WeakMap();
   }
 
   /** The Basic credentials of the grant: the base64 value (and id:secret in clear). */
@@ -96,6 +99,7 @@ export class Redactor {
     const pair = `${clientId}:${clientSecret}`;
     this.secrets.add(pair);
     this.secrets.add(Buffer.from(pair, 'utf8').toString('base64'));
+    this.redacted = new WeakMap();
   }
 
   /** An access token issued to this client (the last MAX_TOKENS are kept). */
@@ -103,6 +107,7 @@ export class Redactor {
     if (typeof token !== 'string' || token.length < MIN_SECRET || this.tokens.includes(token)) return;
     this.tokens.push(token);
     if (this.tokens.length > MAX_TOKENS) this.tokens.shift();
+    this.redacted = new WeakMap();
   }
 
   /** Any text with every known secret, token and secret-looking pattern replaced by ***. */
@@ -126,6 +131,10 @@ export class Redactor {
    */
   error(err: unknown): GenesysError {
     if (err instanceof GenesysError && safe.has(err)) return err;
+    // One error shared by many requests (a close's one reason, 12,500 reads queued behind the budget):
+    // redacted once, and they keep sharing the result.
+    const known = typeof err === 'object' && err !== null ? this.redacted.get(err) : undefined;
+    if (known) return known;
     const source = err instanceof GenesysError ? err : undefined;
     const message = truncate(this.text(err instanceof Error ? err.message : String(err)), MAX_MESSAGE);
     const cause = source ? source.cause : err;
@@ -135,6 +144,7 @@ export class Redactor {
     details.cause = cause === undefined || cause === err ? undefined : this.plainCause(cause);
     const out = new GenesysError(source?.code ?? 'genesys-error', message, details);
     safe.add(out);
+    if (typeof err === 'object' && err !== null) this.redacted.set(err, out);
     return out;
   }
 

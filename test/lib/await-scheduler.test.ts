@@ -15,12 +15,15 @@ const CID = '1b0b2c3d-0000-4000-8000-000000000001';
 const LEG = '1b0b2c3d-0000-4000-8000-0000000000aa';
 
 /** A reader whose every GET answers (on a microtask) with the leg in the state `state()` says. */
-function standInReader(state: () => string = () => 'connected') {
+function standInReader(state: () => string = () => 'connected', answer = true) {
   let joins = 0;
+  const open = new Map<ReadListener, { left: boolean }>();
   const reader = {
     join(conversationId: string, _opts: unknown, listener: ReadListener) {
       joins++;
       const ticket = { conversationId, left: false };
+      open.set(listener, ticket);
+      if (!answer) return ticket;
       queueMicrotask(() => {
         if (ticket.left) return;
         const conversation = { id: CID, participants: [{ id: LEG, purpose: 'agent', calls: [{ id: 'c1', state: state() }] }] };
@@ -29,11 +32,18 @@ function standInReader(state: () => string = () => 'connected') {
       });
       return ticket;
     },
-    leave(ticket: { left: boolean }) {
+    leave(ticket: { left: boolean }, listener: ReadListener) {
       ticket.left = true;
+      open.delete(listener);
     },
   };
-  return { reader: reader as unknown as ConversationReader, joins: () => joins };
+  /** Every read in flight fails at once (what a client closing does to the reads it holds). */
+  const failAll = (err: unknown) => {
+    const listeners = [...open.keys()];
+    open.clear();
+    for (const l of listeners) l.readFailed(err);
+  };
+  return { reader: reader as unknown as ConversationReader, joins: () => joins, failAll };
 }
 
 describe('lib/await-terminal scheduler', () => {
@@ -138,6 +148,28 @@ describe('lib/await-terminal scheduler', () => {
     assert.ok(perTurn.length >= 5000 / CANCEL_BATCH - 1, `${perTurn.length} turns`);
     assert.ok(Math.max(...perTurn) <= CANCEL_BATCH, `at most ${CANCEL_BATCH} per turn: ${perTurn.join(',')}`);
     assert.equal(pendingWaits(reader), 0);
+  });
+
+  it('the client closing in the same turn as the abort fails every read at once: the waits still end in batches', async () => {
+    const { reader, failAll } = standInReader(undefined, false); // reads never answer: all 5,000 in flight
+    const ac = new AbortController();
+    const reason = new GenesysError('cancelled', 'closed');
+    const errors: unknown[] = [];
+    const waits = Array.from({ length: 5000 }, () =>
+      awaitTerminal(reader, { conversationId: CID, participantId: LEG, timeoutMs: 60_000, signal: ac.signal }).catch((e) => { errors.push(e); }));
+    const perTurn: number[] = [];
+    let last = 0;
+    const sample = () => {
+      perTurn.push(errors.length - last);
+      last = errors.length;
+      if (errors.length < 5000 && perTurn.length < 1000) setImmediate(sample);
+    };
+    setImmediate(sample);
+    ac.abort(reason);
+    failAll(new GenesysError('cancelled', 'the client was closed while the request waited for the rate limiter'));
+    await Promise.all(waits);
+    assert.ok(errors.every((e) => e === reason), 'each wait ends with its own signal\'s reason');
+    assert.ok(Math.max(...perTurn) <= CANCEL_BATCH, `at most ${CANCEL_BATCH} per turn: ${perTurn.join(',')}`);
   });
 
   it('an onProgress that throws ends its own wait with that error; the others go on', async () => {

@@ -5,6 +5,7 @@ import * as assert from 'node:assert/strict';
 import { GenesysError } from '../../lib/errors';
 import { RateLimiter } from '../../lib/rate-limiter';
 import { Line } from '../../lib/line';
+import { CANCEL_BATCH } from '../../lib/abort';
 
 describe('lib/rate-limiter: cancelling a wait is O(1)', () => {
   it('structurally: removing any entry of a line of 50,000 touches a constant number of entries', () => {
@@ -53,5 +54,28 @@ describe('lib/rate-limiter: cancelling a wait is O(1)', () => {
     limiter.close();
     assert.deepEqual(await Promise.all(waits), ['cancelled', 1, 'cancelled', 2, 3, 'cancelled']);
     assert.deepEqual(order, [1, 3, 4]);
+  });
+
+  it('close() rejects 5,000 waiters with one shared error, CANCEL_BATCH per turn', async () => {
+    const limiter = new RateLimiter({ requestsPerMinute: 1, windowMs: 60_000, now: () => 1_000_000 });
+    await limiter.acquire(); // the window is full: every later acquire waits
+    const errors: unknown[] = [];
+    const waits = Array.from({ length: 5_000 }, () => limiter.acquire().catch((e) => { errors.push(e); }));
+    const perTurn: number[] = [];
+    let last = 0;
+    const sample = () => {
+      perTurn.push(errors.length - last);
+      last = errors.length;
+      if (errors.length < 5_000 && perTurn.length < 1_000) setImmediate(sample);
+    };
+    setImmediate(sample); // queued before close's own batches: each sample sees one turn's batch
+    limiter.close();
+    await Promise.all(waits);
+    assert.equal(errors.length, 5_000);
+    assert.equal(new Set(errors).size, 1, 'one shared error');
+    assert.ok(errors[0] instanceof GenesysError && errors[0].code === 'cancelled');
+    assert.ok(Math.max(...perTurn) <= CANCEL_BATCH, `at most ${CANCEL_BATCH} per turn: ${perTurn.join(',')}`);
+    assert.ok(perTurn.filter((n) => n > 0).length >= 5_000 / CANCEL_BATCH - 1, `${perTurn.join(',')}`);
+    await assert.rejects(limiter.acquire(), (e: GenesysError) => e.code === 'cancelled', 'closed: a new acquire fails at once');
   });
 });

@@ -60,4 +60,16 @@ describe('lib/redact', () => {
     assert.equal(foreign.cause, undefined);
     assert.equal(foreign.message, 'bad ***');
   });
+
+  it('one error shared by many requests is redacted once and stays one object; a new token is redacted from it again', () => {
+    const r = new Redactor(['s3cret-value-1234']);
+    const shared = new GenesysError('cancelled', 'the client was closed; token tok-abcdefghijklmnop');
+    const a = r.error(shared);
+    assert.equal(r.error(shared), a, 'the same redacted object for every request that shares the error');
+    assert.equal(r.error(a), a);
+    r.addToken('tok-abcdefghijklmnop');
+    const b = r.error(shared);
+    assert.notEqual(b, a, 'a token learnt since is redacted too');
+    assert.ok(!b.message.includes('tok-abcdefghijklmnop'), b.message);
+  });
 });
