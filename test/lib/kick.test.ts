@@ -1,6 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { GenesysError } from '../../lib/errors';
 import { kickParticipant, type KickOptions, type KickPhase } from '../../lib/kick';
+import { ACCEPTED_GONE_MS, KickLedger } from '../../lib/kick-ledger';
 import { until } from '../support/until';
 import { CONFERENCE, NOBODY, USER_A, USER_B, USER_C, USER_D, useSimulatorClient } from '../support/sim-session';
 
@@ -367,5 +368,25 @@ describe('lib/kick (against the simulator)', () => {
       return true;
     });
     await ctx.sim.control.setOptions({ disconnectDelayMs: 200 });
+  });
+});
+
+describe('lib/kick-ledger memory', () => {
+  it('accepted legs of expired kicks are swept, at a cost spread over the kicks: held entries stay within twice the live ones', () => {
+    let t = 0;
+    const ledger = new KickLedger(() => t);
+    const id = (i: number) => `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`;
+    for (let i = 0; i < 5_000; i++) ledger.markAccepted(id(i), id(i));
+    assert.equal(ledger.size, 5_000, 'nothing has expired: all kept');
+    t += ACCEPTED_GONE_MS + 1;
+    let most = 0;
+    for (let i = 5_000; i < 20_000; i++) {
+      ledger.markAccepted(id(i), id(i));
+      most = Math.max(most, ledger.size);
+    }
+    // 15,000 live after the first 5,000 expired: the expired ones go at a sweep, and a sweep runs only when
+    // the ledger has doubled since the last one.
+    assert.equal(ledger.size, 15_000, 'the 5,000 expired ones were swept');
+    assert.ok(most <= 2 * 15_000, `${most} held at most`);
   });
 });
