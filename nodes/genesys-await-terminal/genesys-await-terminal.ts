@@ -1,11 +1,27 @@
 // Waits until a participant's leg (waitFor "participant", the default) or the whole conversation ("conversation")
 // has ended, through lib/await-terminal.ts. Output 1: ended; output 2: timed out, with the last state seen.
-import { conversationIdOf, readTyped, setupFlowNode, getConnection } from '../shared/flow-node';
+import { conversationIdOf, readTyped, setupFlowNode, getConnection, type Outcome } from '../shared/flow-node';
 import { optionalId, parseTimeoutSeconds } from '../../lib/validate';
-import { awaitTerminal, WAIT_FOR, type WaitFor } from '../../lib/await-terminal';
+import { awaitTerminal, WAIT_FOR, type AwaitResult, type WaitFor } from '../../lib/await-terminal';
 import { invalidInput, type GenesysError } from '../../lib/errors';
 
 const TYPE = 'genesys-await-terminal';
+
+/** The msg out of a finished wait: output 1 when the target ended, output 2 on the timeout. */
+function present(msg: any, result: AwaitResult): Outcome {
+  msg.payload = {
+    conversationId: result.conversationId,
+    participantId: result.participantId,
+    state: result.state,
+    disconnectType: result.disconnectType,
+    endedAt: result.endedAt,
+    waitedMs: result.waitedMs,
+    polls: result.polls,
+  };
+  if (result.lastError) msg.payload.lastError = result.lastError;
+  if (result.timedOut) return { out: [null, msg], status: { fill: 'yellow', key: 'timedOut' } };
+  return { out: [msg, null], status: { fill: 'green', key: 'ended' } };
+}
 
 export = function (RED: any) {
   function GenesysAwaitTerminalNode(this: any, config: any) {
@@ -41,27 +57,17 @@ export = function (RED: any) {
 
       ctx.phase('waiting');
       // Returned, not awaited: while the leg is live this msg holds only the wait and this one reaction.
-      return awaitTerminal(reader, {
-        conversationId,
-        participantId,
-        waitFor,
-        timeoutMs,
-        signal: ctx.signal,
-        onProgress: ctx.reporter('waiting'),
-      }).then((result) => {
-        msg.payload = {
-          conversationId: result.conversationId,
-          participantId: result.participantId,
-          state: result.state,
-          disconnectType: result.disconnectType,
-          endedAt: result.endedAt,
-          waitedMs: result.waitedMs,
-          polls: result.polls,
-        };
-        if (result.lastError) msg.payload.lastError = result.lastError;
-        if (result.timedOut) return { out: [null, msg], status: { fill: 'yellow', key: 'timedOut' } };
-        return { out: [msg, null], status: { fill: 'green', key: 'ended' } };
-      });
+      return {
+        pending: awaitTerminal(reader, {
+          conversationId,
+          participantId,
+          waitFor,
+          timeoutMs,
+          signal: ctx.signal,
+          onProgress: ctx.reporter('waiting'),
+        }),
+        present,
+      };
     }, problem);
   }
 

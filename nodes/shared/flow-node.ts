@@ -140,11 +140,27 @@ export interface RunContext {
  * `configProblem`: the node's own configuration is unusable (e.g. a bad option in the flow file): the status
  * says so and every msg fails with it, before any request.
  */
+/** What to send (`null`: nothing) and the final status. */
+export interface Outcome {
+  out: unknown;
+  status: { fill: string; key: string; extra?: string };
+}
+
+/**
+ * A long wait (an await of minutes, 50,000 at once): `pending` is lib's own promise and `present` makes the
+ * outcome from its result. The node holds only that promise and one reaction per msg while it waits, not a
+ * promise per layer that maps the result.
+ */
+export interface Deferred<R> {
+  pending: Promise<R>;
+  present(msg: any, result: R): Outcome;
+}
+
 export function setupFlowNode(
   RED: any,
   node: any,
   type: string,
-  work: (msg: any, ctx: RunContext) => Promise<{ out: unknown; status: { fill: string; key: string; extra?: string } }>,
+  work: (msg: any, ctx: RunContext) => Promise<Outcome | Deferred<any>>,
   configProblem?: GenesysError,
 ): void {
   // One signal for every msg of this node: close aborts it with one reason, so a redeploy of 50,000 waits
@@ -198,7 +214,21 @@ export function setupFlowNode(
       outcome = Promise.reject(err);
     }
     outcome.then(
-      (result) => succeeded(msg, send, done, result),
+      (result) => {
+        if (!('pending' in result)) return succeeded(msg, send, done, result);
+        result.pending.then(
+          (value: unknown) => {
+            let presented: Outcome;
+            try {
+              presented = result.present(msg, value);
+            } catch (err) {
+              return failed(msg, done, err);
+            }
+            succeeded(msg, send, done, presented);
+          },
+          (err: unknown) => failed(msg, done, err),
+        );
+      },
       (err: unknown) => failed(msg, done, err),
     );
   });
@@ -218,7 +248,7 @@ export function setupFlowNode(
     done(gerr);
   }
 
-  function succeeded(msg: any, send: (m: unknown) => void, done: (err?: Error) => void, result: Awaited<ReturnType<typeof work>>): void {
+  function succeeded(msg: any, send: (m: unknown) => void, done: (err?: Error) => void, result: Outcome): void {
     const { out, status } = result;
     if (inFlight > 1) showPhase('working');
     else setStatus({ fill: status.fill, shape: 'dot', text: `${t(status.key)}${status.extra ? ` ${status.extra}` : ''}` });

@@ -57,7 +57,8 @@ describe('genesys-await-terminal node', () => {
     assert.ok(o.msg.payload.endedAt);
   });
 
-  it('closing the node cancels 1,000 pending waits at once: each done(err) cancelled, one shared reason, no more polls', async () => {
+  it('closing the node cancels 1,000 pending waits at once: each done(err) cancelled, one shared reason, no more polls', async function () {
+    this.timeout(30_000);
     await load(ctx.sim.url, [node({ timeout: 60 })]);
     const w = helper.getNode('w');
     const errors: any[] = [];

@@ -46,8 +46,9 @@ export async function loadFlow(
   nodes: Record<string, unknown>[],
   opts: { config?: Record<string, unknown>; credentials?: Record<string, unknown>; lean?: boolean } = {},
 ): Promise<void> {
-  await helper.load(ALL_NODES, buildFlow(origins, nodes, opts.config), { [CONFIG_ID]: opts.credentials ?? SIM_CREDENTIALS });
-  if (opts.lean) dropHelperSpies();
+  const flow = buildFlow(origins, nodes, opts.config);
+  await helper.load(ALL_NODES, flow, { [CONFIG_ID]: opts.credentials ?? SIM_CREDENTIALS });
+  if (opts.lean) dropHelperSpies(flow.map((n) => n.id as string));
 }
 
 /**
@@ -55,8 +56,15 @@ export async function loadFlow(
  * arguments: fine for a unit test, but it costs time per msg and keeps every msg alive. Benchmarks and big
  * runs restore the real methods (helper nodes still emit 'input', which is all the collector needs).
  */
-export function dropHelperSpies(): void {
+export function dropHelperSpies(nodeIds: readonly string[] = []): void {
   helper._sandbox.restore();
+  // Node-RED copies Node.prototype.send onto each wired node when it is created (runtime/lib/nodes/Node.js):
+  // the nodes made while the spies were on keep the spied copy. Give them the real one back.
+  const proto = (helper as any)._NodePrototype;
+  for (const id of nodeIds) {
+    const node: any = helper.getNode(id);
+    if (node && typeof node.send === 'function' && 'callCount' in node.send) node.send = proto.send;
+  }
 }
 
 export type Port = 'out1' | 'out2' | 'error';
