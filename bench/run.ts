@@ -2,7 +2,7 @@
 // bench/results.md written with the machine, the command, every figure and each goal MET or MISSED.
 //   node dist/bench/run.js [--only overhead,bulk,token,await,scale,scale-raised,scale-real] [--quick] [--no-write]
 // In a full run each scale measurement runs in a fresh process, so that the memory the earlier benchmarks
-// left behind (allocator pages, a grown heap) is not counted as growth of the 10,000 waits.
+// left behind (allocator pages, a grown heap) is not counted as growth of the 50,000 waits.
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -40,7 +40,7 @@ async function main(): Promise<void> {
     if (want('bulk')) await bulk(report, quick ? 150 : 600, quick ? 240 : 900);
     if (want('token')) await token(report, 100);
     if (want('await')) await awaitLatency(report, quick ? 50 : 200);
-    const awaits = quick ? 2_000 : 10_000;
+    const awaits = quick ? 5_000 : 50_000;
     if (want('scale-raised')) {
       if (!only) await inFreshProcess('scale-raised', report);
       else await scale(report, awaits, 60_000, 'raised budget');
