@@ -238,6 +238,7 @@ export async function bulk(report: Report, kicks = 600, limit = 900): Promise<vo
   // Retry-After Genesys sends; the other (the more common copy-paste) sleeps a fixed second.
   await naiveBulk(report, s, kicks, limit, theoretical, 'naive (honours Retry-After)', (retryAfter) => (retryAfter ?? 1) * 1000);
   await naiveBulk(report, s, kicks, limit, theoretical, 'naive (fixed 1 s)', () => 1000);
+  await sdkBulk(report, s, kicks, limit, theoretical);
   s.notes = [
     "The naive client that honours Retry-After loses nothing here because the simulator's Retry-After for its own limit is exact (seconds until " +
       'the window frees); it costs rejected requests that Genesys counts. The one with a fixed delay gives up on every request the window refuses.',
@@ -288,6 +289,36 @@ async function naiveBulk(
     report.figure(s, `${label}: 429s received`, String(all429));
   } finally {
     await plain.close();
+    await sim.close();
+  }
+}
+
+/**
+ * The official JavaScript SDK as a flow would use it: getConversation + patchConversationParticipant per kick,
+ * all at once. The SDK retries nothing itself (no 429 handling in purecloud-platform-client-v2's ApiClient),
+ * so every request the window refuses is a lost kick unless the flow writes its own retry.
+ */
+async function sdkBulk(report: Report, s: ReturnType<Report['section']>, kicks: number, limit: number, theoretical: number): Promise<void> {
+  const sim = await forkSim({ rateLimitPerMinute: limit });
+  const sdk = await officialSdk(sim.url);
+  try {
+    const list = await conferences(sim, kicks);
+    let lost = 0;
+    const t0 = Date.now();
+    await Promise.all(list.map(async (c) => {
+      try {
+        await sdk.get(c.cid);
+        await sdk.patch(c.cid, c.pid);
+      } catch {
+        lost++;
+      }
+    }));
+    const wall = Date.now() - t0;
+    const all429 = (await sim.control.requests()).filter((r) => r.status === 429).length;
+    report.figure(s, 'official SDK (all at once, no retry of its own): wall time', `${ms(wall)} (${(wall / theoretical).toFixed(3)}x the minimum)`);
+    report.figure(s, 'official SDK: kicks lost / 429s received', `${lost} of ${kicks} / ${all429}`);
+  } finally {
+    sdk.close();
     await sim.close();
   }
 }
