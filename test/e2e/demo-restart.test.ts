@@ -92,9 +92,19 @@ function userTab(simUrl: string): FlowNode[] {
   ];
 }
 
+/** POST /my-list; /flows answers a deploy before the flows have started, so a 404 (no such route yet) is retried. */
 async function myList(nodeRedUrl: string): Promise<{ status: number; body: unknown }> {
-  const res = await fetch(`${nodeRedUrl}/my-list`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ conversationId: DEMO_CONVERSATION }) });
-  return { status: res.status, body: await res.json().catch(() => undefined) };
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    const res = await fetch(`${nodeRedUrl}/my-list`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ conversationId: DEMO_CONVERSATION }), signal: AbortSignal.timeout(10_000) });
+    const body = await res.text();
+    if (res.status !== 404 || Date.now() > deadline) {
+      let parsed: unknown = body;
+      try { parsed = JSON.parse(body); } catch { /* not JSON */ }
+      return { status: res.status, body: parsed };
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
 }
 
 describe('e2e: npm start again keeps the user\'s tabs and the simulator\'s port', function () {
