@@ -8,6 +8,7 @@
 import { CANCEL_BATCH, cancelled } from './abort';
 import type { ConversationReader, ReadListener, ReadResult, ReadTicket } from './conversation-reader';
 import { GenesysError, invalidInput, type MsgError } from './errors';
+import { participantNotFound } from './participants';
 import { Line } from './line';
 import type { Booking, RequestPriority } from './rate-limiter';
 import { requireId, optionalId } from './validate';
@@ -80,7 +81,7 @@ function inspect(read: ReadResult, conversationId: string, participantId: string
     return endedAt ? { done: true, state: 'disconnected', endedAt } : { done: false, state: 'connected' };
   }
   const p = read.participants.find((x) => x.id.toLowerCase() === participantId.toLowerCase());
-  if (!p) throw new GenesysError('target-not-found', `participant ${participantId} is not in conversation ${conversationId}`, { correlationId: read.correlationId });
+  if (!p) throw participantNotFound(read.participants, participantId, conversationId, { correlationId: read.correlationId });
   return { done: !p.live, state: p.state, disconnectType: p.disconnectType, endedAt: p.endTime };
 }
 

@@ -72,6 +72,14 @@ export class GenesysError extends Error {
     this.sent = details.sent;
   }
 
+  /**
+   * The message alone. Node-RED builds a Catch node's `msg.error.message` from `err.toString()` (runtime
+   * lib/flows/Flow.js handleError): Error's own toString would put "GenesysError: " in front of it.
+   */
+  override toString(): string {
+    return this.message;
+  }
+
   toMsgError(): MsgError {
     const out: MsgError = { code: this.code, message: this.message };
     if (this.status !== undefined) out.status = this.status;

@@ -78,6 +78,11 @@ function errorCodes(err: unknown): string[] {
   return codes;
 }
 
+/** True for a network-error whose host name does not resolve (ENOTFOUND): usually a wrong region or origin. */
+export function isHostNotFound(err: unknown): boolean {
+  return err instanceof GenesysError && err.code === 'network-error' && errorCodes(err.cause).includes('ENOTFOUND');
+}
+
 /** True for a network-error that another attempt may fix (reset, refused, dropped socket, connect timeout). */
 export function isTransientNetworkError(err: unknown): boolean {
   if (!(err instanceof GenesysError) || err.code !== 'network-error') return false;
@@ -251,7 +256,11 @@ export class HttpTransport {
         throw new GenesysError('network-error', `could not connect to ${host}: connection timed out after ${this.connectTimeoutMs} ms`, { cause: err });
       }
       const code = codes.find((c) => !c.startsWith('UND_ERR')) ?? codes[0];
-      const detail = code === 'ENOTFOUND' ? 'host not found (check the region / origin)' : code === 'ECONNREFUSED' ? 'connection refused' : code === 'UND_ERR_SOCKET' || code === 'ECONNRESET' ? 'the connection was closed by the other side' : (code ?? (err instanceof Error ? err.message : 'unknown error'));
+      if (code === 'ENOTFOUND') {
+        // One sentence, the likely cause first: a wrong region (or custom origin) names a host that does not exist.
+        throw new GenesysError('network-error', `the host ${host} was not found: check the region (or the custom origin) (ENOTFOUND, ${describe(req)})`, { cause: err });
+      }
+      const detail = code === 'ECONNREFUSED' ? 'connection refused' : code === 'UND_ERR_SOCKET' || code === 'ECONNRESET' ? 'the connection was closed by the other side' : (code ?? (err instanceof Error ? err.message : 'unknown error'));
       throw new GenesysError('network-error', `${describe(req)} failed: ${detail}${code && !detail.includes(code) ? ` (${code})` : ''}`, { cause: err });
     }
   }

@@ -2,7 +2,7 @@
 // not on the participant. We derive one state per participant: live if ANY communication is live, terminal
 // only when all are terminal (or the participant's endTime is set). Selection never guesses: terminal legs
 // are skipped for selectors, and two live matches are an error listing both.
-import { GenesysError } from './errors';
+import { GenesysError, type GenesysErrorDetails } from './errors';
 import { MEDIA_ARRAYS, type Communication, type Conversation, type MediaArray } from './schemas';
 import type { TargetSelector } from './validate';
 
@@ -82,7 +82,10 @@ export function normaliseParticipants(conversation: Conversation): NormalisedPar
       else if (ended) state = 'disconnected'; // endTime set although a communication still says otherwise
       else state = s ?? 'none';
     }
+    // Key order is what the Debug sidebar's one-line preview shows first: who (name, purpose), then the rest.
     const out: NormalisedParticipant = {
+      name: p.name ?? undefined,
+      purpose: p.purpose ?? undefined,
       id: p.id,
       state,
       held: !!chosen?.comm.held,
@@ -92,8 +95,6 @@ export function normaliseParticipants(conversation: Conversation): NormalisedPar
       live: liveComms.length > 0,
     };
     const optional: Partial<NormalisedParticipant> = {
-      purpose: p.purpose,
-      name: p.name,
       userId: p.userId,
       queueId: p.queueId,
       externalContactId: p.externalContactId,
@@ -106,8 +107,11 @@ export function normaliseParticipants(conversation: Conversation): NormalisedPar
       disconnectType: out.live ? undefined : chosen?.comm.disconnectType,
     };
     // Only defined fields: the list is put on msg.payload as it is.
+    const fields = out as unknown as Record<string, unknown>;
+    if (fields.name === undefined) delete fields.name;
+    if (fields.purpose === undefined) delete fields.purpose;
     for (const [k, v] of Object.entries(optional)) {
-      if (v !== undefined && v !== null) (out as unknown as Record<string, unknown>)[k] = v;
+      if (v !== undefined && v !== null) fields[k] = v;
     }
     return out;
   });
@@ -154,6 +158,23 @@ function describeSelector(selector: TargetSelector): string {
 }
 
 /**
+ * The error for a participantId that is not in the conversation. A common mix-up is a user id given as the
+ * participantId: when the id is the userId of a participant (its live leg first), the message says which
+ * participant id to use instead.
+ */
+export function participantNotFound(
+  list: NormalisedParticipant[],
+  participantId: string,
+  conversationId: string,
+  details: GenesysErrorDetails = {},
+): GenesysError {
+  const users = list.filter((p) => same(p.userId, participantId));
+  const leg = users.find((p) => p.live) ?? users[0];
+  const hint = leg ? `; ${participantId} is the user id of participant ${leg.id}: use participantId ${leg.id} or target.userId` : '';
+  return new GenesysError('target-not-found', `participant ${participantId} is not in conversation ${conversationId}${hint}`, details);
+}
+
+/**
  * By participantId: that participant, whatever its state (the caller decides what a terminal leg means).
  * By selector: the one live match; terminal legs are skipped; none -> target-not-found; two or more ->
  * ambiguous-target with the candidates.
@@ -165,9 +186,7 @@ export function selectTarget(
 ): NormalisedParticipant {
   if (by.participantId !== undefined) {
     const found = list.find((p) => same(p.id, by.participantId as string));
-    if (!found) {
-      throw new GenesysError('target-not-found', `participant ${by.participantId} is not in conversation ${conversationId}`);
-    }
+    if (!found) throw participantNotFound(list, by.participantId, conversationId);
     return found;
   }
   if (!by.selector) {

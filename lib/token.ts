@@ -6,7 +6,7 @@
 import { cancelled, raceAbort } from './abort';
 import { z } from 'zod';
 import { GenesysError } from './errors';
-import { HttpTransport, headerValue, parseJsonBody } from './http';
+import { HttpTransport, headerValue, isHostNotFound, parseJsonBody } from './http';
 import { OAuthErrorBody, TokenResponse } from './schemas';
 import { Redactor } from './redact';
 import { RetryPolicy, markFinal, parseRetryAfter, withRetry } from './retry';
@@ -173,7 +173,7 @@ export class TokenManager {
       throw new GenesysError('genesys-error', `the login host ${this.loginHost} failed with status ${res.status}${code ? ` (${code})` : ''}`, withCode);
     }
     if (code === 'invalid_client') {
-      throw new GenesysError('auth-failed', 'the client id or client secret is wrong (Genesys said invalid_client)', withCode);
+      throw new GenesysError('auth-failed', 'the client id or secret was refused by Genesys (invalid_client)', withCode);
     }
     const description = this.redact(oauth.error_description ?? oauth.description ?? '');
     throw new GenesysError(
@@ -199,6 +199,11 @@ export class TokenManager {
   private describe(err: unknown): GenesysError {
     if (!(err instanceof GenesysError)) {
       return new GenesysError('auth-failed', `the token grant at ${this.loginHost} failed`, { cause: err });
+    }
+    if (isHostNotFound(err)) {
+      return new GenesysError('network-error', `the login host ${this.loginHost} was not found: check the region (or the login origin) of the genesys-cloud-config node (ENOTFOUND)`, {
+        cause: err,
+      });
     }
     if (err.code === 'network-error') {
       return new GenesysError('network-error', `could not get a token: the login host ${this.loginHost} is unreachable (${this.redact(err.message)})`, {

@@ -3,7 +3,7 @@
 // cancellation on close and a status that counts the msgs in flight. Node-RED concerns only: no HTTP here.
 import { setMaxListeners } from 'node:events';
 import { GenesysError, invalidInput, isGenesysError } from '../../lib/errors';
-import { parseFlag, parseSelector, requireId, type TargetSelector } from '../../lib/validate';
+import { parseFlag, parseSelector, requireId, UUID_RE, type TargetSelector } from '../../lib/validate';
 import type { GenesysClient } from '../../lib/client';
 import type { ConversationReader } from '../../lib/conversation-reader';
 import type { KickLedger } from '../../lib/kick-ledger';
@@ -67,7 +67,19 @@ export function readTyped(RED: any, node: any, msg: any, value: unknown, type: u
 /** The conversation id from the node's `conversationId`/`conversationIdType` (default msg.conversationId). */
 export async function conversationIdOf(RED: any, node: any, msg: any, config: any): Promise<string> {
   const value = await readTyped(RED, node, msg, config.conversationId, config.conversationIdType, 'conversationId');
+  const missing = value === undefined || value === null || (typeof value === 'string' && value.trim() === '');
+  // The inject node's default puts what the user typed in msg.payload: an id there is almost surely meant.
+  if (missing && isMsgDefault(config.conversationId, config.conversationIdType, 'conversationId') && typeof msg?.payload === 'string' && UUID_RE.test(msg.payload.trim())) {
+    throw invalidInput('conversationId', `msg.conversationId is not set, but msg.payload holds the id ${msg.payload.trim()}: set msg.conversationId (for example in the inject node) instead of msg.payload`);
+  }
   return requireId(value, 'conversationId');
+}
+
+/** True when the property is read from msg.<defaultProp> (the node's default source). */
+function isMsgDefault(value: unknown, type: unknown, defaultProp: string): boolean {
+  const t = typeof type === 'string' && type !== '' ? type : 'msg';
+  const v = typeof value === 'string' ? value.trim() : '';
+  return t === 'msg' && (v === '' || v === defaultProp);
 }
 
 /**

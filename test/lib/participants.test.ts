@@ -116,6 +116,15 @@ describe('lib/participants', () => {
     assert.deepEqual(filterParticipants(list, { selector: { name: 'ann agent', purpose: 'agent' } }).map((p) => p.id), [AGENT]);
   });
 
+  it('puts name and purpose first (what the Debug sidebar\'s one-line preview shows), then id, state and the flags', () => {
+    const list = normaliseParticipants(conversation);
+    const customer = list.find((p) => p.id === CUSTOMER)!;
+    assert.deepEqual(Object.keys(customer).slice(0, 7), ['name', 'purpose', 'id', 'state', 'held', 'muted', 'confined']);
+    // Without a name (agent legs on the real platform), purpose comes first.
+    const [agent] = normaliseParticipants(Conversation.parse({ id: CID, participants: [{ id: AGENT, purpose: 'agent', userId: USER_A, calls: [call('m1', 'connected')] }] }));
+    assert.deepEqual(Object.keys(agent).slice(0, 3), ['purpose', 'id', 'state']);
+  });
+
   describe('selectTarget', () => {
     const list = normaliseParticipants(conversation);
     it('selects by participantId, userId and purpose+name', () => {
@@ -145,7 +154,20 @@ describe('lib/participants', () => {
         assert.match(err.message, /already ended/);
         return true;
       });
-      assert.throws(() => selectTarget(list, { participantId: 'c0000000-0000-4000-8000-0000000000ff' }, CID), (err: GenesysError) => err.code === 'target-not-found');
+      assert.throws(() => selectTarget(list, { participantId: 'c0000000-0000-4000-8000-0000000000ff' }, CID), (err: GenesysError) => {
+        assert.equal(err.code, 'target-not-found');
+        assert.equal(err.message, `participant c0000000-0000-4000-8000-0000000000ff is not in conversation ${CID}`);
+        return true;
+      });
+    });
+    it('a user id given as participantId: the message names the participant id to use (the live leg of that user)', () => {
+      assert.throws(() => selectTarget(list, { participantId: USER_B.toUpperCase() }, CID), (err: GenesysError) => {
+        assert.equal(err.code, 'target-not-found');
+        assert.equal(err.message, `participant ${USER_B.toUpperCase()} is not in conversation ${CID}; ${USER_B.toUpperCase()} is the user id of participant ${HELD}: use participantId ${HELD} or target.userId`);
+        return true;
+      });
+      // The same user with a terminated and a live leg: the live one is named.
+      assert.throws(() => selectTarget(list, { participantId: 'e0000000-0000-4000-8000-0000000000dd' }, CID), new RegExp(`participant ${NEW_LEG}: use participantId ${NEW_LEG}`));
     });
   });
 });

@@ -1,4 +1,5 @@
 import * as assert from 'node:assert/strict';
+import * as dns from 'node:dns';
 import { GenesysClient, GenesysClientOptions } from '../../lib/client';
 import { GenesysError } from '../../lib/errors';
 import { HttpTransport } from '../../lib/http';
@@ -102,8 +103,8 @@ describe('lib/token (over a real socket)', () => {
   });
 
   const refusals: { name: string; answer: { status: number; text: string }; code: string; message: RegExp }[] = [
-    { name: '401 invalid_client', answer: { status: 401, text: JSON.stringify({ error: 'invalid_client', description: 'bad', error_description: 'bad' }) }, code: 'auth-failed', message: /^the client id or client secret is wrong \(Genesys said invalid_client\)$/ },
-    { name: '400 invalid_client', answer: { status: 400, text: JSON.stringify({ error: 'invalid_client' }) }, code: 'auth-failed', message: /client id or client secret is wrong/ },
+    { name: '401 invalid_client', answer: { status: 401, text: JSON.stringify({ error: 'invalid_client', description: 'bad', error_description: 'bad' }) }, code: 'auth-failed', message: /^the client id or secret was refused by Genesys \(invalid_client\)$/ },
+    { name: '400 invalid_client', answer: { status: 400, text: JSON.stringify({ error: 'invalid_client' }) }, code: 'auth-failed', message: /client id or secret was refused by Genesys/ },
     { name: 'a token answer that is not JSON', answer: { status: 200, text: '<html>login page</html>' }, code: 'auth-failed', message: /token answer from 127\.0\.0\.1:\d+ is not JSON/ },
     { name: 'a token answer without access_token', answer: { status: 200, text: JSON.stringify({ token_type: 'bearer', expires_in: 86400 }) }, code: 'auth-failed', message: /has no access_token/ },
     { name: 'another refusal (echoing the secret)', answer: { status: 400, text: JSON.stringify({ error: 'unsupported_grant_type', error_description: `nope ${SECRET}` }) }, code: 'auth-failed', message: /refused by 127\.0\.0\.1:\d+ with status 400 \(unsupported_grant_type\): nope \*\*\*/ },
@@ -124,6 +125,20 @@ describe('lib/token (over a real socket)', () => {
       assert.ok(!JSON.stringify(client.stats()).includes(SECRET));
     });
   }
+
+  it('a login host that does not resolve (a wrong region) says so in one sentence: not found, check the region', async function () {
+    const host = 'login.genesys-test.invalid'; // .invalid never resolves (RFC 6761)
+    const code = await new Promise<string | undefined>((resolve) => dns.lookup(host, (err) => resolve(err?.code)));
+    if (code !== 'ENOTFOUND') this.skip(); // a resolver that answers EAI_AGAIN (no DNS at all) is another case
+    server = await startTestServer(genesysLike({ grants: 0 }));
+    client = new GenesysClient(options(server, { authBaseUrl: `https://${host}` }));
+    await assert.rejects(client.testConnection(), (err: GenesysError) => {
+      assert.equal(err.code, 'network-error');
+      assert.equal(err.message, `the login host ${host} was not found: check the region (or the login origin) of the genesys-cloud-config node (ENOTFOUND)`);
+      return true;
+    });
+    assert.equal(server.requests.length, 0);
+  });
 
   it('names the login host when it cannot be reached', async () => {
     server = await startTestServer(genesysLike({ grants: 0 }));
