@@ -12,6 +12,7 @@ import { exampleFiles, readExample } from '../../scripts/example-flows';
 import { launchNodeRed, type NodeRedInstance } from '../../scripts/node-red-launcher';
 import { launchBrowser, openEditor, screenshot, type Browser } from '../support/browser';
 import { nodeRedMain, nodeRedMajor, projectRoot } from '../support/node-red';
+import { until } from '../support/until';
 
 const PACKAGE = 'node-red-contrib-genesys-participants';
 const FLOW_TYPES = ['genesys-list-participants', 'genesys-disconnect-participant', 'genesys-await-terminal'];
@@ -26,6 +27,10 @@ interface DialogSpec {
   help: string;
   /** Puts one bad value in the open dialog; returns the field it made invalid. */
   makeInvalid(page: Page): Promise<string>;
+  /** What the invalid field's tooltip says (the validator's reason, from the en-US locale). */
+  reason: RegExp;
+  /** The Genesys id fields of the dialog: each accepts a UUID and ${ENV_VAR}, refuses anything else. */
+  idFields: string[];
 }
 
 /** Sets a TypedInput field (the way the user does with its type menu and text box). */
@@ -49,18 +54,24 @@ const DIALOGS: DialogSpec[] = [
     fields: ['genesys', 'conversationId', 'target', 'liveOnly', 'split', 'name'],
     help: 'Reads a Genesys Cloud conversation and outputs its participants',
     async makeInvalid(page) { await setTyped(page, 'conversationId', 'str', 'not-a-uuid'); return 'conversationId'; },
+    reason: /^Conversation: must be a Genesys id \(a UUID such as [0-9a-f-]{36}\), or \$\{ENV_VAR\}$/,
+    idFields: ['conversationId'],
   },
   {
     type: 'genesys-disconnect-participant',
     fields: ['genesys', 'conversationId', 'participantId', 'target', 'refuseCustomer', 'keepCallAlive', 'dryRun', 'confirm', 'confirmTimeout', 'wrapupCode', 'wrapupNotes', 'name'],
     help: 'Removes exactly one participant from a live Genesys Cloud call or conference',
     async makeInvalid(page) { await setTyped(page, 'participantId', 'str', '12345'); return 'participantId'; },
+    reason: /^Participant: must be a Genesys id \(a UUID such as [0-9a-f-]{36}\), or \$\{ENV_VAR\}$/,
+    idFields: ['conversationId', 'participantId', 'wrapupCode'],
   },
   {
     type: 'genesys-await-terminal',
     fields: ['genesys', 'conversationId', 'participantId', 'timeout', 'name'],
     help: 'Waits until a participant has left a Genesys Cloud conversation',
     async makeInvalid(page) { await setText(page, '#node-input-timeout', '-1'); return 'timeout'; },
+    reason: /^Timeout: must be a number of seconds greater than 0 and at most 86400 \(24 h\)$/,
+    idFields: ['conversationId', 'participantId'],
   },
 ];
 
@@ -129,6 +140,65 @@ describe(`editor: the nodes in a real Chromium (Node-RED ${nodeRedMajor})`, func
     });
   }
 
+  /** True when the field (or its TypedInput) is marked invalid in the open dialog. */
+  function isMarked(field: string): Promise<boolean> {
+    return page.evaluate((f) => {
+      const input = document.querySelector(`#${f}`) as HTMLElement | null;
+      if (!input) throw new Error(`no #${f}`);
+      const container = input.closest('.form-row')?.querySelector('.red-ui-typedInput-container');
+      return input.classList.contains('input-error') || !!container?.classList.contains('input-error');
+    }, field);
+  }
+
+  /** The tooltip a user sees when hovering the red-marked field (Node-RED 4.1 puts the validator's reason there). */
+  async function tooltipOf(field: string): Promise<string> {
+    await page.mouse.move(0, 0);
+    await until(async () => (await page.locator('.red-ui-popover:visible').count()) === 0, 'the last tooltip to go');
+    // A TypedInput hides the original input: its tooltip is on the visible field the TypedInput draws.
+    const box = await page.evaluate((f) => {
+      const input = document.querySelector(`#${f}`) as HTMLElement;
+      const row = input.closest('.form-row');
+      const visible = input.offsetParent !== null ? input : (row?.querySelector('.red-ui-typedInput-input-wrap') as HTMLElement | null);
+      if (!visible) throw new Error(`no visible field for #${f}`);
+      const r = visible.getBoundingClientRect();
+      return { x: r.x + r.width / 2, y: r.y + r.height / 2 };
+    }, field);
+    await page.mouse.move(box.x, box.y, { steps: 3 });
+    const tip = page.locator('.red-ui-popover:visible .red-ui-popover-content').last();
+    await tip.waitFor({ state: 'visible', timeout: 5_000 });
+    const text = (await tip.innerText()).trim();
+    await page.mouse.move(0, 0);
+    return text;
+  }
+
+  /**
+   * Shows `type`'s help in the Help sidebar, as a user would read it, and lists every element of it that runs
+   * past the right edge of the help (or scrolls sideways): none may, in any section.
+   */
+  async function helpOverflow(type: string): Promise<{ sections: number; overflows: string[] }> {
+    await page.evaluate((t) => (window as any).RED.sidebar.help.show(t), type);
+    await page.waitForFunction(() => {
+      const help = Array.from(document.querySelectorAll('.red-ui-help')).find((e) => (e as HTMLElement).offsetParent !== null && e.querySelector('.genesys-help'));
+      return !!help && (help as HTMLElement).getBoundingClientRect().width > 100;
+    });
+    return page.evaluate(() => {
+      const help = Array.from(document.querySelectorAll('.red-ui-help')).find((e) => (e as HTMLElement).offsetParent !== null && e.querySelector('.genesys-help')) as HTMLElement;
+      const out: string[] = [];
+      const right = help.getBoundingClientRect().right;
+      const describe = (e: Element) => `${e.tagName.toLowerCase()} "${(e.textContent ?? '').trim().slice(0, 60)}"`;
+      // The help, the sidebar panel scrolling it, and each section (an h3 and what follows it, as Node-RED folds them).
+      const scrollers = [help, help.parentElement as HTMLElement, help.querySelector('.genesys-help') as HTMLElement];
+      for (const e of scrollers) if (e.scrollWidth > e.clientWidth + 1) out.push(`${describe(e)} scrolls: ${e.scrollWidth} > ${e.clientWidth}`);
+      const sections = Array.from(help.querySelectorAll('.genesys-help > *')) as HTMLElement[];
+      for (const e of sections) if (e.scrollWidth > e.clientWidth + 1) out.push(`${describe(e)} scrolls: ${e.scrollWidth} > ${e.clientWidth}`);
+      for (const e of Array.from(help.querySelectorAll('.genesys-help *'))) {
+        const r = (e as HTMLElement).getBoundingClientRect();
+        if (r.width > 0 && r.right > right + 1) out.push(`${describe(e)} ends at ${Math.round(r.right)} > ${Math.round(right)}`);
+      }
+      return { sections: help.querySelectorAll('.genesys-help > h3').length, overflows: out };
+    });
+  }
+
   beforeEach(async () => {
     // A test that failed midway may have left dialogs open.
     await page.evaluate(async () => {
@@ -169,25 +239,72 @@ describe(`editor: the nodes in a real Chromium (Node-RED ${nodeRedMajor})`, func
       // innerText: only what is rendered and visible (not the help <script> template itself).
       await page.waitForFunction((text) => document.body.innerText.includes(text), spec.help);
 
-      // A bad value: the field is marked while the dialog is open, the node is invalid once saved.
+      // The Genesys id fields agree: a UUID and ${ENV_VAR} (substituted at deploy) are fine, anything else is
+      // marked with the reason.
+      for (const f of spec.idFields) {
+        for (const good of ['5d7a3f2e-1c4b-4e8a-9f6d-2b3c4d5e6f70', '${GENESYS_ID}', '${my-id}']) {
+          await setTyped(page, f, 'str', good);
+          assert.equal(await isMarked(`node-input-${f}`), false, `${f} = ${good}`);
+        }
+        await setTyped(page, f, 'str', 'not-an-id');
+        await until(() => isMarked(`node-input-${f}`), `${f} marked invalid`);
+        assert.match(await tooltipOf(`node-input-${f}`), /^[A-Z][\w -]+: must be a Genesys id \(a UUID/, f);
+        if (f === 'wrapupCode') await setTyped(page, f, 'str', ''); // its default: no wrap-up code
+        else await setTyped(page, f, 'msg', f);
+        assert.equal(await isMarked(`node-input-${f}`), false, `${f} back to its default`);
+      }
+
+      // A bad value: the field is marked while the dialog is open, with the reason as its tooltip; the node is
+      // invalid once saved.
       const field = await spec.makeInvalid(page);
-      await page.waitForFunction((f) => {
-        const input = document.querySelector(`#node-input-${f}`) as HTMLElement | null;
-        if (!input) return false;
-        const container = input.closest('.form-row')?.querySelector('.red-ui-typedInput-container');
-        return input.classList.contains('input-error') || !!container?.classList.contains('input-error');
-      }, field);
+      await until(() => isMarked(`node-input-${field}`), `${field} marked invalid`);
+      assert.match(await tooltipOf(`node-input-${field}`), spec.reason);
+      await screenshot(page, `${spec.type}-invalid-tooltip-nr${nodeRedMajor}`);
       await closeDialog('ok');
       const state = await page.evaluate((nid) => {
         const n = (window as any).RED.nodes.node(nid);
         return { valid: n.valid, validationErrors: n.validationErrors };
       }, id);
       assert.equal(state.valid, false);
-      if (Array.isArray(state.validationErrors)) assert.ok(state.validationErrors.includes(field), JSON.stringify(state));
+      // The reason, not only the field's name, is what the node's red triangle lists.
+      assert.ok(state.validationErrors.some((e: string) => spec.reason.test(e)), JSON.stringify(state));
       // The workspace shows the error triangle on the node.
       await page.waitForSelector(`[id="${id}"] .red-ui-flow-node-error:not(.hide)`, { state: 'attached' });
     });
   }
+
+  for (const type of [...FLOW_TYPES, 'genesys-cloud-config']) {
+    it(`${type}: the help fits the sidebar (no element runs past its right edge, no section scrolls sideways)`, async () => {
+      const { sections, overflows } = await helpOverflow(type);
+      assert.ok(sections >= 1, 'the help has its sections');
+      assert.deepEqual(overflows, []);
+      await screenshot(page, `${type}-help-nr${nodeRedMajor}`);
+      // The wrapping CSS (in genesys-cloud-config.html) applies to div.genesys-help: the help of every locale has it.
+      const localesDir = path.join(projectRoot, 'nodes', type, 'locales');
+      for (const lang of fs.readdirSync(localesDir)) {
+        const file = path.join(localesDir, lang, `${type}.html`);
+        if (fs.existsSync(file)) assert.match(fs.readFileSync(file, 'utf8'), /data-help-name="[^"]+">\s*<div class="genesys-help">/, file);
+      }
+    });
+  }
+
+  it('a new node picks the only genesys-cloud-config there is (as Node-RED core nodes do)', async () => {
+    await clearWorkspace();
+    await page.evaluate(() => (window as any).RED.view.importNodes([{ id: 'c0ffee0000000002', type: 'genesys-cloud-config', name: 'The only one', region: 'mypurecloud.ie', requestsPerMinute: 300, maxRetryAfterSeconds: 180 }]));
+    for (const [i, type] of FLOW_TYPES.entries()) {
+      const id = await dropFromPalette(type, 200 + 180 * i, 200);
+      await openEditDialog(id);
+      assert.equal(await page.locator('#node-input-genesys').inputValue(), 'c0ffee0000000002', `${type}: the dialog shows the only config`);
+      await closeDialog('ok');
+      const n = await page.evaluate((nid) => {
+        const node = (window as any).RED.nodes.node(nid);
+        return { genesys: node.genesys, valid: node.valid, errors: node.validationErrors };
+      }, id);
+      assert.equal(n.genesys, 'c0ffee0000000002', type);
+      assert.ok(!(n.errors ?? []).includes('genesys'), `${type}: ${JSON.stringify(n)}`);
+    }
+    await clearWorkspace();
+  });
 
   it('genesys-cloud-config: "Test connection" succeeds against the simulator, fails with a wrong secret, marks requestsPerMinute 0 invalid', async () => {
     await clearWorkspace();
@@ -219,14 +336,24 @@ describe(`editor: the nodes in a real Chromium (Node-RED ${nodeRedMajor})`, func
     await page.click('#node-config-genesys-test');
     const fail = page.locator('#node-config-genesys-test-result.genesys-fail');
     await fail.waitFor({ timeout: 20_000 });
+    // One clear sentence first; the code and the correlation id on a line of their own.
     const failText = await fail.innerText();
-    assert.match(failText, /auth-failed/);
+    const [first, detail] = failText.split('\n');
+    assert.equal(first, 'The client id or secret was refused by Genesys (invalid_client).');
+    assert.match(detail, /^auth-failed, correlation id [0-9a-f-]+$/);
     assert.doesNotMatch(failText, /a-wrong-secret/);
     await screenshot(page, `genesys-cloud-config-test-failed-light-nr${nodeRedMajor}`);
 
     await page.fill('#node-config-input-clientSecret', 'sim-client-secret');
     await setText(page, '#node-config-input-requestsPerMinute', '0');
     await page.waitForSelector('#node-config-input-requestsPerMinute.input-error', { state: 'attached' });
+    assert.equal(await tooltipOf('node-config-input-requestsPerMinute'), 'Requests / min: must be a whole number greater than 0');
+    await setText(page, '#node-config-input-apiBaseUrl', 'https://api.example.com/api/v2');
+    await page.waitForSelector('#node-config-input-apiBaseUrl.input-error', { state: 'attached' });
+    assert.match(await tooltipOf('node-config-input-apiBaseUrl'), /^API origin: must be a full origin such as https:\/\/api\.example\.com/);
+    await setText(page, '#node-config-input-apiBaseUrl', '${GENESYS_API_ORIGIN}');
+    await page.waitForSelector('#node-config-input-apiBaseUrl:not(.input-error)', { state: 'attached' });
+    await setText(page, '#node-config-input-apiBaseUrl', sim!.url);
     await setText(page, '#node-config-input-requestsPerMinute', '300');
     await page.waitForSelector('#node-config-input-requestsPerMinute:not(.input-error)', { state: 'attached' });
     await page.click('#node-config-dialog-ok');
