@@ -1,4 +1,5 @@
 import * as assert from 'node:assert/strict';
+import * as dns from 'node:dns';
 import { CONFIG_ID, helper, load, run, seedConversation, useNodeTestServer } from './support';
 
 describe('genesys-cloud-config node', () => {
@@ -63,8 +64,23 @@ describe('genesys-cloud-config node', () => {
         .expect(200);
       assert.equal(res.body.ok, false);
       assert.equal(res.body.error.code, 'auth-failed');
+      // One clear sentence (the editor adds the capital and full stop); the correlation id is a field of its own.
+      assert.equal(res.body.error.message, 'the client id or secret was refused by Genesys (invalid_client)');
+      assert.ok(res.body.error.correlationId);
       assert.ok(!JSON.stringify(res.body).includes('wrong-secret-123'));
       assert.ok(!/access_token|bearer/i.test(JSON.stringify(res.body)));
+    });
+
+    it('a region whose login host does not resolve: one sentence, host not found, check the region', async function () {
+      const host = 'login.genesys-test.invalid'; // .invalid never resolves (RFC 6761)
+      const code = await new Promise<string | undefined>((resolve) => dns.lookup(host, (err) => resolve(err?.code)));
+      if (code !== 'ENOTFOUND') this.skip(); // a machine without any resolver answers EAI_AGAIN instead
+      await load(ctx.sim.url, []);
+      const res = await helper.request().post('/genesys-cloud-config/test')
+        .send({ region: 'custom', apiBaseUrl: 'https://api.genesys-test.invalid', authBaseUrl: `https://${host}`, clientId: 'an-id', clientSecret: 'a-secret' })
+        .expect(200);
+      assert.equal(res.body.error.code, 'network-error');
+      assert.equal(res.body.error.message, `the login host ${host} was not found: check the region (or the login origin) of the genesys-cloud-config node (ENOTFOUND)`);
     });
 
     it('refuses bad dialog values as invalid-input naming the field, without a request', async () => {
