@@ -288,7 +288,7 @@ describe(`editor: the nodes in a real Chromium (Node-RED ${nodeRedMajor})`, func
     });
   }
 
-  it('a new node picks the only genesys-cloud-config there is (as Node-RED core nodes do)', async () => {
+  it('a new node picks the only genesys-cloud-config there is (Node-RED 4.1 and 5 leave a new node at "none": onadd does it)', async () => {
     await clearWorkspace();
     await page.evaluate(() => (window as any).RED.view.importNodes([{ id: 'c0ffee0000000002', type: 'genesys-cloud-config', name: 'The only one', region: 'mypurecloud.ie', requestsPerMinute: 300, maxRetryAfterSeconds: 180 }]));
     for (const [i, type] of FLOW_TYPES.entries()) {
