@@ -54,12 +54,13 @@ describe('the budget from Genesys (inin-ratelimit-allowed)', () => {
 
   describe('against the simulator allowing 180 a minute (time scaled down 25x)', function () {
     this.timeout(120_000);
-    // The simulator's minute is 2.4 s here. The client's window has a 400 ms margin over it (the real client's
-    // is 1 s over 60 s, lib/client.ts RATE_LIMIT_WINDOW_MS): a start is recorded when a request leaves the
-    // limiter, and latency does not scale down with time (the first burst of 142 GETs reaches the simulator
-    // spread over ~150 ms on a 2-core machine, through undici's 32 connections).
+    // The simulator's minute is 2.4 s here. The client records a start when a request leaves its limiter and
+    // the simulator counts the request when it arrives; latency does not scale down with time, and on a loaded
+    // machine it reached 400 ms (the real client's margin is 1 s over 60 s, lib/client.ts RATE_LIMIT_WINDOW_MS).
+    // What this test proves is the budget taken from Genesys' answers, not the margin: the client's window gets
+    // 1.6 s of margin, so that no load on the machine turns latency into 429s.
     const SIM_WINDOW_MS = 2_400;
-    const CLIENT_WINDOW_MS = 2_800;
+    const CLIENT_WINDOW_MS = 4_000;
 
     it('a config of 300/min: 600 guarded kicks (GET + PATCH each), 0 429s, budget 180', async () => {
       const sim = await start({ port: 0, rateLimitPerMinute: 180, rateLimitWindowMs: SIM_WINDOW_MS, disconnectDelayMs: 0 });
