@@ -1,12 +1,12 @@
 #!/usr/bin/env node
 // genesys-cloud-sim: runs the simulator until Ctrl-C.
 //   genesys-cloud-sim [--port 8089] [--host 127.0.0.1] [--scenario file.json | --empty]
-//                     [--rate-limit N] [--disconnect-delay ms] [--last-party stay|end-conversation] [--quiet]
+//                     [--rate-limit N] [--disconnect-delay ms] [--analytics-lag ms] [--last-party stay|end-conversation] [--quiet]
 import * as fs from 'node:fs';
 import { start, demoScenario, DEFAULT_CLIENT, Scenario, SimOptions } from './index';
 
 const USAGE = `Usage: genesys-cloud-sim [--port 8089] [--host 127.0.0.1] [--scenario file.json | --empty]
-                         [--rate-limit N] [--disconnect-delay ms] [--last-party stay|end-conversation] [--quiet]
+                         [--rate-limit N] [--disconnect-delay ms] [--analytics-lag ms] [--last-party stay|end-conversation] [--quiet]
 Without --scenario, the demo conversations (sim/scenarios/demo.json) are seeded.`;
 
 function fail(message: string): never {
@@ -35,6 +35,7 @@ function parse(argv: string[]): SimOptions & { quiet: boolean } {
       case '--host': o.host = value(); break;
       case '--rate-limit': o.rateLimitPerMinute = int(1); break;
       case '--disconnect-delay': o.disconnectDelayMs = int(0); break;
+      case '--analytics-lag': o.analyticsLagMs = int(0); break;
       case '--last-party': {
         const v = value();
         if (v !== 'stay' && v !== 'end-conversation') fail('--last-party must be stay or end-conversation');

@@ -15,12 +15,11 @@ import {
   SimOptions,
   SimOptionsPatch,
 } from './types';
+import { QueryError, analyticsQuery } from './analytics';
 import {
-  QueryError,
   SeedError,
   UUID_RE,
   World,
-  analyticsQuery,
   callConversationView,
   conversationView,
   isCallState,
@@ -109,8 +108,8 @@ const CALL_CONVERSATION_FIELDS = ['id', 'name', 'state', 'participants', 'otherM
 
 export class SimServer {
   readonly server: http.Server;
-  private readonly initial: Required<Pick<SimOptions, 'rateLimitPerMinute' | 'disconnectDelayMs' | 'lastPartyPolicy'>>;
-  private opts: Required<Pick<SimOptions, 'rateLimitPerMinute' | 'disconnectDelayMs' | 'lastPartyPolicy'>>;
+  private readonly initial: Required<Pick<SimOptions, 'rateLimitPerMinute' | 'disconnectDelayMs' | 'lastPartyPolicy' | 'analyticsLagMs'>>;
+  private opts: Required<Pick<SimOptions, 'rateLimitPerMinute' | 'disconnectDelayMs' | 'lastPartyPolicy' | 'analyticsLagMs'>>;
   private readonly clients = new Map<string, SimClient>();
   private tokens = new Map<string, Token>();
   private windows = new Map<string, Bucket[]>();
@@ -131,6 +130,7 @@ export class SimServer {
       rateLimitPerMinute: options.rateLimitPerMinute ?? 300,
       disconnectDelayMs: options.disconnectDelayMs ?? 200,
       lastPartyPolicy: options.lastPartyPolicy ?? 'stay',
+      analyticsLagMs: options.analyticsLagMs ?? 0,
     };
     this.opts = { ...this.initial };
     const windowMs = options.rateLimitWindowMs ?? WINDOW_SLOTS * 1000;
@@ -461,9 +461,9 @@ export class SimServer {
       case 'analytics': {
         const body = jsonBody(ctx.req, raw);
         try {
-          return this.send(ctx, 200, analyticsQuery(this.world.conversations.values(), body));
+          return this.send(ctx, 200, analyticsQuery({ conversations: this.world.conversations.values(), createdAt: this.world.createdAt }, body, this.opts.analyticsLagMs));
         } catch (err) {
-          if (err instanceof QueryError) throw new ApiError(400, 'invalid.value', err.message);
+          if (err instanceof QueryError) throw new ApiError(400, err.code, err.message);
           throw err;
         }
       }
@@ -727,7 +727,8 @@ export class SimServer {
     if (o.rateLimitPerMinute !== undefined && !(typeof o.rateLimitPerMinute === 'number' && o.rateLimitPerMinute >= 1)) throw new SeedError('rateLimitPerMinute must be >= 1');
     if (o.disconnectDelayMs !== undefined && !(typeof o.disconnectDelayMs === 'number' && o.disconnectDelayMs >= 0)) throw new SeedError('disconnectDelayMs must be >= 0');
     if (o.lastPartyPolicy !== undefined && !['stay', 'end-conversation'].includes(o.lastPartyPolicy)) throw new SeedError('lastPartyPolicy must be stay or end-conversation');
-    for (const k of Object.keys(o)) if (!['rateLimitPerMinute', 'disconnectDelayMs', 'lastPartyPolicy'].includes(k)) throw new SeedError(`unknown option ${k}`);
+    if (o.analyticsLagMs !== undefined && !(typeof o.analyticsLagMs === 'number' && o.analyticsLagMs >= 0)) throw new SeedError('analyticsLagMs must be >= 0');
+    for (const k of Object.keys(o)) if (!['rateLimitPerMinute', 'disconnectDelayMs', 'lastPartyPolicy', 'analyticsLagMs'].includes(k)) throw new SeedError(`unknown option ${k}`);
     this.opts = { ...this.opts, ...o } as typeof this.opts;
   }
 

@@ -38,6 +38,8 @@ export type Schedule = (ms: number, fn: () => void) => void;
 
 export class World {
   readonly conversations = new Map<string, SeededConversation>();
+  /** When each conversation came into being in the simulator (ms): analytics lag counts from here. */
+  readonly createdAt = new Map<string, number>();
 
   constructor(
     private readonly schedule: Schedule,
@@ -46,6 +48,7 @@ export class World {
 
   clear(): void {
     this.conversations.clear();
+    this.createdAt.clear();
   }
 
   /** Validates every conversation first, then stores them all (a bad scenario stores nothing). */
@@ -55,6 +58,7 @@ export class World {
     const stored: SeededConversation[] = [];
     for (const { conversation, timers } of built) {
       this.conversations.set(conversation.id, conversation);
+      this.createdAt.set(conversation.id, Date.now());
       for (const t of timers) this.schedule(t.ms, t.fn);
       this.updateEnd(conversation);
       stored.push(conversation);
@@ -191,7 +195,6 @@ export class World {
 // inbound call says `inbound`, and Conversation.recordingState is upper case where the call view's is not.
 
 const mediaArray: Record<string, string> = { call: 'calls', chat: 'chats', email: 'emails', message: 'messages' };
-const analyticsMedia: Record<string, string> = { call: 'voice', chat: 'chat', email: 'email', message: 'message' };
 const ALL_MEDIA_ARRAYS = ['calls', 'callbacks', 'chats', 'emails', 'messages', 'videos', 'screenshares', 'cobrowsesessions', 'socialExpressions'];
 
 /** The name as Genesys shows it on a leg: none for agents, the caller-ID place for a customer, the queue's for acd. */
@@ -293,128 +296,4 @@ export function callConversationView(c: SeededConversation): Record<string, unkn
   };
 }
 
-// ---- Analytics: POST /api/v2/analytics/conversations/details/query
-
-/** A query the simulator cannot answer faithfully: 400 invalid.value with this message. */
-export class QueryError extends Error {}
-
-interface Predicate { type?: string; dimension?: string; operator?: string; value?: string }
-interface Filter { type?: string; predicates?: Predicate[]; clauses?: { type?: string; predicates?: Predicate[] }[] }
-
-const CONVERSATION_DIMENSIONS = ['conversationEnd', 'conversationId', 'conversationStart'];
-const SEGMENT_DIMENSIONS = ['userId', 'queueId', 'mediaType', 'purpose', 'participantId', 'externalContactId', 'participantName', 'conversationId'];
-
-function checkFilters(filters: unknown, field: string, dims: string[]): Filter[] {
-  if (filters === undefined) return [];
-  if (!Array.isArray(filters)) throw new QueryError(`${field} must be an array`);
-  filters.forEach((f: Filter, i) => {
-    if (!f || typeof f !== 'object' || (f.type !== 'and' && f.type !== 'or')) throw new QueryError(`${field}[${i}].type must be "and" or "or"`);
-    const preds = [...(f.predicates ?? []), ...(f.clauses ?? []).flatMap((c) => c.predicates ?? [])];
-    for (const p of preds) {
-      if (p.type !== undefined && p.type !== 'dimension') throw new QueryError(`${field}[${i}]: predicate type ${p.type} is not supported by the simulator`);
-      if (!p.dimension || !dims.includes(p.dimension)) throw new QueryError(`${field}[${i}]: dimension ${p.dimension} is not supported (${dims.join(', ')})`);
-      const op = p.operator ?? 'matches';
-      if (!['matches', 'exists', 'notExists'].includes(op)) throw new QueryError(`${field}[${i}]: operator ${op} is not supported`);
-      if (op === 'matches' && typeof p.value !== 'string') throw new QueryError(`${field}[${i}]: a matches predicate needs a string value`);
-    }
-  });
-  return filters as Filter[];
-}
-
-function evalPredicate(p: Predicate, get: (dim: string) => string | undefined): boolean {
-  const v = get(p.dimension!);
-  const op = p.operator ?? 'matches';
-  if (op === 'exists') return v !== undefined;
-  if (op === 'notExists') return v === undefined;
-  return v === p.value;
-}
-
-function evalFilter(f: Filter, get: (dim: string) => string | undefined): boolean {
-  const results = [
-    ...(f.predicates ?? []).map((p) => evalPredicate(p, get)),
-    ...(f.clauses ?? []).map((c) => {
-      const r = (c.predicates ?? []).map((p) => evalPredicate(p, get));
-      return c.type === 'or' ? r.some(Boolean) : r.every(Boolean);
-    }),
-  ];
-  return f.type === 'or' ? results.some(Boolean) : results.every(Boolean);
-}
-
-export function analyticsQuery(conversations: Iterable<SeededConversation>, body: Record<string, unknown>): Record<string, unknown> {
-  const allowed = ['interval', 'conversationFilters', 'segmentFilters', 'evaluationFilters', 'surveyFilters', 'resolutionFilters', 'order', 'orderBy', 'aggregations', 'paging'];
-  for (const k of Object.keys(body)) if (!allowed.includes(k)) throw new QueryError(`unknown field ${k}`);
-  if (typeof body.interval !== 'string') throw new QueryError('interval is required (ISO-8601 "start/end")');
-  const [a, b, extra] = body.interval.split('/');
-  const from = Date.parse(a);
-  const to = Date.parse(b);
-  if (extra !== undefined || Number.isNaN(from) || Number.isNaN(to) || from >= to) throw new QueryError('interval must be "start/end" with two ISO-8601 instants, start before end');
-  const convFilters = checkFilters(body.conversationFilters, 'conversationFilters', CONVERSATION_DIMENSIONS);
-  const segFilters = checkFilters(body.segmentFilters, 'segmentFilters', SEGMENT_DIMENSIONS);
-  const order = body.order ?? 'asc';
-  if (order !== 'asc' && order !== 'desc') throw new QueryError('order must be "asc" or "desc"');
-  const paging = (body.paging ?? {}) as { pageSize?: unknown; pageNumber?: unknown };
-  const pageSize = paging.pageSize ?? 25;
-  const pageNumber = paging.pageNumber ?? 1;
-  if (typeof pageSize !== 'number' || !Number.isInteger(pageSize) || pageSize < 1 || pageSize > 100) throw new QueryError('paging.pageSize must be an integer 1..100');
-  if (typeof pageNumber !== 'number' || !Number.isInteger(pageNumber) || pageNumber < 1) throw new QueryError('paging.pageNumber must be an integer >= 1');
-
-  const matches = [...conversations].filter((c) => {
-    const start = Date.parse(c.startTime);
-    const end = c.endTime ? Date.parse(c.endTime) : Infinity;
-    if (!(start < to && end > from)) return false;
-    const convGet = (d: string): string | undefined => (d === 'conversationEnd' ? c.endTime : d === 'conversationStart' ? c.startTime : c.id);
-    if (!convFilters.every((f) => evalFilter(f, convGet))) return false;
-    // Each segment filter must be met by some participant's session.
-    return segFilters.every((f) =>
-      c.participants.some((p) =>
-        evalFilter(f, (d) => {
-          switch (d) {
-            case 'mediaType': return analyticsMedia[p.mediaType];
-            case 'participantId': return p.id;
-            case 'participantName': return p.name;
-            case 'conversationId': return c.id;
-            default: return (p as unknown as Record<string, string | undefined>)[d];
-          }
-        }),
-      ),
-    );
-  });
-  matches.sort((x, y) => (x.startTime < y.startTime ? -1 : x.startTime > y.startTime ? 1 : 0) * (order === 'desc' ? -1 : 1));
-  const page = matches.slice((pageNumber - 1) * pageSize, pageNumber * pageSize);
-  return {
-    conversations: page.map((c) => ({
-      conversationId: c.id,
-      conversationStart: c.startTime,
-      conversationEnd: c.endTime,
-      divisionIds: [],
-      originatingDirection: 'inbound',
-      participants: c.participants.map((p) => ({
-        participantId: p.id,
-        participantName: p.name,
-        purpose: p.purpose,
-        userId: p.userId,
-        externalContactId: p.externalContactId,
-        sessions: [
-          {
-            sessionId: p.communicationId,
-            mediaType: analyticsMedia[p.mediaType],
-            direction: 'inbound',
-            ani: p.mediaType === 'call' ? p.address : undefined,
-            addressSelf: p.address,
-            segments: [
-              {
-                segmentStart: p.startTime,
-                segmentEnd: p.endTime,
-                segmentType: isTransitional(p.state) ? 'alert' : 'interact',
-                queueId: p.queueId,
-                disconnectType: p.disconnectType,
-                conference: c.participants.length > 2,
-              },
-            ],
-          },
-        ],
-      })),
-    })),
-    totalHits: matches.length,
-  };
-}
+// ---- Analytics: POST /api/v2/analytics/conversations/details/query lives in sim/analytics.ts

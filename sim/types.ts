@@ -40,6 +40,9 @@ export interface SimOptions {
   rateLimitWindowMs?: number; // tests only: the rate window scaled down (default 60000, counted in 60 slots)
   disconnectDelayMs?: number; // a 202'd disconnect ends the leg this much later, default 200
   lastPartyPolicy?: LastPartyPolicy; // default 'stay'
+  /** added: analytics lags: a conversation shows up in the details query this long after it came into being,
+   * and a leg that ended less than this long ago still shows no segmentEnd (nor the conversation a conversationEnd). Default 0. */
+  analyticsLagMs?: number;
   scenario?: Scenario; // seeded at start
   log?: (line: string) => void; // one line per request; never tokens or secrets
 }
@@ -159,4 +162,4 @@ export interface Transition {
   disconnectType?: string;
 }
 
-export type SimOptionsPatch = Partial<Pick<SimOptions, 'rateLimitPerMinute' | 'disconnectDelayMs' | 'lastPartyPolicy'>>;
+export type SimOptionsPatch = Partial<Pick<SimOptions, 'rateLimitPerMinute' | 'disconnectDelayMs' | 'lastPartyPolicy' | 'analyticsLagMs'>>;
