@@ -238,12 +238,7 @@ function segmentDimension(row: SegmentRow, dim: string): unknown {
   return undefined;
 }
 
-export interface AnalyticsWorld {
-  conversations: Iterable<SeededConversation>;
-  createdAt: Map<string, number>;
-}
-
-export function analyticsQuery(world: AnalyticsWorld, body: Record<string, unknown>, lagMs: number, now = Date.now()): Record<string, unknown> {
+export function analyticsQuery(conversations: Iterable<SeededConversation>, body: Record<string, unknown>, lagMs: number, now = Date.now()): Record<string, unknown> {
   for (const k of Object.keys(body)) if (!QUERY_FIELDS.includes(k)) throw new QueryError('bad.request', `The request could not be understood by the server due to malformed syntax: unknown field ${k}`);
   const { from, to } = parseInterval(body.interval);
   const convFilters = checkFilters(body.conversationFilters, 'conversationFilters', CONVERSATION_DIMENSIONS, MODELLED_CONVERSATION);
@@ -261,10 +256,10 @@ export function analyticsQuery(world: AnalyticsWorld, body: Record<string, unkno
 
   const asOf = now - lagMs;
   const hits: { view: Record<string, unknown>; rows: SegmentRow[]; c: SeededConversation }[] = [];
-  for (const c of world.conversations) {
-    // Not in analytics yet: it shows up lagMs after it came into being.
-    if ((world.createdAt.get(c.id) ?? 0) + lagMs > now) continue;
+  for (const c of conversations) {
     const start = Date.parse(c.startTime);
+    // Not in analytics yet: it shows up lagMs after it started.
+    if (start + lagMs > now) continue;
     // "Results will include conversations that both started on a day touched by the interval AND either
     // started, ended, or any activity during the interval" (ConversationQuery.interval, platform-client-sdk-python
     // build/docs/ConversationQuery.md).

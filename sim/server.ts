@@ -461,7 +461,7 @@ export class SimServer {
       case 'analytics': {
         const body = jsonBody(ctx.req, raw);
         try {
-          return this.send(ctx, 200, analyticsQuery({ conversations: this.world.conversations.values(), createdAt: this.world.createdAt }, body, this.opts.analyticsLagMs));
+          return this.send(ctx, 200, analyticsQuery(this.world.conversations.values(), body, this.opts.analyticsLagMs));
         } catch (err) {
           if (err instanceof QueryError) throw new ApiError(400, err.code, err.message);
           throw err;

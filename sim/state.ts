@@ -38,8 +38,6 @@ export type Schedule = (ms: number, fn: () => void) => void;
 
 export class World {
   readonly conversations = new Map<string, SeededConversation>();
-  /** When each conversation came into being in the simulator (ms): analytics lag counts from here. */
-  readonly createdAt = new Map<string, number>();
 
   constructor(
     private readonly schedule: Schedule,
@@ -48,7 +46,6 @@ export class World {
 
   clear(): void {
     this.conversations.clear();
-    this.createdAt.clear();
   }
 
   /** Validates every conversation first, then stores them all (a bad scenario stores nothing). */
@@ -58,7 +55,6 @@ export class World {
     const stored: SeededConversation[] = [];
     for (const { conversation, timers } of built) {
       this.conversations.set(conversation.id, conversation);
-      this.createdAt.set(conversation.id, Date.now());
       for (const t of timers) this.schedule(t.ms, t.fn);
       this.updateEnd(conversation);
       stored.push(conversation);

@@ -40,7 +40,7 @@ export interface SimOptions {
   rateLimitWindowMs?: number; // tests only: the rate window scaled down (default 60000, counted in 60 slots)
   disconnectDelayMs?: number; // a 202'd disconnect ends the leg this much later, default 200
   lastPartyPolicy?: LastPartyPolicy; // default 'stay'
-  /** added: analytics lags: a conversation shows up in the details query this long after it came into being,
+  /** added: analytics lags: a conversation shows up in the details query this long after its startTime,
    * and a leg that ended less than this long ago still shows no segmentEnd (nor the conversation a conversationEnd). Default 0. */
   analyticsLagMs?: number;
   scenario?: Scenario; // seeded at start

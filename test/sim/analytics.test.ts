@@ -17,7 +17,7 @@ describe('sim: POST /api/v2/analytics/conversations/details/query', () => {
       scenario: {
         conversations: [
           conference(),
-          { id: OTHER, startTime: '2030-01-01T10:00:00.000Z', participants: [{ purpose: 'customer', mediaType: 'chat' }, { purpose: 'agent', userId: USER.agent2, mediaType: 'chat' }] },
+          { id: OTHER, startTime: '2020-01-01T10:00:00.000Z', participants: [{ purpose: 'customer', mediaType: 'chat' }, { purpose: 'agent', userId: USER.agent2, mediaType: 'chat' }] },
           { id: ENDED, participants: [{ purpose: 'customer', state: 'disconnected' }, { purpose: 'agent', userId: USER.agent1, state: 'disconnected' }] },
         ],
       },
@@ -63,11 +63,11 @@ describe('sim: POST /api/v2/analytics/conversations/details/query', () => {
     assert.deepEqual(ids(await query({ interval: ALL_TIME, segmentFilters: [seg('mediaType', 'chat')] })), [OTHER]);
     assert.deepEqual(ids(await query({ interval: ALL_TIME, conversationFilters: [live], segmentFilters: [seg('mediaType', 'voice'), seg('userId', USER.agent2)] })), [CONV]);
     const either = { type: 'or', predicates: [{ dimension: 'userId', value: USER.agent2 }, { dimension: 'userId', value: 'nobody' }] };
-    assert.deepEqual(ids(await query({ interval: ALL_TIME, conversationFilters: [live], segmentFilters: [either], order: 'desc' })), [OTHER, CONV]);
+    assert.deepEqual(ids(await query({ interval: ALL_TIME, conversationFilters: [live], segmentFilters: [either], order: 'desc' })), [CONV, OTHER], 'newest first: CONV started today');
     // Only conversations that started on a day the interval touches: CONV (live, started today) is not in a
-    // 2030 interval, although it overlaps it; OTHER (starts 2030-01-01 10:00) is not in 09:00-09:30 (no activity yet).
-    assert.deepEqual(ids(await query({ interval: '2030-01-01T09:00:00Z/2030-01-01T09:30:00Z' })), []);
-    assert.deepEqual(ids(await query({ interval: '2030-01-01T09:00:00Z/2030-01-01T11:00:00Z' })), [OTHER]);
+    // 2020 interval; OTHER (starts 2020-01-01 10:00) is not in 09:00-09:30 (no activity yet).
+    assert.deepEqual(ids(await query({ interval: '2020-01-01T09:00:00Z/2020-01-01T09:30:00Z' })), []);
+    assert.deepEqual(ids(await query({ interval: '2020-01-01T09:00:00Z/2020-01-01T11:00:00Z' })), [OTHER]);
     assert.deepEqual(ids(await query({ interval: '1999-01-01T00:00:00Z/2000-01-01T00:00:00Z' })), [], 'before everything');
     assert.equal((await query({ interval: ALL_TIME, segmentFilters: [seg('userId', 'nobody')] })).json.totalHits, 0);
   });
@@ -232,7 +232,7 @@ describe('sim: analytics as Genesys answers it (official dimensions, spellings, 
         { ...leg(P.agent1, 'agent', USER.agent1), state: 'terminated', endTime: new Date(t0 + 20_000).toISOString(), disconnectType: 'client' },
       ],
     };
-    const world = { conversations: [conversation], createdAt: new Map([[CONV, t0]]) };
+    const world = [conversation];
     const body = { interval: '2030-06-01T00:00:00.000Z/2030-06-02T00:00:00.000Z', segmentFilters: [{ type: 'and', predicates: [{ dimension: 'userId', value: USER.agent1 }, { dimension: 'segmentEnd', operator: 'notExists' }] }] };
     const at = (now: number, lag: number) => analyticsQuery(world, body, lag, now) as { conversations: any[] };
     assert.equal(at(t0 + 4_999, 5_000).conversations.length, 0, 'not in analytics for 5 s');
@@ -254,7 +254,7 @@ describe('sim: analytics as Genesys answers it (official dimensions, spellings, 
     try {
       const t = await token(lagged);
       const q = () => api(lagged, t, 'POST', '/api/v2/analytics/conversations/details/query', { interval: today() });
-      const [c] = await lagged.control.seed({ conversations: [{ participants: [{ purpose: 'customer' }, { purpose: 'agent', userId: U1 }] }] });
+      const [c] = await lagged.control.seed({ conversations: [{ startTime: new Date().toISOString(), participants: [{ purpose: 'customer' }, { purpose: 'agent', userId: U1 }] }] });
       assert.deepEqual((await q()).json.conversations, [], 'not in analytics yet');
       await lagged.control.setOptions({ analyticsLagMs: 0 });
       assert.deepEqual(ids(await q()), [c.id]);
