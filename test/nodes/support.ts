@@ -1,4 +1,4 @@
-// Shared set-up of the node tests: the four node modules, the mocha hooks (test server, a simulator per test),
+// Shared set-up of the node tests: the node modules, the mocha hooks (test server, a simulator per test),
 // a flow wired to the simulator, and waiting for what a node does with one msg (its output, or the error a
 // Catch node sees).
 import * as assert from 'node:assert/strict';
@@ -8,9 +8,10 @@ import configNode = require('../../nodes/genesys-cloud-config/genesys-cloud-conf
 import listNode = require('../../nodes/genesys-list-participants/genesys-list-participants');
 import disconnectNode = require('../../nodes/genesys-disconnect-participant/genesys-disconnect-participant');
 import awaitNode = require('../../nodes/genesys-await-terminal/genesys-await-terminal');
+import findNode = require('../../nodes/genesys-find-conversations/genesys-find-conversations');
 
 export { helper };
-export const ALL_NODES = [configNode, listNode, disconnectNode, awaitNode];
+export const ALL_NODES = [configNode, listNode, disconnectNode, awaitNode, findNode];
 export type Sim = Awaited<ReturnType<typeof start>>;
 export { start as startSim };
 
