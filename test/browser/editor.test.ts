@@ -15,7 +15,7 @@ import { nodeRedMain, nodeRedMajor, projectRoot } from '../support/node-red';
 import { until } from '../support/until';
 
 const PACKAGE = 'node-red-contrib-genesys-participants';
-const FLOW_TYPES = ['genesys-list-participants', 'genesys-disconnect-participant', 'genesys-await-terminal'];
+const FLOW_TYPES = ['genesys-list-participants', 'genesys-disconnect-participant', 'genesys-await-terminal', 'genesys-find-conversations'];
 /** Keys every node may carry that are not in its type's defaults. */
 const STANDARD_KEYS = new Set(['id', 'type', 'z', 'x', 'y', 'w', 'h', 'wires', 'g', 'd', 'l', 'credentials', 'info', 'icon', 'inputLabels', 'outputLabels', '_users']);
 
@@ -72,6 +72,12 @@ const DIALOGS: DialogSpec[] = [
     async makeInvalid(page) { await setText(page, '#node-input-timeout', '-1'); return 'timeout'; },
     reason: /^Timeout: must be a number of seconds greater than 0 and at most 86400 \(24 h\)$/,
     idFields: ['conversationId', 'participantId'],
+  },
+  {
+    type: 'genesys-find-conversations',
+    fields: ['genesys', 'searchBy', 'who', 'mediaType', 'intervalHours', 'split', 'name'],
+    help: 'Finds the live Genesys Cloud conversations of a user',
+    async makeInvalid(page) { await setTyped(page, 'who', 'str', 'not-a-uuid'); return 'who'; },
   },
 ];
 
@@ -209,7 +215,7 @@ describe(`editor: the nodes in a real Chromium (Node-RED ${nodeRedMajor})`, func
     }).catch(() => undefined);
   });
 
-  it('the palette shows the three flow nodes under "Genesys Cloud"; the config node is a config type', async () => {
+  it('the palette shows the flow nodes under "Genesys Cloud"; the config node is a config type', async () => {
     const inCategory = await page.$$eval('#red-ui-palette-container-Genesys_Cloud .red-ui-palette-node', (els) => els.map((e) => e.getAttribute('data-palette-type')));
     assert.deepEqual([...inCategory].sort(), [...FLOW_TYPES].sort());
     const header = await page.locator('#red-ui-palette-Genesys_Cloud, #red-ui-palette-container-Genesys_Cloud .red-ui-palette-header').first().innerText();

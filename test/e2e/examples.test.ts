@@ -28,7 +28,7 @@ const KICK_AWAIT_ENDED = 'a500000000000005';
 const KICK_AWAIT_CONVERSATION = 'c0a80001-4d2e-4f3a-9b1c-000000000003';
 const BLAIR = 'b0000001-0000-4000-8000-000000000002';
 
-const OUR_TYPES = ['genesys-cloud-config', 'genesys-list-participants', 'genesys-disconnect-participant', 'genesys-await-terminal'];
+const OUR_TYPES = ['genesys-cloud-config', 'genesys-list-participants', 'genesys-disconnect-participant', 'genesys-await-terminal', 'genesys-find-conversations'];
 
 let seq = 0;
 /** A fresh valid UUID (v4 layout) per call, so tests never collide in the shared simulator. */
@@ -140,7 +140,7 @@ describe(`e2e: example flows in a real Node-RED ${nodeRedMajor} with the packed 
     assert.deepEqual(c.teardown, { postDisconnect: 0, deleteConversation: 0, patchCallConversation: 0 });
   });
 
-  it('loads the four node types from the npm-packed package in the user dir (not from nodesDir)', async () => {
+  it('loads every node type from the npm-packed package in the user dir (not from nodesDir)', async () => {
     assert.ok(fs.existsSync(path.join(installedDir, 'package.json')), 'installed under <userDir>/node_modules');
     assert.ok(!fs.existsSync(path.join(installedDir, 'test')), 'the tarball holds no tests');
     const res = await fetch(`${nodeRed!.url}/nodes`, { headers: { accept: 'application/json' } });
@@ -264,7 +264,7 @@ describe(`e2e: example flows in a real Node-RED ${nodeRedMajor} with the packed 
   });
 
   describe('compliance-eject', () => {
-    it('inject "flag Carol (demo)": ejects Carol only, confirms, records the outcome in flow context', async () => {
+    it('inject "flag Carol (demo)", a user id alone: finds her call, ejects Carol only, confirms, records the outcome', async () => {
       const res = await fetch(`${nodeRed!.url}/inject/${COMPLIANCE_INJECT}`, { method: 'POST' });
       assert.equal(res.status, 200);
       const out = await comms!.waitFor((m) => m.id === COMPLIANCE_DEBUG, 30_000);
@@ -280,27 +280,42 @@ describe(`e2e: example flows in a real Node-RED ${nodeRedMajor} with the packed 
       assert.equal(entry.userId, CAROL);
       assert.equal(entry.participantId, 'e2e0d000-0000-4000-8000-000000000002');
       assert.ok(entry.correlationId, 'the Genesys correlation id is recorded');
-      const p = patches(await newRequests());
+      const log2 = await newRequests();
+      const p = patches(log2);
       assert.equal(p.length, 1);
       assert.equal(p[0].path, `/api/v2/conversations/${DEMO_CONVERSATION}/participants/e2e0d000-0000-4000-8000-000000000002`);
+      // Found by the analytics details query, for Carol, live calls only.
+      const query = log2.find((r) => r.path === '/api/v2/analytics/conversations/details/query');
+      assert.ok(query, 'the analytics details query');
+      assert.ok(JSON.stringify(query!.body).includes(CAROL));
+    });
+
+    it('POST /compliance/flag for a user on no live call: answers 202, records "no-live-leg", kicks nobody', async () => {
+      const res = await postJson(`${nodeRed!.url}/compliance/flag`, { userId: uuid('idle') });
+      assert.equal(res.status, 202);
+      await comms!.waitFor((m) => m.id === COMPLIANCE_DEBUG);
+      const entry = ((await flowContext(COMPLIANCE_TAB, 'complianceLog')) as any[]).at(-1);
+      assert.equal(entry.outcome, 'no-live-leg');
+      assert.equal(patches(await newRequests()).length, 0);
     });
 
     it('POST /compliance/flag with a user on two live legs: answers 202, records "ambiguous", kicks nobody', async () => {
       const userId = uuid('amb');
       const [conv] = await sim.control.seed({ conversations: [{ participants: [customer(), agent('Leg 1', userId), agent('Leg 2', userId), agent('Other')] }] });
       const before = ((await flowContext(COMPLIANCE_TAB, 'complianceLog')) as any[] | undefined)?.length ?? 0;
-      const res = await postJson(`${nodeRed!.url}/compliance/flag`, { conversationId: conv.id, userId });
+      const res = await postJson(`${nodeRed!.url}/compliance/flag`, { userId });
       assert.equal(res.status, 202);
       await comms!.waitFor((m) => m.id === COMPLIANCE_DEBUG);
       const log = (await flowContext(COMPLIANCE_TAB, 'complianceLog')) as any[];
       assert.equal(log.length, before + 1);
       assert.equal(log.at(-1).outcome, 'ambiguous');
       assert.equal(log.at(-1).candidates.length, 2);
+      assert.deepEqual(log.at(-1).conversationIds, [conv.id]);
       assert.equal(patches(await newRequests()).length, 0);
     });
 
-    it('POST /compliance/flag for an unknown conversation: records the error code from the Catch node', async () => {
-      const res = await postJson(`${nodeRed!.url}/compliance/flag`, { conversationId: uuid('nope'), userId: CAROL });
+    it('POST /compliance/flag with a user id that is not one: records the error code from the Catch node', async () => {
+      const res = await postJson(`${nodeRed!.url}/compliance/flag`, { userId: 'carol@example.com' });
       assert.equal(res.status, 202);
       await comms!.waitFor((m) => m.id === COMPLIANCE_DEBUG);
       const entry = ((await flowContext(COMPLIANCE_TAB, 'complianceLog')) as any[]).at(-1);

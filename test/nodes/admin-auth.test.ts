@@ -96,7 +96,7 @@ describe('genesys-cloud-config admin endpoints under adminAuth (real Node-RED pr
     const res = await fetch(`${nodeRed!.url}/nodes`, { headers: { accept: 'application/json', authorization: `Bearer ${await token('admin')}` } });
     const sets = (await res.json()) as any[];
     const types = sets.flatMap((s) => s.types ?? []);
-    for (const t of ['genesys-cloud-config', 'genesys-list-participants', 'genesys-disconnect-participant', 'genesys-await-terminal']) {
+    for (const t of ['genesys-cloud-config', 'genesys-list-participants', 'genesys-disconnect-participant', 'genesys-await-terminal', 'genesys-find-conversations']) {
       assert.ok(types.includes(t), `${t} registered; got ${JSON.stringify(sets.filter((s) => /genesys/.test(s.module)))}`);
     }
     assert.ok(sets.filter((s) => /genesys/.test(s.module)).every((s) => s.enabled && !s.err), 'loaded without error');
