@@ -230,10 +230,11 @@ export async function findLiveConversations(
 /** A 403 on the details query says which permission it needs. */
 function explainForbidden(err: unknown): unknown {
   if (!(err instanceof GenesysError) || err.code !== 'permission-denied') return err;
+  const named = err.missingPermission ? ` (Genesys names ${err.missingPermission})` : '';
   return new GenesysError(
     'permission-denied',
-    `permission denied: finding conversations uses the analytics details query, which needs ${ANALYTICS_PERMISSION} ` +
-      `(or analytics:agentConversationDetail:view) in the OAuth client's roles; Genesys said: ${err.message}`,
+    `permission denied (403${err.genesysCode ? ` ${err.genesysCode}` : ''}): finding conversations uses the analytics details query, ` +
+      `which needs ${ANALYTICS_PERMISSION} (or analytics:agentConversationDetail:view) in the OAuth client's roles${named}`,
     {
       status: err.status,
       genesysCode: err.genesysCode,
