@@ -152,14 +152,20 @@ function isMatch(p: NormalisedParticipant, raw: { ani?: string } | undefined, v:
   return p.address === v.value || raw?.ani === v.value;
 }
 
-/** Runs `fn` over `items`, at most `limit` at a time, in order of the results. */
+/** Runs `fn` over `items`, at most `limit` at a time; the first failure stops new work and rejects. */
 async function pool<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
   const out: R[] = new Array(items.length);
   let next = 0;
+  let failed = false;
   const worker = async (): Promise<void> => {
-    while (next < items.length) {
+    while (next < items.length && !failed) {
       const i = next++;
-      out[i] = await fn(items[i]);
+      try {
+        out[i] = await fn(items[i]);
+      } catch (err) {
+        failed = true;
+        throw err;
+      }
     }
   };
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));

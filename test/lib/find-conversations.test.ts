@@ -170,3 +170,16 @@ describe('lib/find-conversations (against the simulator)', () => {
     assert.equal(counters.tokenGrants, 0);
   });
 });
+
+describe('lib/find-conversations: a failed read', () => {
+  const ctx = useSimulatorClient();
+
+  it('fails the search (never a silent partial answer) and starts no further reads', async () => {
+    const batch = Array.from({ length: 30 }, () => ({ participants: [{ purpose: 'customer' }, { purpose: 'agent', userId: USER_A }] }));
+    await ctx.sim.control.seed({ conversations: batch } as never);
+    await ctx.sim.control.failNext([{ method: 'GET', status: 400, code: 'bad.request' }]);
+    await assert.rejects(findLiveConversations(ctx.client, ctx.reader, { userId: USER_A }), (err: GenesysError) => err.code === 'genesys-error' && err.status === 400);
+    const gets = (await ctx.sim.control.requests()).filter((r) => r.method === 'GET');
+    assert.ok(gets.length < batch.length, `the reads stopped after the failure (${gets.length} of ${batch.length})`);
+  });
+});

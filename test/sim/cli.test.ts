@@ -33,7 +33,7 @@ describe('sim: genesys-cloud-sim command', () => {
     const file = path.join(dir, 'scenario.json');
     const id = 'abababab-abab-4bab-8bab-abababababab';
     fs.writeFileSync(file, JSON.stringify({ conversations: [{ id, participants: [{ purpose: 'customer' }, { purpose: 'agent' }] }] }));
-    const p = run(['--port', '0', '--scenario', file, '--rate-limit', '50', '--disconnect-delay', '10']);
+    const p = run(['--port', '0', '--scenario', file, '--rate-limit', '50', '--disconnect-delay', '10', '--analytics-lag', '3600000']);
     try {
       const [, url] = await waitFor(p.out, /listening on (http:\/\/127\.0\.0\.1:\d+)/);
       // The lines after the first may come in later chunks (a loaded machine splits them): wait for each.
@@ -47,6 +47,11 @@ describe('sim: genesys-cloud-sim command', () => {
       const r = await request(`${url}/api/v2/conversations/${id}`, { headers: { Authorization: `Bearer ${t.json.access_token}` } });
       assert.equal(r.status, 200);
       assert.equal(r.headers['inin-ratelimit-allowed'], '50');
+      // --analytics-lag: the call (started a minute ago) is not in analytics for an hour.
+      const interval = `${new Date(Date.now() - 86_400_000).toISOString()}/${new Date(Date.now() + 60_000).toISOString()}`;
+      const q = await request(`${url}/api/v2/analytics/conversations/details/query`, { method: 'POST', headers: { Authorization: `Bearer ${t.json.access_token}` }, body: { interval } });
+      assert.equal(q.status, 200, q.text);
+      assert.deepEqual(q.json.conversations, []);
       await waitFor(p.out, new RegExp(`GET /api/v2/conversations/${id} 200`));
       assert.ok(!p.out().includes(t.json.access_token), 'the token is never printed');
       p.child.kill('SIGINT');
@@ -69,6 +74,9 @@ describe('sim: genesys-cloud-sim command', () => {
     const bad = run(['--rate-limit', 'lots']);
     assert.equal(await bad.exited, 2);
     assert.match(bad.out(), /--rate-limit must be an integer/);
+    const lag = run(['--analytics-lag', '-5']);
+    assert.equal(await lag.exited, 2);
+    assert.match(lag.out(), /--analytics-lag must be an integer >= 0/);
     const missing = run(['--scenario', '/nonexistent/file.json']);
     assert.equal(await missing.exited, 2);
     assert.match(missing.out(), /cannot read the scenario/);
