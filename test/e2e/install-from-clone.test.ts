@@ -1,6 +1,6 @@
 // The README's "Install into Node-RED", step by step, as a user follows it from a clone: Node-RED's first start
 // creates a fresh user dir (with its package.json), `npm pack` in the clone (prepack builds) writes the tarball
-// the README names, `npm install <that tgz>` in the user dir, restart Node-RED: /nodes lists our four node types
+// the README names, `npm install <that tgz>` in the user dir, restart Node-RED: /nodes lists our node types
 // from the installed package (no nodesDir: nothing else could load them). The install may fetch undici and zod
 // from the npm registry; --prefer-offline takes them from npm's cache when they are there.
 import * as assert from 'node:assert/strict';
@@ -14,7 +14,7 @@ import { nodeRedMain, projectRoot } from '../support/node-red';
 import { packOnce, PACKAGE_NAME } from '../support/packed-install';
 
 const run = promisify(execFile);
-const OUR_TYPES = ['genesys-cloud-config', 'genesys-list-participants', 'genesys-disconnect-participant', 'genesys-await-terminal'];
+const OUR_TYPES = ['genesys-cloud-config', 'genesys-list-participants', 'genesys-disconnect-participant', 'genesys-await-terminal', 'genesys-find-conversations'];
 
 interface NodeSet { module: string; types: string[]; enabled: boolean; loaded?: boolean; version?: string; err?: string }
 
@@ -43,7 +43,7 @@ describe('e2e: README "Install into Node-RED" from a clone (npm pack, npm instal
     fs.rmSync(tmp, { recursive: true, force: true });
   });
 
-  it('installs the packed tarball into a fresh user dir; after a restart Node-RED lists the four node types', async () => {
+  it('installs the packed tarball into a fresh user dir; after a restart Node-RED lists every node type', async () => {
     const section = installSection();
     assert.match(section, /^npm pack\b/m, 'the README says npm pack');
     const userDir = path.join(tmp, 'node-red'); // stands for ~/.node-red
