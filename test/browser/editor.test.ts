@@ -78,6 +78,8 @@ const DIALOGS: DialogSpec[] = [
     fields: ['genesys', 'searchBy', 'who', 'mediaType', 'intervalHours', 'split', 'name'],
     help: 'Finds the live Genesys Cloud conversations of a user',
     async makeInvalid(page) { await setTyped(page, 'who', 'str', 'not-a-uuid'); return 'who'; },
+    reason: /^Who: must be a Genesys id \(a UUID such as [0-9a-f-]{36}\), or \$\{ENV_VAR\}$/,
+    idFields: ['who'],
   },
 ];
 
