@@ -98,7 +98,13 @@ export interface Browser {
   close(): Promise<void>;
 }
 
-export async function launchBrowser(): Promise<Browser> {
+export interface BrowserOptions {
+  /** The browser's language (navigator.language and Accept-Language), e.g. 'de-DE': what Node-RED's editor
+   * picks its language from when the user has not chosen one. Chromium's default otherwise. */
+  locale?: string;
+}
+
+export async function launchBrowser(options: BrowserOptions = {}): Promise<Browser> {
   const exe = findChromium();
   const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'genesys-chromium-'));
   let context: BrowserContext;
@@ -107,6 +113,7 @@ export async function launchBrowser(): Promise<Browser> {
       executablePath: exe.executablePath,
       headless: true,
       viewport: { width: 1400, height: 900 },
+      ...(options.locale ? { locale: options.locale } : {}),
       args: exe.args,
       ...(exe.env ? { env: { ...process.env, ...exe.env } as Record<string, string> } : {}),
       timeout: 60_000,

@@ -1,0 +1,140 @@
+// The editor in German and Japanese, in a real Chromium whose language is de-DE / ja-JP (what Node-RED's
+// editor picks its language from when the user has chosen none in View > Language): Node-RED serves our
+// de/ja catalogs and help, and the palette, the edit dialog and the help sidebar show them. Screenshots of
+// each dialog with its help go to test-artifacts/screenshots/ (i18n-<lang>-*.png).
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { Page } from 'playwright-core';
+import { launchNodeRed, type NodeRedInstance } from '../../scripts/node-red-launcher';
+import { launchBrowser, openEditor, screenshot, type Browser } from '../support/browser';
+import { nodeRedMain, nodeRedMajor, projectRoot } from '../support/node-red';
+
+const MODULE = 'node-red-contrib-genesys-participants';
+const FLOW_TYPES = ['genesys-list-participants', 'genesys-disconnect-participant', 'genesys-await-terminal'];
+const LANGUAGES = [
+  { lang: 'de', locale: 'de-DE' },
+  { lang: 'ja', locale: 'ja-JP' },
+];
+
+function catalog(type: string, lang: string): any {
+  return JSON.parse(fs.readFileSync(path.join(projectRoot, 'nodes', type, 'locales', lang, `${type}.json`), 'utf8'))[type];
+}
+/** The first sentence of a node's help in that language (its one-line summary, as plain text). */
+function helpSummary(type: string, lang: string): string {
+  const html = fs.readFileSync(path.join(projectRoot, 'nodes', type, 'locales', lang, `${type}.html`), 'utf8');
+  return /<p>([^<]*)<\/p>/.exec(html)![1].trim();
+}
+
+describe(`editor in German and Japanese (Node-RED ${nodeRedMajor})`, function () {
+  this.timeout(90_000);
+  let nodeRed: NodeRedInstance | undefined;
+  let tmp: string;
+
+  before(async function () {
+    this.timeout(120_000);
+    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'genesys-i18n-'));
+    nodeRed = await launchNodeRed({ userDir: path.join(tmp, 'user'), nodeRedMain, nodeBin: process.execPath, nodesDir: [projectRoot], port: 0 });
+  });
+
+  after(async function () {
+    this.timeout(60_000);
+    await nodeRed?.stop().catch(() => undefined);
+    if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
+  });
+
+  for (const { lang, locale } of LANGUAGES) {
+    it(`${lang}: Node-RED serves every node's ${lang} catalog and help (for a browser asking for ${locale})`, async () => {
+      // What the editor loads: the catalogs (nodes/messages?lng=<browser language>) and the node definitions
+      // with their help (GET /nodes as text/html, in the Accept-Language).
+      const res = await fetch(`${nodeRed!.url}/nodes/messages?lng=${locale}`, { headers: { accept: 'application/json' } });
+      assert.equal(res.status, 200);
+      const catalogs = (await res.json()) as Record<string, any>;
+      for (const type of [...FLOW_TYPES, 'genesys-cloud-config']) {
+        assert.deepEqual(catalogs[`${MODULE}/${type}`]?.[type], catalog(type, lang), `${type} catalog`);
+      }
+      const html = await (await fetch(`${nodeRed!.url}/nodes`, { headers: { accept: 'text/html', 'accept-language': `${locale},${lang};q=0.9` } })).text();
+      for (const type of [...FLOW_TYPES, 'genesys-cloud-config']) {
+        const at = html.indexOf(`data-help-name="${type}"`);
+        assert.ok(at >= 0, `${type} help`);
+        assert.ok(html.slice(at, at + 2000).includes(helpSummary(type, lang)), `${type} help is not the ${lang} one`);
+      }
+    });
+
+    describe(`${lang}: a Chromium in ${locale}`, () => {
+      let browser: Browser | undefined;
+      let page: Page;
+
+      before(async function () {
+        this.timeout(120_000);
+        browser = await launchBrowser({ locale });
+        page = browser.page;
+        await openEditor(page, nodeRed!.url);
+      });
+      after(async () => { await browser?.close(); });
+
+      it(`the palette shows the ${lang} node names`, async () => {
+        assert.equal(await page.evaluate(() => navigator.language), locale);
+        for (const type of FLOW_TYPES) {
+          const label = await page.locator(`#red-ui-palette .red-ui-palette-node[data-palette-type="${type}"] .red-ui-palette-label`).innerText();
+          assert.equal(label.replace(/\s+/g, ' ').trim(), catalog(type, lang).paletteLabel, type);
+        }
+        await screenshot(page, `i18n-${lang}-palette-nr${nodeRedMajor}`);
+      });
+
+      for (const type of FLOW_TYPES) {
+        it(`${type}: the edit dialog and its help sidebar are in ${lang}`, async () => {
+          const messages = catalog(type, lang);
+          const id = await page.evaluate((t) => {
+            const RED = (window as any).RED;
+            RED.nodes.filterNodes({ z: RED.workspaces.active() }).forEach((n: any) => RED.nodes.remove(n.id));
+            RED.view.importNodes([{ id: 'f100000000000001', type: t, x: 300, y: 160, z: RED.workspaces.active(), wires: [] }]);
+            RED.view.redraw(true);
+            return 'f100000000000001';
+          }, type);
+          await page.evaluate(() => (window as any).$('.red-ui-notification').remove()); // the "Imported" toast
+          await page.evaluate((nid) => { const RED = (window as any).RED; RED.editor.edit(RED.nodes.node(nid)); }, id);
+          await page.waitForSelector('#node-dialog-ok', { state: 'visible' });
+          await page.waitForTimeout(400); // the tray slides in
+          // The dialog's labels: the conversation field's, and no raw key anywhere.
+          const label = await page.locator('label[for="node-input-conversationId"]').innerText();
+          assert.equal(label.trim(), messages.label.conversationId);
+          const labels = await page.locator('.red-ui-tray-body .form-row label').allInnerTexts();
+          assert.ok(labels.every((l) => !/genesys-[a-z-]+\./.test(l)), labels.join('|'));
+          if (type === 'genesys-await-terminal') {
+            const options = await page.$$eval('#node-input-waitFor option', (o) => o.map((x) => (x as HTMLOptionElement).text));
+            assert.deepEqual(options, [messages.waitFor.participant, messages.waitFor.conversation]);
+          }
+          // The help sidebar, opened from the dialog's book button, shows this language's help.
+          await page.locator('.red-ui-tray-footer-left button:has(i.fa-book)').last().click();
+          await page.waitForFunction((text) => document.body.innerText.includes(text), helpSummary(type, lang));
+          await page.waitForTimeout(300);
+          await screenshot(page, `i18n-${lang}-${type}-nr${nodeRedMajor}`);
+          await page.click('#node-dialog-cancel');
+          await page.waitForSelector('#node-dialog-ok', { state: 'detached' });
+        });
+      }
+
+      it(`genesys-cloud-config: the config dialog is in ${lang}`, async () => {
+        const messages = catalog('genesys-cloud-config', lang);
+        await page.evaluate(() => {
+          const RED = (window as any).RED;
+          RED.editor.editConfig('', 'genesys-cloud-config', '_ADD_');
+        });
+        await page.waitForSelector('#node-config-input-region', { state: 'visible' });
+        await page.waitForFunction(() => document.querySelectorAll('#node-config-input-region option').length > 2);
+        assert.equal((await page.locator('label[for="node-config-input-clientSecret"]').innerText()).trim(), messages.label.clientSecret);
+        assert.equal((await page.locator('#node-config-genesys-test').innerText()).trim(), messages.test.button);
+        const custom = await page.$eval('#node-config-input-region option[value="custom"]', (o) => (o as HTMLOptionElement).text);
+        assert.equal(custom, messages.label.customRegion);
+        await page.locator('.red-ui-tray-footer-left button:has(i.fa-book)').last().click();
+        await page.waitForFunction((text) => document.body.innerText.includes(text), helpSummary('genesys-cloud-config', lang));
+        await page.waitForTimeout(300);
+        await screenshot(page, `i18n-${lang}-genesys-cloud-config-nr${nodeRedMajor}`);
+        await page.click('#node-config-dialog-cancel');
+        await page.waitForSelector('#node-config-input-region', { state: 'detached' });
+      });
+    });
+  }
+});
