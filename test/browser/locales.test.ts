@@ -23,10 +23,38 @@ const LANGUAGES = [
 function catalog(type: string, lang: string): any {
   return JSON.parse(fs.readFileSync(path.join(projectRoot, 'nodes', type, 'locales', lang, `${type}.json`), 'utf8'))[type];
 }
-/** The first sentence of a node's help in that language (its one-line summary, as plain text). */
-function helpSummary(type: string, lang: string): string {
+/** The first paragraph of a node's help in that language (its one-line summary), as written. */
+function helpSummaryHtml(type: string, lang: string): string {
   const html = fs.readFileSync(path.join(projectRoot, 'nodes', type, 'locales', lang, `${type}.html`), 'utf8');
-  return /<p>([^<]*)<\/p>/.exec(html)![1].trim();
+  return /<p>([\s\S]*?)<\/p>/.exec(html)![1].trim();
+}
+/** The same, as the help sidebar renders it (plain text). */
+function helpSummary(type: string, lang: string): string {
+  return helpSummaryHtml(type, lang).replace(/<[^>]+>/g, '').replace(/\s+/g, ' ');
+}
+
+/** Drags a node from the palette onto an emptied workspace, as a user does (the editor fills in its
+ * defaults); returns its id. */
+async function dropFromPalette(page: Page, type: string): Promise<string> {
+  await page.evaluate(() => {
+    const RED = (window as any).RED;
+    RED.nodes.filterNodes({ z: RED.workspaces.active() }).forEach((n: any) => RED.nodes.remove(n.id));
+    RED.view.redraw(true);
+  });
+  const source = page.locator(`#red-ui-palette .red-ui-palette-node[data-palette-type="${type}"]`);
+  await source.scrollIntoViewIfNeeded();
+  const box = (await source.boundingBox())!;
+  const chart = (await page.locator('#red-ui-workspace-chart').boundingBox())!;
+  await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+  await page.mouse.down();
+  await page.mouse.move(chart.x + 300, chart.y + 160, { steps: 12 });
+  await page.mouse.up();
+  const id = await page.waitForFunction((t) => {
+    const sel = (window as any).RED.view.selection();
+    const n = sel.nodes && sel.nodes.find((m: any) => m.type === t);
+    return n ? n.id : false;
+  }, type);
+  return (await id.jsonValue()) as string;
 }
 
 /** Each element of the open dialog with a data-i18n key of `type` shows that key's text in `lang`. */
@@ -76,7 +104,7 @@ describe(`editor in German and Japanese (Node-RED ${nodeRedMajor})`, function ()
       for (const type of [...FLOW_TYPES, 'genesys-cloud-config']) {
         const at = html.indexOf(`data-help-name="${type}"`);
         assert.ok(at >= 0, `${type} help`);
-        assert.ok(html.slice(at, at + 2000).includes(helpSummary(type, lang)), `${type} help is not the ${lang} one`);
+        assert.ok(html.slice(at, at + 2000).includes(helpSummaryHtml(type, lang)), `${type} help is not the ${lang} one`);
       }
     });
 
@@ -103,15 +131,8 @@ describe(`editor in German and Japanese (Node-RED ${nodeRedMajor})`, function ()
 
       for (const type of FLOW_TYPES) {
         it(`${type}: the edit dialog and its help sidebar are in ${lang}`, async () => {
-          const id = await page.evaluate((t) => {
-            const RED = (window as any).RED;
-            RED.nodes.filterNodes({ z: RED.workspaces.active() }).forEach((n: any) => RED.nodes.remove(n.id));
-            RED.view.importNodes([{ id: 'f100000000000001', type: t, x: 300, y: 160, z: RED.workspaces.active(), wires: [] }]);
-            RED.view.redraw(true);
-            return 'f100000000000001';
-          }, type);
-          await page.evaluate(() => (window as any).$('.red-ui-notification').remove()); // the "Imported" toast
-          await page.evaluate((nid) => { const RED = (window as any).RED; RED.editor.edit(RED.nodes.node(nid)); }, id);
+          const id = await dropFromPalette(page, type);
+          await page.locator(`[id="${id}"]`).dblclick();
           await page.waitForSelector('#node-dialog-ok', { state: 'visible' });
           await page.waitForTimeout(400); // the tray slides in
           // Every translated element of the dialog (labels, select options, placeholders) shows this
