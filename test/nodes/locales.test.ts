@@ -39,7 +39,7 @@ const all = (html: string, re: RegExp): string[] => [...html.matchAll(re)].map((
 const sorted = (a: string[]): string[] => [...a].sort();
 /** The block structure of a help file: its block-level tags in order, each with its class. */
 function skeleton(html: string): string[] {
-  return [...html.matchAll(/<(\/?)(script|h3|h4|dl|dt|dd|ol|ul|li|p|pre|table|tr|td|th)\b([^>]*)>/g)].map((m) => {
+  return [...html.matchAll(/<(\/?)(script|div|h3|h4|dl|dt|dd|ol|ul|li|p|pre|table|tr|td|th)\b([^>]*)>/g)].map((m) => {
     const cls = /class="([^"]*)"/.exec(m[3]);
     return `${m[1]}${m[2]}${cls ? `.${cls[1]}` : ''}`;
   });
