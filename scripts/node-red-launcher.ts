@@ -45,6 +45,10 @@ export async function launchNodeRed(options: LaunchOptions): Promise<NodeRedInst
     credentialSecret: options.credentialSecret ?? false,
     nodesDir: options.nodesDir ?? [],
     httpNodeRoot: '/',
+    // The runtime's own language (its log lines, which this launcher reads, and node statuses): English, or a
+    // machine with LANG=de_DE... logs "Server now running" in German and the start is never seen. The editor
+    // still follows the browser's language (our de/ja labels and help).
+    lang: 'en-US',
     logging: { console: { level: 'info', metrics: false, audit: false } },
     telemetry: { enabled: false, updateNotification: false },
     diagnostics: { enabled: false, ui: false },

@@ -70,7 +70,9 @@ describe('e2e: README "Install into Node-RED" from a clone (npm pack, npm instal
     assert.ok(saved.dependencies?.[PACKAGE_NAME], 'npm saved the package in the user dir\'s package.json (Node-RED reinstalls from it)');
 
     // Restart Node-RED: the nodes load from the user dir's node_modules.
-    nodeRed = await launchNodeRed({ userDir, nodeRedMain, port: 0 });
+    // As on a German machine (LANG=de_DE): Node-RED would log its start in German, and the launcher of
+    // npm start and the tests reads those lines; it runs the runtime in English (scripts/node-red-launcher.ts).
+    nodeRed = await launchNodeRed({ userDir, nodeRedMain, port: 0, env: { LANG: 'de_DE.UTF-8', LC_ALL: 'de_DE.UTF-8', LC_MESSAGES: 'de_DE.UTF-8' } });
     const ours = (await nodeSets(nodeRed)).filter((s) => s.module === PACKAGE_NAME);
     assert.deepEqual(ours.flatMap((s) => s.types).sort(), [...OUR_TYPES].sort());
     for (const s of ours) assert.ok(s.enabled && s.loaded !== false && !s.err, `${s.types.join(', ')} loaded: ${s.err ?? ''}`);
