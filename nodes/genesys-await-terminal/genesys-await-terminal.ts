@@ -1,9 +1,16 @@
 // Waits until a participant's leg (waitFor "participant", the default) or the whole conversation ("conversation")
 // has ended, through lib/await-terminal.ts. Output 1: ended; output 2: timed out, with the last state seen.
 import { conversationIdOf, readTyped, setupFlowNode, getConnection, type Outcome } from '../shared/flow-node';
-import { optionalId, parseTimeoutSeconds } from '../../lib/validate';
-import { awaitTerminal, WAIT_FOR, type AwaitResult, type WaitFor } from '../../lib/await-terminal';
-import { invalidInput, type GenesysError } from '../../lib/errors';
+import {
+  type AwaitResult,
+  awaitTerminal,
+  type GenesysError,
+  invalidInput,
+  optionalId,
+  parseTimeoutSeconds,
+  WAIT_FOR,
+  type WaitFor,
+} from '../../lib';
 
 const TYPE = 'genesys-await-terminal';
 

@@ -1,11 +1,18 @@
 // Config node: region, credentials and limits. Owns ONE GenesysClient + ConversationReader (one token, one
 // rate-limit budget) shared by every flow node that points at it, closed when the node closes. Also serves
 // the editor's region list and "Test connection" admin endpoints.
-import { GenesysClient, MAX_RETRY_AFTER_SECONDS } from '../../lib/client';
-import { ConversationReader } from '../../lib/conversation-reader';
-import { KickLedger } from '../../lib/kick-ledger';
-import { GenesysError, invalidInput, isGenesysError } from '../../lib/errors';
-import { CUSTOM_REGION, REGIONS, resolveOrigins } from '../../lib/regions';
+import {
+  ConversationReader,
+  CUSTOM_REGION,
+  GenesysClient,
+  GenesysError,
+  invalidInput,
+  isGenesysError,
+  KickLedger,
+  MAX_RETRY_AFTER_SECONDS,
+  REGIONS,
+  resolveOrigins,
+} from '../../lib';
 import type { GenesysConnection } from '../shared/flow-node';
 
 const TYPE = 'genesys-cloud-config';

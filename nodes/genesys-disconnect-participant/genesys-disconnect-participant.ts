@@ -2,9 +2,13 @@
 // target, guards, one PATCH {"state":"disconnected"}, optional confirm). The output carries msg.conversationId
 // and msg.participantId of the leg acted on, so that await end (or a log) acts on the same leg.
 import { conversationIdOf, flags, getConnection, readTyped, selectorOf, setupFlowNode } from '../shared/flow-node';
-import { invalidInput } from '../../lib/errors';
-import { optionalId, parseTimeoutSeconds } from '../../lib/validate';
-import { kickParticipant, type KickOptions } from '../../lib/kick';
+import {
+  invalidInput,
+  type KickOptions,
+  kickParticipant,
+  optionalId,
+  parseTimeoutSeconds,
+} from '../../lib';
 
 const TYPE = 'genesys-disconnect-participant';
 

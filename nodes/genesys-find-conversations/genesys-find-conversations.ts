@@ -2,8 +2,11 @@
 // call (design 2.5c; the workflow is lib/find-conversations.ts): outputs them as one array, or one msg per
 // conversation with msg.conversationId and msg.participantId set, ready for genesys-disconnect-participant.
 import { flags, getConnection, readTyped, setupFlowNode } from '../shared/flow-node';
-import { findLiveConversations, type FindCriteria } from '../../lib/find-conversations';
-import { invalidInput } from '../../lib/errors';
+import {
+  type FindCriteria,
+  findLiveConversations,
+  invalidInput,
+} from '../../lib';
 
 const TYPE = 'genesys-find-conversations';
 const SEARCH_BY = ['userId', 'queueId', 'ani'] as const;

@@ -1,7 +1,7 @@
 // Reads one conversation and outputs its participants, normalised (lib/participants.ts): all, only the
 // live ones, or those matching a selector; as one array or one msg per participant.
 import { conversationIdOf, flags, getConnection, selectorOf, setupFlowNode } from '../shared/flow-node';
-import { filterParticipants } from '../../lib/participants';
+import { filterParticipants } from '../../lib';
 
 const TYPE = 'genesys-list-participants';
 

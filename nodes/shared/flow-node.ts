@@ -2,11 +2,19 @@
 // ("a value set in the node wins over msg"), and running one msg to exactly one send or one done(err), with
 // cancellation on close and a status that counts the msgs in flight. Node-RED concerns only: no HTTP here.
 import { setMaxListeners } from 'node:events';
-import { GenesysError, invalidInput, isGenesysError } from '../../lib/errors';
-import { parseFlag, parseSelector, requireId, UUID_RE, type TargetSelector } from '../../lib/validate';
-import type { GenesysClient } from '../../lib/client';
-import type { ConversationReader } from '../../lib/conversation-reader';
-import type { KickLedger } from '../../lib/kick-ledger';
+import {
+  type ConversationReader,
+  type GenesysClient,
+  GenesysError,
+  invalidInput,
+  isGenesysError,
+  type KickLedger,
+  parseFlag,
+  parseSelector,
+  requireId,
+  type TargetSelector,
+  UUID_RE,
+} from '../../lib';
 
 /** What a genesys-cloud-config node hands to the flow nodes that use it. */
 export interface GenesysConnection {

@@ -6,10 +6,10 @@
 import * as assert from 'node:assert/strict';
 import { getEventListeners } from 'node:events';
 import * as FakeTimers from '@sinonjs/fake-timers';
-import { awaitTerminal, CANCEL_BATCH, pendingWaits, POLL_SCHEDULE, type AwaitResult } from '../../lib/await-terminal';
-import type { ConversationReader, ReadListener, ReadResult } from '../../lib/conversation-reader';
-import { GenesysError } from '../../lib/errors';
-import { normaliseParticipants } from '../../lib/participants';
+import { awaitTerminal, CANCEL_BATCH, pendingWaits, POLL_SCHEDULE, type AwaitResult } from '../../lib/conversation/await-terminal';
+import type { ConversationReader, ReadListener, ReadResult } from '../../lib/conversation/conversation-reader';
+import { GenesysError } from '../../lib/platform/errors';
+import { normaliseParticipants } from '../../lib/conversation/participants';
 
 const CID = '1b0b2c3d-0000-4000-8000-000000000001';
 const LEG = '1b0b2c3d-0000-4000-8000-0000000000aa';

@@ -1,8 +1,8 @@
 import * as assert from 'node:assert/strict';
-import { awaitTerminal, nextPollDelay, POLL_SCHEDULE } from '../../lib/await-terminal';
-import { GenesysClient } from '../../lib/client';
-import { ConversationReader } from '../../lib/conversation-reader';
-import { GenesysError } from '../../lib/errors';
+import { awaitTerminal, nextPollDelay, POLL_SCHEDULE } from '../../lib/conversation/await-terminal';
+import { GenesysClient } from '../../lib/platform/client';
+import { ConversationReader } from '../../lib/conversation/conversation-reader';
+import { GenesysError } from '../../lib/platform/errors';
 import { NOBODY, useSimulatorClient } from '../support/sim-session';
 import { settledNow, until } from '../support/until';
 

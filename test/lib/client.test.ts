@@ -1,8 +1,8 @@
 import * as assert from 'node:assert/strict';
 import type { ServerResponse } from 'node:http';
 import { z } from 'zod';
-import { GenesysClient, GenesysClientOptions, WaitInfo } from '../../lib/client';
-import { GenesysError } from '../../lib/errors';
+import { GenesysClient, GenesysClientOptions, WaitInfo } from '../../lib/platform/client';
+import { GenesysError } from '../../lib/platform/errors';
 import { RecordedRequest, TestServer, sendJson, startTestServer } from '../support/test-server';
 import { until } from '../support/until';
 

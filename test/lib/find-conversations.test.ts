@@ -1,8 +1,8 @@
 import * as assert from 'node:assert/strict';
-import { GenesysClient } from '../../lib/client';
-import { ConversationReader } from '../../lib/conversation-reader';
-import { GenesysError } from '../../lib/errors';
-import { ANALYTICS_PERMISSION, DEFAULT_INTERVAL_HOURS, findLiveConversations, MAX_PAGES, PAGE_SIZE } from '../../lib/find-conversations';
+import { GenesysClient } from '../../lib/platform/client';
+import { ConversationReader } from '../../lib/conversation/conversation-reader';
+import { GenesysError } from '../../lib/platform/errors';
+import { ANALYTICS_PERMISSION, DEFAULT_INTERVAL_HOURS, findLiveConversations, MAX_PAGES, PAGE_SIZE } from '../../lib/conversation/find-conversations';
 import { USER_A, USER_B, USER_C, useSimulatorClient } from '../support/sim-session';
 import { until } from '../support/until';
 

@@ -4,11 +4,11 @@
 // and against a hostile local server whose legs never end after a 202 and that answers what Genesys never would.
 import * as assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { GenesysClient } from '../../lib/client';
-import { ConversationReader } from '../../lib/conversation-reader';
-import { GenesysError } from '../../lib/errors';
-import { KickLedger } from '../../lib/kick-ledger';
-import { kickParticipant, type KickOptions } from '../../lib/kick';
+import { GenesysClient } from '../../lib/platform/client';
+import { ConversationReader } from '../../lib/conversation/conversation-reader';
+import { GenesysError } from '../../lib/platform/errors';
+import { KickLedger } from '../../lib/conversation/kick-ledger';
+import { kickParticipant, type KickOptions } from '../../lib/conversation/kick';
 import { useSimulatorClient } from '../support/sim-session';
 import { sendJson, startTestServer, withTokenGrant, type TestServer } from '../support/test-server';
 

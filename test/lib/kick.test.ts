@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
-import { GenesysError } from '../../lib/errors';
-import { kickParticipant, type KickOptions, type KickPhase } from '../../lib/kick';
-import { ACCEPTED_GONE_MS, KickLedger } from '../../lib/kick-ledger';
+import { GenesysError } from '../../lib/platform/errors';
+import { kickParticipant, type KickOptions, type KickPhase } from '../../lib/conversation/kick';
+import { ACCEPTED_GONE_MS, KickLedger } from '../../lib/conversation/kick-ledger';
 import { until } from '../support/until';
 import { CONFERENCE, NOBODY, USER_A, USER_B, USER_C, USER_D, useSimulatorClient } from '../support/sim-session';
 

@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
-import { GenesysError } from '../../lib/errors';
-import { filterParticipants, normaliseParticipants, selectTarget, TERMINAL_STATES, TRANSITIONAL_STATES } from '../../lib/participants';
-import { Conversation } from '../../lib/schemas';
+import { GenesysError } from '../../lib/platform/errors';
+import { filterParticipants, normaliseParticipants, selectTarget, TERMINAL_STATES, TRANSITIONAL_STATES } from '../../lib/conversation/participants';
+import { Conversation } from '../../lib/conversation/schemas';
 
 const CID = 'a1b2c3d4-0000-4000-8000-000000000001';
 const CUSTOMER = 'c0000000-0000-4000-8000-000000000001';

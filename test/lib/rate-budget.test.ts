@@ -4,12 +4,12 @@
 // source/2021-05-06-sdk-config-and-logging).
 import * as assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { GenesysClient } from '../../lib/client';
-import { ConversationReader } from '../../lib/conversation-reader';
-import { GenesysError } from '../../lib/errors';
-import { kickParticipant } from '../../lib/kick';
-import { KickLedger } from '../../lib/kick-ledger';
-import { RateLimiter } from '../../lib/rate-limiter';
+import { GenesysClient } from '../../lib/platform/client';
+import { ConversationReader } from '../../lib/conversation/conversation-reader';
+import { GenesysError } from '../../lib/platform/errors';
+import { kickParticipant } from '../../lib/conversation/kick';
+import { KickLedger } from '../../lib/conversation/kick-ledger';
+import { RateLimiter } from '../../lib/platform/rate-limiter';
 import { start } from '../../sim';
 import { settledNow } from '../support/until';
 

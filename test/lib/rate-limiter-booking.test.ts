@@ -2,7 +2,7 @@
 // can finish; normal work leaves a share of the window to high priority. A frozen clock: nothing here depends
 // on how fast the machine is (what is granted is checked before the event loop's next turn).
 import * as assert from 'node:assert/strict';
-import { RateLimiter } from '../../lib/rate-limiter';
+import { RateLimiter } from '../../lib/platform/rate-limiter';
 import { settledNow } from '../support/until';
 
 

@@ -2,10 +2,10 @@
 // cost O(1) (the old indexOf + splice made it quadratic: seconds of frozen event loop). Checked by structure and
 // order, not by time: the cost of cancelling at scale belongs to bench/, measured against a baseline.
 import * as assert from 'node:assert/strict';
-import { GenesysError } from '../../lib/errors';
-import { RateLimiter } from '../../lib/rate-limiter';
-import { Line } from '../../lib/line';
-import { CANCEL_BATCH } from '../../lib/abort';
+import { GenesysError } from '../../lib/platform/errors';
+import { RateLimiter } from '../../lib/platform/rate-limiter';
+import { Line } from '../../lib/platform/line';
+import { CANCEL_BATCH } from '../../lib/platform/abort';
 
 describe('lib/rate-limiter: cancelling a wait is O(1)', () => {
   it('structurally: removing any entry of a line of 50,000 touches a constant number of entries', () => {

@@ -2,8 +2,8 @@
 // exact, whatever the load on the machine, and a full 60 s window costs no real time.
 import * as assert from 'node:assert/strict';
 import * as FakeTimers from '@sinonjs/fake-timers';
-import { GenesysError } from '../../lib/errors';
-import { LimiterWait, RateLimiter } from '../../lib/rate-limiter';
+import { GenesysError } from '../../lib/platform/errors';
+import { LimiterWait, RateLimiter } from '../../lib/platform/rate-limiter';
 
 /** At most `max` of the sorted times in any window of `windowMs`: times[i + max] - times[i] >= windowMs. */
 function maxInAnyWindow(times: number[], windowMs: number): number {

@@ -1,8 +1,8 @@
 // The redaction point (lib/redact.ts) on its own: what it removes, what it keeps, and that an error keeps
 // its code and details but loses its raw cause.
 import * as assert from 'node:assert/strict';
-import { GenesysError } from '../../lib/errors';
-import { MAX_FOREIGN_TEXT, Redactor, proxySecrets, redactPatterns, truncate } from '../../lib/redact';
+import { GenesysError } from '../../lib/platform/errors';
+import { MAX_FOREIGN_TEXT, Redactor, proxySecrets, redactPatterns, truncate } from '../../lib/platform/redact';
 
 describe('lib/redact', () => {
   const SECRET = 'S3cret-value/with+odd=chars';

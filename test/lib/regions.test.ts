@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
-import { GenesysError } from '../../lib/errors';
-import { REGIONS, describeRegion, findRegion, isLoopbackHost, resolveOrigins } from '../../lib/regions';
+import { GenesysError } from '../../lib/platform/errors';
+import { REGIONS, describeRegion, findRegion, isLoopbackHost, resolveOrigins } from '../../lib/platform/regions';
 
 function invalid(fn: () => unknown, field: string, pattern: RegExp): void {
   assert.throws(fn, (err: unknown) => {

@@ -1,8 +1,8 @@
 import * as assert from 'node:assert/strict';
 import * as FakeTimers from '@sinonjs/fake-timers';
-import { GenesysError } from '../../lib/errors';
-import { DEFAULT_RETRY_POLICY, RetryPolicy, backoffDelay, classify, parseRetryAfter, withRetry } from '../../lib/retry';
-import { sleep } from '../../lib/abort';
+import { GenesysError } from '../../lib/platform/errors';
+import { DEFAULT_RETRY_POLICY, RetryPolicy, backoffDelay, classify, parseRetryAfter, withRetry } from '../../lib/platform/retry';
+import { sleep } from '../../lib/platform/abort';
 
 const fast: RetryPolicy = { ...DEFAULT_RETRY_POLICY, baseDelayMs: 5, maxDelayMs: 20 };
 

@@ -4,12 +4,12 @@
 import * as assert from 'node:assert/strict';
 import { getEventListeners, setMaxListeners } from 'node:events';
 import { randomUUID } from 'node:crypto';
-import { awaitTerminal } from '../../lib/await-terminal';
-import { GenesysClient } from '../../lib/client';
-import { ConversationReader } from '../../lib/conversation-reader';
-import { KickLedger } from '../../lib/kick-ledger';
-import { GenesysError } from '../../lib/errors';
-import { kickParticipant } from '../../lib/kick';
+import { awaitTerminal } from '../../lib/conversation/await-terminal';
+import { GenesysClient } from '../../lib/platform/client';
+import { ConversationReader } from '../../lib/conversation/conversation-reader';
+import { KickLedger } from '../../lib/conversation/kick-ledger';
+import { GenesysError } from '../../lib/platform/errors';
+import { kickParticipant } from '../../lib/conversation/kick';
 import { start } from '../../sim';
 import { useSimulatorClient } from '../support/sim-session';
 

@@ -1,10 +1,10 @@
 import * as assert from 'node:assert/strict';
 import * as dns from 'node:dns';
-import { GenesysClient, GenesysClientOptions } from '../../lib/client';
-import { GenesysError } from '../../lib/errors';
-import { HttpTransport } from '../../lib/http';
-import { DEFAULT_RETRY_POLICY } from '../../lib/retry';
-import { TokenManager, renewMarginMs } from '../../lib/token';
+import { GenesysClient, GenesysClientOptions } from '../../lib/platform/client';
+import { GenesysError } from '../../lib/platform/errors';
+import { HttpTransport } from '../../lib/platform/http';
+import { DEFAULT_RETRY_POLICY } from '../../lib/platform/retry';
+import { TokenManager, renewMarginMs } from '../../lib/platform/token';
 import { TestServer, closedPort, sendJson, startTestServer } from '../support/test-server';
 import { until } from '../support/until';
 

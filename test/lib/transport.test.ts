@@ -4,8 +4,8 @@ import * as assert from 'node:assert/strict';
 import { getEventListeners } from 'node:events';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { GenesysError } from '../../lib/errors';
-import { HttpTransport, parseJsonBody } from '../../lib/http';
+import { GenesysError } from '../../lib/platform/errors';
+import { HttpTransport, parseJsonBody } from '../../lib/platform/http';
 
 const PROXY_VARS = ['HTTP_PROXY', 'http_proxy', 'HTTPS_PROXY', 'https_proxy', 'NO_PROXY', 'no_proxy'];
 

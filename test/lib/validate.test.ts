@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
-import { GenesysError } from '../../lib/errors';
-import { UUID_RE, optionalId, parseSelector, parseTimeoutSeconds, requireId } from '../../lib/validate';
+import { GenesysError } from '../../lib/platform/errors';
+import { UUID_RE, optionalId, parseSelector, parseTimeoutSeconds, requireId } from '../../lib/conversation/validate';
 
 const ID = '3f9a1c2e-8b7d-4e6f-a5b4-1c2d3e4f5a6b';
 

@@ -3,9 +3,9 @@
 // and after each test the check that nothing ever ended the call for everyone. Plus the fixtures they share.
 import * as assert from 'node:assert/strict';
 import { start, type SeedParticipant } from '../../sim';
-import { GenesysClient } from '../../lib/client';
-import { ConversationReader } from '../../lib/conversation-reader';
-import { KickLedger } from '../../lib/kick-ledger';
+import { GenesysClient } from '../../lib/platform/client';
+import { ConversationReader } from '../../lib/conversation/conversation-reader';
+import { KickLedger } from '../../lib/conversation/kick-ledger';
 
 export type Sim = Awaited<ReturnType<typeof start>>;
 

@@ -6,9 +6,9 @@
 // match really has a live leg are reported. Every request goes through the config's GenesysClient (its rate
 // limiter, token, retry).
 import { z } from 'zod';
-import type { GenesysClient, WaitInfo } from './client';
+import type { GenesysClient, WaitInfo } from '../platform/client';
 import type { ConversationReader } from './conversation-reader';
-import { GenesysError, invalidInput } from './errors';
+import { GenesysError, invalidInput } from '../platform/errors';
 import type { NormalisedParticipant } from './participants';
 import { UUID_RE } from './validate';
 

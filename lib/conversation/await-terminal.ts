@@ -5,12 +5,12 @@
 // of its own); one scheduler per reader (so per config node) holds every wait's next time in one heap behind
 // one timer, joins reads without a promise, listens once per signal, and cancels a closed node's waits in
 // batches, so a redeploy never freezes the runtime in one long turn.
-import { CANCEL_BATCH, cancelled } from './abort';
+import { CANCEL_BATCH, cancelled } from '../platform/abort';
 import type { ConversationReader, ReadListener, ReadResult, ReadTicket } from './conversation-reader';
-import { GenesysError, invalidInput, type MsgError } from './errors';
+import { GenesysError, invalidInput, type MsgError } from '../platform/errors';
 import { participantNotFound } from './participants';
-import { Line } from './line';
-import type { Booking, RequestPriority } from './rate-limiter';
+import { Line } from '../platform/line';
+import type { Booking, RequestPriority } from '../platform/rate-limiter';
 import { requireId, optionalId } from './validate';
 
 export type WaitFor = 'participant' | 'conversation';

@@ -1,17 +1,9 @@
-// zod schemas for the Genesys answers we read. Lenient with unknown fields (Genesys adds fields often:
+// zod schemas for the conversation answers we read. Lenient with unknown fields (Genesys adds fields often:
 // zod objects strip them) and strict on the fields we use. Shapes from genesys-api.md sections 2, 3 and 5.
 import { z } from 'zod';
 
 const optionalString = z.string().nullish().transform((v) => v ?? undefined);
 const optionalBool = z.boolean().nullish().transform((v) => v ?? undefined);
-
-/** Lenient: expires_in may be missing (the token manager then assumes the shortest lifetime Genesys allows). */
-export const TokenResponse = z.object({
-  access_token: z.string().min(1),
-  token_type: z.string().nullish(),
-  expires_in: z.number().positive().nullish(),
-});
-export type TokenResponse = z.infer<typeof TokenResponse>;
 
 /** One communication of a participant (calls[], chats[], emails[]...): the state lives here. */
 export const Communication = z.object({
@@ -79,22 +71,3 @@ export const Conversation = z.object({
   participants: z.array(Participant).default([]),
 });
 export type Conversation = z.infer<typeof Conversation>;
-
-export const ErrorBody = z.object({
-  message: optionalString,
-  code: optionalString,
-  status: z.number().nullish(),
-  messageWithParams: optionalString,
-  messageParams: z.record(z.string(), z.unknown()).nullish(),
-  contextId: optionalString,
-  details: z.array(z.unknown()).nullish(),
-  errors: z.array(z.unknown()).nullish(),
-});
-export type ErrorBody = z.infer<typeof ErrorBody>;
-
-/** The failure body of the token endpoint. */
-export const OAuthErrorBody = z.object({
-  error: optionalString,
-  description: optionalString,
-  error_description: optionalString,
-});

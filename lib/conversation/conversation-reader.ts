@@ -1,10 +1,10 @@
 // Reads conversations for every workflow (list, kick, await) and shares in-flight GETs: when many awaits,
 // a list and a kick read the same conversation at the same moment, Genesys sees ONE GET and all of them get
 // its answer. That keeps a busy flow inside the rate limit (300 requests/minute per client by default).
-import type { GenesysClient, WaitInfo } from './client';
-import type { Booking, RequestPriority } from './rate-limiter';
-import { cancelled } from './abort';
-import { GenesysError } from './errors';
+import type { GenesysClient, WaitInfo } from '../platform/client';
+import type { Booking, RequestPriority } from '../platform/rate-limiter';
+import { cancelled } from '../platform/abort';
+import { GenesysError } from '../platform/errors';
 import { normaliseParticipants, type NormalisedParticipant } from './participants';
 import { Conversation } from './schemas';
 import { requireId } from './validate';

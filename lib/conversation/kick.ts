@@ -3,13 +3,13 @@
 // .../participants/{pid} {"state":"disconnected"} -> classify -> optionally confirm. The decision and the PATCH
 // run one kick at a time per conversation (KickLedger), so the guards hold for the conversation as a whole.
 // Only that per-participant PATCH is ever sent: no endpoint that ends the call for everyone.
-import { cancelled } from './abort';
+import { cancelled } from '../platform/abort';
 import { awaitTerminal } from './await-terminal';
-import type { GenesysClient, WaitInfo } from './client';
+import type { GenesysClient, WaitInfo } from '../platform/client';
 import type { ConversationReader, ReadResult } from './conversation-reader';
-import { GenesysError, invalidInput } from './errors';
+import { GenesysError, invalidInput } from '../platform/errors';
 import type { KickLedger } from './kick-ledger';
-import type { Booking } from './rate-limiter';
+import type { Booking } from '../platform/rate-limiter';
 import { selectTarget, type NormalisedParticipant } from './participants';
 import { optionalId, parseFlag, parseSelector, requireId, type TargetSelector } from './validate';
 

@@ -1,7 +1,7 @@
 // Input validation shared by every node. Runs before any request: a value that fails here never reaches
 // Genesys (a UUID check also stops path injection such as `../../users`). Error messages name the field and
 // show at most a short, sanitised excerpt of the bad value.
-import { invalidInput } from './errors';
+import { invalidInput } from '../platform/errors';
 
 /** Genesys ids are UUIDs (any version, any case). */
 export const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

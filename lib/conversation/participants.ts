@@ -2,7 +2,7 @@
 // not on the participant. We derive one state per participant: live if ANY communication is live, terminal
 // only when all are terminal (or the participant's endTime is set). Selection never guesses: terminal legs
 // are skipped for selectors, and two live matches are an error listing both.
-import { GenesysError, type GenesysErrorDetails } from './errors';
+import { GenesysError, type GenesysErrorDetails } from '../platform/errors';
 import { MEDIA_ARRAYS, type Communication, type Conversation, type MediaArray } from './schemas';
 import type { TargetSelector } from './validate';
 

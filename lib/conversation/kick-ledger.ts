@@ -4,8 +4,8 @@
 //   still shows it connected for a moment (genesys-api.md section 4: "202 only means accepted: the leg ends
 //   asynchronously"), until a read shows it ended or ACCEPTED_GONE_MS has passed.
 // Kicks on different conversations never wait for each other.
-import { cancelled } from './abort';
-import { GenesysError } from './errors';
+import { cancelled } from '../platform/abort';
+import { GenesysError } from '../platform/errors';
 
 /** How long an accepted disconnect counts as gone without a read showing the leg ended. */
 export const ACCEPTED_GONE_MS = 60_000;
