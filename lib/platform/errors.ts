@@ -44,8 +44,13 @@ export interface GenesysErrorDetails {
   candidates?: unknown[];
   /** For cancelled: the disconnect request had left for Genesys, so it may have taken effect. */
   sent?: boolean;
+  /** Whether another attempt may succeed; defaults from the status (429, 502, 503, 504). See `retryable` below. */
+  retryable?: boolean;
   cause?: unknown;
 }
+
+/** Statuses that mean "try again later" (not 500, not 501: those are not transient by Genesys' table). */
+export const RETRYABLE_STATUSES: ReadonlySet<number> = new Set([429, 502, 503, 504]);
 
 export class GenesysError extends Error {
   readonly code: ErrorCode;
@@ -57,6 +62,13 @@ export class GenesysError extends Error {
   readonly missingPermission?: string;
   readonly candidates?: unknown[];
   readonly sent?: boolean;
+  /**
+   * Whether the retry policy (lib/platform/retry.ts) may try again: decided where the error is made, as plain
+   * data (Octokit's plugin-retry reads the error's own fields too). By default from the status; the transport
+   * sets it for socket errors (a reset may pass, a spent time budget will not); errors that already went
+   * through the policy (a retried token grant, a give-up) are false, so that an outer retry does not repeat them.
+   */
+  readonly retryable: boolean;
 
   constructor(code: ErrorCode, message: string, details: GenesysErrorDetails = {}) {
     super(message, details.cause === undefined ? undefined : { cause: details.cause });
@@ -70,6 +82,19 @@ export class GenesysError extends Error {
     this.missingPermission = details.missingPermission;
     this.candidates = details.candidates;
     this.sent = details.sent;
+    this.retryable = details.retryable ?? (details.status !== undefined && RETRYABLE_STATUSES.has(details.status));
+  }
+
+  /** This error as one no retry may repeat: itself when it already is, else a copy with retryable false. */
+  final(): GenesysError {
+    if (!this.retryable) return this;
+    return new GenesysError(this.code, this.message, { ...this.details(), retryable: false, cause: this.cause });
+  }
+
+  /** The details this error was made with (not the cause), for a copy with one thing changed. */
+  details(): GenesysErrorDetails {
+    const { status, genesysCode, correlationId, retryAfter, field, missingPermission, candidates, sent, retryable } = this;
+    return { status, genesysCode, correlationId, retryAfter, field, missingPermission, candidates, sent, retryable };
   }
 
   /**

@@ -83,11 +83,9 @@ export function isHostNotFound(err: unknown): boolean {
   return err instanceof GenesysError && err.code === 'network-error' && errorCodes(err.cause).includes('ENOTFOUND');
 }
 
-/** True for a network-error that another attempt may fix (reset, refused, dropped socket, connect timeout). */
-export function isTransientNetworkError(err: unknown): boolean {
-  if (!(err instanceof GenesysError) || err.code !== 'network-error') return false;
-  if ((err as { timedOut?: boolean }).timedOut) return false; // the whole-request budget is spent
-  return errorCodes(err.cause).some((c) => TRANSIENT_CODES.has(c));
+/** True when the cause's error codes say another attempt may fix it (reset, refused, dropped socket, connect timeout). */
+function transient(err: unknown): boolean {
+  return errorCodes(err).some((c) => TRANSIENT_CODES.has(c));
 }
 
 /** Parses a JSON body; undefined for an empty or blank body; throws SyntaxError for non-JSON. */
@@ -247,21 +245,20 @@ export class HttpTransport {
       if (err instanceof GenesysError) throw err; // the body cap
       const codes = errorCodes(err);
       if (deadlinePassed || codes.includes('UND_ERR_HEADERS_TIMEOUT') || codes.includes('UND_ERR_BODY_TIMEOUT')) {
-        const e = new GenesysError('network-error', `${describe(req)} timed out after ${this.requestTimeoutMs} ms`, { cause: err });
-        Object.defineProperty(e, 'timedOut', { value: true });
-        throw e;
+        // The whole-request budget is spent: another attempt would spend it again.
+        throw new GenesysError('network-error', `${describe(req)} timed out after ${this.requestTimeoutMs} ms`, { retryable: false, cause: err });
       }
       const host = hostOf(req.origin);
       if (codes.includes('UND_ERR_CONNECT_TIMEOUT')) {
-        throw new GenesysError('network-error', `could not connect to ${host}: connection timed out after ${this.connectTimeoutMs} ms`, { cause: err });
+        throw new GenesysError('network-error', `could not connect to ${host}: connection timed out after ${this.connectTimeoutMs} ms`, { retryable: true, cause: err });
       }
       const code = codes.find((c) => !c.startsWith('UND_ERR')) ?? codes[0];
       if (code === 'ENOTFOUND') {
         // One sentence, the likely cause first: a wrong region (or custom origin) names a host that does not exist.
-        throw new GenesysError('network-error', `the host ${host} was not found: check the region (or the custom origin) (ENOTFOUND, ${describe(req)})`, { cause: err });
+        throw new GenesysError('network-error', `the host ${host} was not found: check the region (or the custom origin) (ENOTFOUND, ${describe(req)})`, { retryable: false, cause: err });
       }
       const detail = code === 'ECONNREFUSED' ? 'connection refused' : code === 'UND_ERR_SOCKET' || code === 'ECONNRESET' ? 'the connection was closed by the other side' : (code ?? (err instanceof Error ? err.message : 'unknown error'));
-      throw new GenesysError('network-error', `${describe(req)} failed: ${detail}${code && !detail.includes(code) ? ` (${code})` : ''}`, { cause: err });
+      throw new GenesysError('network-error', `${describe(req)} failed: ${detail}${code && !detail.includes(code) ? ` (${code})` : ''}`, { retryable: transient(err), cause: err });
     }
   }
 

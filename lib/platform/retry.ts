@@ -8,7 +8,6 @@
 // Waits are cancellable: an aborted signal ends the call at once and nothing is retried after it.
 import { abortedOf, cancelled, sleep } from './abort';
 import { GenesysError } from './errors';
-import { isTransientNetworkError } from './http';
 
 export interface RetryPolicy {
   maxAttempts: number;
@@ -26,30 +25,16 @@ export const DEFAULT_RETRY_POLICY: RetryPolicy = {
   maxRetryAfterSeconds: 180,
 };
 
-/** Statuses that mean "try again later" (not 500, not 501: those are not transient by Genesys' table). */
-export const RETRYABLE_STATUSES: ReadonlySet<number> = new Set([502, 503, 504]);
-
 /** Upper bound of the Retry-After jitter, so that paused requests do not all restart in the same ms. */
 export const RETRY_AFTER_JITTER_MS = 250;
 
 export type RetryDecision = { retry: false } | { retry: true; kind: 'backoff' } | { retry: true; kind: 'retry-after'; seconds: number };
 
-/** Errors that already went through the policy (e.g. a token grant that was retried on its own). */
-const finalErrors = new WeakSet<object>();
-
-/** Marks an error as not to be retried again by an outer withRetry. */
-export function markFinal<E extends object>(err: E): E {
-  finalErrors.add(err);
-  return err;
-}
-
-/** What the policy does with a failed attempt. */
+/** What the policy does with a failed attempt: the error says whether it may be retried (GenesysError.retryable). */
 export function classify(err: unknown): RetryDecision {
-  if (!(err instanceof GenesysError) || finalErrors.has(err)) return { retry: false };
+  if (!(err instanceof GenesysError) || !err.retryable) return { retry: false };
   if (err.status === 429) return { retry: true, kind: 'retry-after', seconds: err.retryAfter ?? 1 };
-  if (err.status !== undefined && RETRYABLE_STATUSES.has(err.status)) return { retry: true, kind: 'backoff' };
-  if (isTransientNetworkError(err)) return { retry: true, kind: 'backoff' };
-  return { retry: false };
+  return { retry: true, kind: 'backoff' };
 }
 
 /** Full jitter: a random delay in [0, min(maxDelay, base * 2^(retry-1))]. retry counts from 1. */
@@ -112,12 +97,12 @@ export async function withRetry<T>(attempt: (n: number) => Promise<T>, ctx: Retr
           throw new GenesysError(
             'rate-limited',
             `Genesys Cloud rate limit: asked to wait ${decision.seconds} s (Retry-After), more than the ${ctx.policy.maxRetryAfterSeconds} s allowed (maxRetryAfterSeconds)`,
-            { status: 429, genesysCode: e.genesysCode, correlationId: e.correlationId, retryAfter: decision.seconds, cause: err },
+            { status: 429, genesysCode: e.genesysCode, correlationId: e.correlationId, retryAfter: decision.seconds, retryable: false, cause: err },
           );
         }
         if (++rateLimited >= ctx.policy.maxAttempts) {
           throw new GenesysError('rate-limited', `Genesys Cloud rate limit: still 429 after ${n} attempts (${ctx.what})`, {
-            status: 429, genesysCode: e.genesysCode, correlationId: e.correlationId, retryAfter: decision.seconds, cause: err,
+            status: 429, genesysCode: e.genesysCode, correlationId: e.correlationId, retryAfter: decision.seconds, retryable: false, cause: err,
           });
         }
         const waitMs = decision.seconds * 1000;
@@ -138,15 +123,16 @@ export async function withRetry<T>(attempt: (n: number) => Promise<T>, ctx: Retr
   }
 }
 
-/** The last error, its message saying that we retried. Same code, status and correlation id. */
+/** The last error, its message saying that we retried, final. Same code, status and correlation id. */
 function giveUp(e: GenesysError, attempts: number, elapsedMs: number): GenesysError {
-  if (attempts <= 1) return e;
+  if (attempts <= 1) return e.final();
   return new GenesysError(e.code, `${e.message} (gave up after ${attempts} attempts in ${Math.round(elapsedMs)} ms)`, {
     status: e.status,
     genesysCode: e.genesysCode,
     correlationId: e.correlationId,
     retryAfter: e.retryAfter,
     missingPermission: e.missingPermission,
+    retryable: false,
     cause: e.cause ?? e,
   });
 }

@@ -9,7 +9,7 @@ import { GenesysError } from './errors';
 import { HttpTransport, headerValue, isHostNotFound, parseJsonBody } from './http';
 import { OAuthErrorBody, TokenResponse } from './schemas';
 import { Redactor } from './redact';
-import { RetryPolicy, markFinal, parseRetryAfter, withRetry } from './retry';
+import { RetryPolicy, parseRetryAfter, withRetry } from './retry';
 
 export interface TokenManagerOptions {
   authBaseUrl: string;
@@ -112,7 +112,7 @@ export class TokenManager {
         this.refused = { error: e, until: this.now() + delay, count };
       }
       // Already retried here: the API request waiting for this token must not retry it again.
-      throw markFinal(e);
+      throw e.final();
     }
     this.refused = undefined;
     const lifetimeS = answer.expires_in ?? MIN_LIFETIME_S;
@@ -186,12 +186,10 @@ export class TokenManager {
   /** The error of a request while grants are held back: the last refusal, saying until when. */
   private heldBack(r: { error: GenesysError; until: number }): GenesysError {
     const s = Math.max(1, Math.ceil((r.until - this.now()) / 1000));
-    return markFinal(
-      new GenesysError(
-        'auth-failed',
-        `${r.error.message} (no new token grant for ${s} s after this refusal; redeploy the config node or change its credentials to try at once)`,
-        { status: r.error.status, genesysCode: r.error.genesysCode, correlationId: r.error.correlationId },
-      ),
+    return new GenesysError(
+      'auth-failed',
+      `${r.error.message} (no new token grant for ${s} s after this refusal; redeploy the config node or change its credentials to try at once)`,
+      { status: r.error.status, genesysCode: r.error.genesysCode, correlationId: r.error.correlationId, retryable: false },
     );
   }
 

@@ -15,11 +15,14 @@ describe('lib/retry', () => {
     assert.deepEqual(classify(failing(429, { retryAfter: 3 })), { retry: true, kind: 'retry-after', seconds: 3 });
     for (const s of [502, 503, 504]) assert.deepEqual(classify(failing(s)), { retry: true, kind: 'backoff' });
     for (const s of [400, 401, 403, 404, 409, 500, 501]) assert.deepEqual(classify(failing(s)), { retry: false });
-    const reset = new GenesysError('network-error', 'reset', { cause: Object.assign(new Error('other side closed'), { code: 'UND_ERR_SOCKET' }) });
+    // The transport says, where it makes the error, whether a socket error may pass (lib/platform/http.ts).
+    const reset = new GenesysError('network-error', 'reset', { retryable: true, cause: Object.assign(new Error('other side closed'), { code: 'UND_ERR_SOCKET' }) });
     assert.deepEqual(classify(reset), { retry: true, kind: 'backoff' });
-    const timedOut = new GenesysError('network-error', 'timed out', { cause: Object.assign(new Error('x'), { code: 'ECONNRESET' }) });
-    Object.defineProperty(timedOut, 'timedOut', { value: true });
+    const timedOut = new GenesysError('network-error', 'timed out', { retryable: false, cause: Object.assign(new Error('x'), { code: 'ECONNRESET' }) });
     assert.deepEqual(classify(timedOut), { retry: false });
+    assert.deepEqual(classify(new GenesysError('network-error', 'no code')), { retry: false });
+    // An error that already went through the policy is final, whatever its status.
+    assert.deepEqual(classify(failing(503).final()), { retry: false });
     assert.deepEqual(classify(new GenesysError('cancelled', 'x')), { retry: false });
   });
 

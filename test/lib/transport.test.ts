@@ -76,7 +76,7 @@ describe('lib/http: the transport', () => {
     const t = make(300);
     const t0 = performance.now();
     await assert.rejects(t.send({ origin, method: 'GET', path: '/slow' }), (err: GenesysError) =>
-      err.code === 'network-error' && /timed out after 300 ms/.test(err.message) && (err as { timedOut?: boolean }).timedOut === true,
+      err.code === 'network-error' && /timed out after 300 ms/.test(err.message) && err.retryable === false,
     );
     assert.ok(performance.now() - t0 >= 295, 'not before the timeout');
   });
