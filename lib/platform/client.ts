@@ -11,6 +11,7 @@ import { Redactor } from './redact';
 import { Origins, resolveOrigins } from './regions';
 import { DEFAULT_RETRY_POLICY, RetryPolicy, parseRetryAfter, withRetry } from './retry';
 import { ErrorBody } from './schemas';
+import { NotificationChannels, type NotificationOptions } from './notifications';
 import { TokenManager } from './token';
 
 /**
@@ -41,6 +42,8 @@ export interface GenesysClientOptions {
   userAgent?: string;
   /** Tests only: the rate limiter's window (default RATE_LIMIT_WINDOW_MS). */
   rateLimitWindowMs?: number;
+  /** Push through Genesys' Notification Service (lib/platform/notifications.ts): default on; false: waits poll. */
+  notifications?: boolean | NotificationOptions;
 }
 
 export interface WaitInfo {
@@ -49,7 +52,7 @@ export interface WaitInfo {
 }
 
 export interface RequestOptions<T> {
-  method: 'GET' | 'POST' | 'PATCH' | 'PUT';
+  method: 'GET' | 'HEAD' | 'POST' | 'PATCH' | 'PUT';
   /** '/api/v2/...'; callers have validated ids already. */
   path: string;
   /** Sent as JSON. */
@@ -102,7 +105,7 @@ export const MAX_RETRY_AFTER_SECONDS = MAX_TIME_MS / 1000;
 /** maxResponseBytes: 1 KiB .. 64 MiB. */
 const MAX_RESPONSE_BYTES_LIMIT = 64 * 1024 * 1024;
 
-const METHODS = new Set(['GET', 'POST', 'PATCH', 'PUT']);
+const METHODS = new Set(['GET', 'HEAD', 'POST', 'PATCH', 'PUT']);
 
 const Organization = z.object({
   id: z.string().nullish().transform((v) => v ?? undefined),
@@ -154,6 +157,8 @@ export class GenesysClient {
   private readonly redactor: Redactor;
   private closed = false;
   private readonly counters = { requests: 0, retries: 0 };
+  /** This client's channels of the Notification Service (nothing happens until a wait subscribes a topic). */
+  readonly notifications: NotificationChannels;
 
   constructor(options: GenesysClientOptions) {
     if (!options || typeof options !== 'object') throw invalidInput('options', 'are required');
@@ -193,6 +198,8 @@ export class GenesysClient {
       policy: this.policy,
       redactor: this.redactor,
     });
+    const push = options.notifications;
+    this.notifications = new NotificationChannels(this, typeof push === 'object' && push !== null ? push : { enabled: push !== false });
   }
 
   /**
@@ -306,6 +313,15 @@ export class GenesysClient {
     };
   }
 
+  /**
+   * Whether a request of the lowest priority may go now: nothing waits for the rate limiter and the window is
+   * at most `share` full. Such requests (an await's first read, re-reads after a reconnect, the safety sweep)
+   * never queue, so kicks never wait behind them.
+   */
+  hasSpareBudget(share = 0.5): boolean {
+    return !this.closed && this.limiter.queued === 0 && this.limiter.inWindow < this.limiter.budget * share;
+  }
+
   /** Requests per window in force: requestsPerMinute, or less when Genesys' inin-ratelimit-allowed says so. */
   get rateLimitBudget(): number {
     return this.limiter.budget;
@@ -315,6 +331,7 @@ export class GenesysClient {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.notifications.close();
     this.limiter.close();
     await this.http.close();
   }

@@ -34,7 +34,7 @@ export const DEFAULT_MAX_RESPONSE_BYTES = 4 * 1024 * 1024;
 export interface HttpRequest {
   /** e.g. https://api.mypurecloud.com */
   origin: string;
-  method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
+  method: 'GET' | 'HEAD' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
   path: string;
   headers?: Record<string, string>;
   /** Sent as application/json. */
