@@ -25,7 +25,17 @@ export const MAX_TOPICS_PER_CHANNEL = 1_000;
  */
 export const DEFAULT_MAX_CHANNELS = 10;
 
-export const PUSH_TIMING = {
+export interface PushTiming {
+  silenceMs: number;
+  pongMs: number;
+  reconnectBaseMs: number;
+  reconnectMaxMs: number;
+  failuresBeforeCheck: number;
+  renewBeforeMs: number;
+  rejectedForMs: number;
+}
+
+export const PUSH_TIMING: Readonly<PushTiming> = {
   /** Genesys sends a heartbeat about every 30 s: this long without any message, we ping. */
   silenceMs: 45_000,
   /** After a ping, this long without any message: the socket is dead, reconnect. */
@@ -39,7 +49,7 @@ export const PUSH_TIMING = {
   renewBeforeMs: 30 * 60_000,
   /** A topic kind Rejected for missing permissions is not asked for again for this long (waits poll). */
   rejectedForMs: 10 * 60_000,
-} as const;
+};
 
 export type TopicState = 'pending' | 'live' | 'unavailable';
 
@@ -69,7 +79,7 @@ export interface NotificationOptions {
   maxChannels?: number;
   maxTopicsPerChannel?: number;
   /** Tests: shorter timings. */
-  timing?: Partial<typeof PUSH_TIMING>;
+  timing?: Partial<PushTiming>;
   /** Called when status() changes. */
   onStatus?: (status: PushStatus) => void;
 }
@@ -158,7 +168,7 @@ export class NotificationChannels {
   readonly enabled: boolean;
   private readonly maxChannels: number;
   private readonly maxTopics: number;
-  private readonly timing: typeof PUSH_TIMING;
+  private readonly timing: PushTiming;
   private readonly topics = new Map<string, Topic>();
   private readonly channels = new Set<Channel>();
   /** Topic kinds Genesys rejected (missing permissions): until when not to ask again, and why. */
@@ -488,16 +498,14 @@ export class NotificationChannels {
     try {
       ws = new WebSocket(ch.connectUri);
     } catch (err) {
-      this.socketDown(ch, undefined, `cannot open the socket (${describe(err)})`);
+      this.socketDown(ch, undefined, `cannot open the socket (${describe(err)})`, true);
       return;
     }
     ch.socket = ws;
-    let opened = false;
+    let heard = false;
     ws.addEventListener('open', () => {
       if (ch.socket !== ws) return;
-      opened = true;
       ch.open = true;
-      ch.failures = 0;
       ch.pinged = false;
       this.armWatchdog(ch);
       // Topics already Permitted on this channel (a reconnect): live again, and their waits re-read.
@@ -507,6 +515,9 @@ export class NotificationChannels {
     });
     ws.addEventListener('message', (ev) => {
       if (ch.socket !== ws) return;
+      // A socket counts as working once Genesys said something on it (a heartbeat at the latest).
+      if (!heard) ch.failures = 0;
+      heard = true;
       this.armWatchdog(ch);
       this.message(ch, ev.data);
     });
@@ -515,7 +526,7 @@ export class NotificationChannels {
     });
     ws.addEventListener('close', () => {
       if (ch.socket !== ws) return;
-      this.socketDown(ch, ws, opened ? 'the socket closed' : 'the socket did not open');
+      this.socketDown(ch, ws, heard ? 'the socket closed' : 'the socket closed before any message', !heard);
     });
   }
 
@@ -535,8 +546,10 @@ export class NotificationChannels {
     }
     if (topic === 'v2.system.socket_closing') {
       // Maintenance: reconnect to the same connectUri; the subscriptions stay (genesys-api.md section 7).
+      // Events in the gap are lost: the topics go down and come back live (their waits re-read).
       this.counters.reconnects++;
       this.dropSocket(ch, false, 'socket_closing');
+      for (const t of ch.topics.values()) if (t.state === 'live') this.setState(t, 'down', 'socket_closing');
       this.connect(ch);
       return;
     }
@@ -576,21 +589,22 @@ export class NotificationChannels {
       return;
     }
     this.counters.reconnects++;
-    this.socketDown(ch, ch.socket, 'no heartbeat or pong');
+    this.socketDown(ch, ch.socket, 'no heartbeat or pong', false);
   }
 
-  private socketDown(ch: Channel, ws: WebSocket | undefined, why: string): void {
+  /** `failed`: the socket never worked (refused, or closed before any message): counts towards a HEAD check. */
+  private socketDown(ch: Channel, ws: WebSocket | undefined, why: string, failed: boolean): void {
     if (this.closed || ch.retired) return;
     if (ws && ch.socket !== ws) return;
-    const wasOpen = ch.open;
     this.dropSocket(ch, false, why);
-    if (!wasOpen) ch.failures++;
+    if (failed) ch.failures++;
     for (const t of ch.topics.values()) if (t.state === 'live' || t.state === 'pending') this.setState(t, 'down', why);
     this.emitStatus();
     const delay = this.backoff(ch.failures);
     ch.reconnectTimer = unref(setTimeout(() => {
       ch.reconnectTimer = undefined;
-      if (ch.failures >= this.timing.failuresBeforeCheck) void this.check(ch);
+      // Every few failures in a row (not after each: the backoff keeps growing meanwhile).
+      if (ch.failures > 0 && ch.failures % this.timing.failuresBeforeCheck === 0) void this.check(ch);
       else this.connect(ch);
     }, delay));
   }
@@ -600,8 +614,7 @@ export class NotificationChannels {
     this.counters.checks++;
     try {
       await this.client.request({ method: 'HEAD', path: `/api/v2/notifications/channels/${encodeURIComponent(ch.id!)}` });
-      ch.failures = 0;
-      this.connect(ch);
+      if (!this.closed && !ch.retired) this.connect(ch);
     } catch (err) {
       if (this.closed || ch.retired) return;
       if (err instanceof GenesysError && err.status === 404) return this.recreate(ch, 'the channel is gone (404)');
