@@ -1,6 +1,11 @@
 // Wait until a participant (waitFor 'participant', the default) or the whole conversation ('conversation') has
-// ended, by polling the conversation through the shared reader (design 2.5). A failed read is retried on the
-// next poll until the timeout; only a definite answer ends the wait early.
+// ended (design 2.5, 2.5a): told by Genesys' Notification Service when it can (the config's channel manager,
+// lib/platform/notifications.ts; topics in leg-events.ts), by polling the conversation through the shared
+// reader whenever push is not available (off, Rejected, no channel, socket down). A failed read is retried on
+// the next poll until the timeout; only a definite answer ends the wait early.
+// With push, REST reads are the budget's lowest priority (client.hasSpareBudget): a standalone wait's first
+// read (the leg may have ended before the subscription), the re-read after a reconnect (events are not
+// replayed) and a slow safety sweep; none of them waits in the rate limiter, so kicks never queue behind them.
 // Built for 50,000 waits in one process: a wait is one plain record (no closures, no timer, no AbortController
 // of its own); one scheduler per reader (so per config node) holds every wait's next time in one heap behind
 // one timer, joins reads without a promise, listens once per signal, and cancels a closed node's waits in
@@ -12,6 +17,8 @@ import { participantNotFound } from './participants';
 import { Line } from '../platform/line';
 import type { Booking, RequestPriority } from '../platform/rate-limiter';
 import { requireId, optionalId } from './validate';
+import type { NotificationChannels, TopicListener, TopicState } from '../platform/notifications';
+import { CUSTOMER_END, eachTopic, legEndOf, legTopics, LegWatch, USER_END, type LegEnd, type LegTopics } from './leg-events';
 
 export type WaitFor = 'participant' | 'conversation';
 export const WAIT_FOR: readonly WaitFor[] = ['participant', 'conversation'];
@@ -30,6 +37,12 @@ export interface AwaitOptions {
   booking?: Booking;
   signal?: AbortSignal;
   onProgress?: (info: { polls: number; state?: string; nextPollMs: number }) => void;
+  /** Learn the end from the Notification Service when the config has it (default true). */
+  push?: boolean;
+  /** What the leg is, when the caller knows (picks its one topic); unknown: both topics of the conversation. */
+  leg?: { purpose?: string; userId?: string };
+  /** A confirmed kick's subscription, made before its PATCH (kick.ts): the wait takes it over. */
+  watch?: LegWatch;
 }
 
 export interface AwaitResult {
@@ -44,6 +57,10 @@ export interface AwaitResult {
   timedOut: boolean;
   /** On a timeout after failed reads: the last failure (the wait polled on through it). */
   lastError?: MsgError;
+  /** How the end (or the last state) was learnt: a Notification Service event, or a REST read. */
+  via: 'push' | 'poll';
+  /** Why this wait polled although push is on (Rejected topic, no channel, socket down...). */
+  pushUnavailable?: string;
 }
 
 /**
@@ -67,6 +84,15 @@ export function nextPollDelay(previousMs: number | undefined, elapsedMs: number)
 
 /** How long a read in flight at the deadline may still take before the wait times out without it. */
 const READ_GRACE_MS = 1_000;
+
+/**
+ * With push: a safety read (only when the budget has room) after 2 s, then doubling up to once a minute; it
+ * ends a wait whose event was lost. LOW_READ_RETRY_MS: how often reads of the lowest priority look for room.
+ */
+export const SWEEP_SCHEDULE = { firstMs: 2_000, factor: 2, maxMs: 60_000 } as const;
+const LOW_READ_RETRY_MS = 250;
+/** The share of the rate-limit window that reads of the lowest priority may fill. */
+const LOW_READ_SHARE = 0.5;
 
 interface Seen {
   done: boolean;
@@ -107,12 +133,12 @@ export function awaitTerminal(reader: ConversationReader, options: AwaitOptions)
   if (options.signal?.aborted) return Promise.reject(cancelled(options.signal));
   const scheduler = schedulerOf(reader);
   return new Promise<AwaitResult>((resolve, reject) => {
-    scheduler.start(new Wait(scheduler, conversationId, participantId, options, resolve, reject), options.firstPollDelayMs ?? 0);
+    scheduler.start(new Wait(scheduler, conversationId, participantId, options, resolve, reject), options.firstPollDelayMs ?? 0, options);
   });
 }
 
-/** One pending wait: plain fields only (it is the reader's listener and the heap's entry itself). */
-class Wait implements ReadListener {
+/** One pending wait: plain fields only (it is the reader's listener, its topics' listener and the heap's entry). */
+class Wait implements ReadListener, TopicListener {
   readonly started = Date.now();
   readonly deadline: number;
   readonly priority: RequestPriority | undefined;
@@ -133,6 +159,17 @@ class Wait implements ReadListener {
   group: Group | undefined;
   prev: Wait | undefined;
   next: Wait | undefined;
+  /** Push: the topics subscribed (bits of leg-events.ts, 0: none), and how the wait learns now. */
+  topics: LegTopics = 0;
+  mode: 'poll' | 'push' | 'pending' = 'poll';
+  via: 'push' | 'poll' = 'poll';
+  pushUnavailable: string | undefined;
+  /** Push: the next safety sweep's delay; and whether a read of the lowest priority is owed (in the scheduler's set). */
+  sweep = 0;
+  /** An event ended the leg: settle (after the read in flight, if the budget allowed one for the final state). */
+  ending: LegEnd | undefined;
+  /** The standalone wait confirms an event by REST when the budget has room; a confirmed kick does not. */
+  readonly rereadEvents: boolean;
 
   constructor(
     readonly scheduler: Scheduler,
@@ -147,17 +184,101 @@ class Wait implements ReadListener {
     this.booking = options.booking;
     this.onProgress = options.onProgress;
     this.signal = options.signal;
+    this.rereadEvents = options.watch === undefined;
   }
 
   /** The heap says it is time: the next poll, or (a read still in flight) the deadline plus its grace. */
   due(): void {
     if (this.signal?.aborted) return; // its group is ending the waits of that signal, batch by batch: no new read
     if (this.ticket) this.timeOut();
-    else this.poll();
+    else if (this.mode === 'poll') this.poll();
+    else if (Date.now() >= this.deadline) this.timeOut();
+    else {
+      // Push (or subscribing): the safety sweep, only when the budget has room; then the next one.
+      if (this.mode === 'push' && this.scheduler.spare()) this.poll();
+      else this.scheduleSweep();
+    }
+  }
+
+  /** Push: the next safety sweep, or the deadline. */
+  scheduleSweep(): void {
+    const now = Date.now();
+    this.sweep = this.sweep === 0 ? SWEEP_SCHEDULE.firstMs : Math.min(SWEEP_SCHEDULE.maxMs, this.sweep * SWEEP_SCHEDULE.factor);
+    this.scheduler.schedule(this, Math.min(now + this.sweep, this.deadline));
+  }
+
+  /** A topic's state changed (lib/platform/notifications.ts). */
+  pushState(state: TopicState, reason: string): void {
+    if (this.settled) return;
+    if (state === 'live') {
+      if (!this.allLive()) return;
+      // Live (first time, or again after a gap): events before it are lost, so one read when there is room.
+      this.mode = 'push';
+      this.scheduler.wantLowRead(this);
+      if (!this.ticket) {
+        this.sweep = 0;
+        this.scheduleSweep();
+      }
+    } else if (state === 'unavailable') this.toPolling(reason);
+  }
+
+  /** An event on one of its topics: the leg (or, for a whole conversation, some leg) ended. */
+  pushEvent(_topic: string, body: unknown): void {
+    if (this.settled || this.ending) return;
+    const end = legEndOf(body);
+    if (!end) return;
+    if (this.participantId === undefined) {
+      // Some leg ended: whether the conversation did only a read says. Now, not at the lowest priority.
+      if (!this.ticket) {
+        this.poll();
+        this.via = 'push';
+      }
+      return;
+    }
+    if (end.participantId.toLowerCase() !== this.participantId.toLowerCase()) return;
+    this.ending = end;
+    // Genesys said the session ended. Its final state by REST only when the budget has room (and never for a
+    // confirmed kick: the 202 and the event are enough).
+    if (this.ticket) return; // the read in flight answers first
+    if (this.rereadEvents && this.scheduler.spare()) this.poll();
+    else this.settleByEvent();
+  }
+
+  settleByEvent(): void {
+    const end = this.ending!;
+    this.via = 'push';
+    this.last = { done: true, state: 'disconnected', disconnectType: end.disconnectType ?? this.last?.disconnectType, endedAt: end.endedAt };
+    this.settle(false);
+  }
+
+  allLive(): boolean {
+    const push = this.scheduler.push;
+    let live = true;
+    if (push) {
+      eachTopic(this.conversationId, this.topics, (t) => {
+        if (push.state(t) !== 'live') live = false;
+      });
+    }
+    return live;
+  }
+
+  toPolling(reason: string): void {
+    this.pushUnavailable = reason;
+    if (this.mode === 'poll') return;
+    this.mode = 'poll';
+    this.scheduler.dropLowRead(this);
+    if (!this.ticket) this.schedulePoll();
+  }
+
+  /** The scheduler found room for the read of the lowest priority this wait owes. */
+  lowRead(): void {
+    if (this.settled || this.ticket || this.mode !== 'push') return;
+    this.poll();
   }
 
   poll(): void {
     this.polls++;
+    this.via = 'poll';
     try {
       this.ticket = this.scheduler.reader.join(this.conversationId, { priority: this.priority, booking: this.booking }, this);
     } catch (err) {
@@ -174,7 +295,12 @@ class Wait implements ReadListener {
     try {
       this.last = inspect(read, this.conversationId, this.participantId);
       this.lastError = undefined;
-      if (this.last.done) this.settle(false);
+      if (this.last.done) {
+        // Found by this read, unless an event had already said so (then the read gave the final state).
+        if (this.ending) this.via = 'push';
+        this.settle(false);
+      } else if (this.ending) this.settleByEvent();
+      else if (this.mode !== 'poll') this.scheduleSweep();
       else this.schedulePoll();
     } catch (err) {
       // Not found in the answer, or the caller's onProgress threw: this wait ends, the read's others do not.
@@ -193,7 +319,9 @@ class Wait implements ReadListener {
     }
     this.lastError = err;
     try {
-      this.schedulePoll();
+      if (this.ending) this.settleByEvent();
+      else if (this.mode !== 'poll') this.scheduleSweep();
+      else this.schedulePoll();
     } catch (e) {
       this.fail(e);
     }
@@ -213,6 +341,7 @@ class Wait implements ReadListener {
   }
 
   timeOut(): void {
+    this.via = this.mode === 'poll' ? 'poll' : 'push';
     this.settle(true);
   }
 
@@ -224,7 +353,9 @@ class Wait implements ReadListener {
       waitedMs: Date.now() - this.started,
       polls: this.polls,
       timedOut,
+      via: this.via,
     };
+    if (this.pushUnavailable !== undefined && this.via === 'poll') out.pushUnavailable = this.pushUnavailable;
     if (this.participantId !== undefined) out.participantId = this.participantId;
     if (this.last?.disconnectType !== undefined) out.disconnectType = this.last.disconnectType;
     if (this.last?.endedAt !== undefined) out.endedAt = this.last.endedAt;
@@ -260,8 +391,81 @@ class Scheduler {
   private timer: NodeJS.Timeout | undefined;
   private timerAt = Infinity;
   private readonly groups = new Map<AbortSignal, Group>();
+  /** The config's channel manager, when push is on. */
+  readonly push: NotificationChannels | undefined;
+  /** Waits that owe a read of the lowest priority, in order; one timer looks for room for them. */
+  private readonly lowReads = new Set<Wait>();
+  private lowTimer: NodeJS.Timeout | undefined;
 
-  constructor(readonly reader: ConversationReader) {}
+  constructor(readonly reader: ConversationReader) {
+    const push = reader.client.notifications;
+    this.push = push.enabled ? push : undefined;
+  }
+
+  /** Whether a read of the lowest priority may go now (nothing queued, the window at most half full). */
+  spare(): boolean {
+    return this.reader.client.hasSpareBudget(LOW_READ_SHARE);
+  }
+
+  wantLowRead(wait: Wait): void {
+    this.lowReads.add(wait);
+    this.drainLowReads();
+  }
+
+  dropLowRead(wait: Wait): void {
+    this.lowReads.delete(wait);
+  }
+
+  private drainLowReads(): void {
+    for (const wait of this.lowReads) {
+      if (!this.spare()) break;
+      this.lowReads.delete(wait);
+      wait.lowRead();
+    }
+    if (this.lowReads.size === 0) {
+      if (this.lowTimer) clearTimeout(this.lowTimer);
+      this.lowTimer = undefined;
+    } else if (!this.lowTimer) {
+      this.lowTimer = setTimeout(() => {
+        this.lowTimer = undefined;
+        this.drainLowReads();
+      }, LOW_READ_RETRY_MS);
+    }
+  }
+
+  /**
+   * Push for a new wait: subscribes its topics (taking over a kick's watch), and says how it starts: 'push'
+   * (live: events end it), 'pending' (subscribing) or 'poll'.
+   */
+  private subscribe(wait: Wait, options: AwaitOptions): void {
+    const push = this.push;
+    if (!push || options.push === false) return;
+    const watch = options.watch;
+    wait.topics = watch ? watch.kinds : wait.participantId === undefined ? USER_END | CUSTOMER_END : legTopics(options.leg);
+    if (wait.topics === 0) {
+      wait.pushUnavailable = 'no notification topic fits this leg';
+      return;
+    }
+    // The wait's state is its worst topic's: unavailable, else pending, else live.
+    const rank = { live: 0, pending: 1, unavailable: 2 } as const;
+    let state = 'live' as TopicState;
+    let reason = '';
+    eachTopic(wait.conversationId, wait.topics, (t) => {
+      const s = push.subscribe(t, wait);
+      if (rank[s.state] > rank[state]) {
+        state = s.state;
+        reason = s.reason;
+      }
+    });
+    if (watch) {
+      watch.release();
+      if (watch.ended) wait.ending = watch.ended;
+    }
+    if (state === 'unavailable') wait.pushUnavailable = reason;
+    else wait.mode = state === 'live' ? 'push' : 'pending';
+    // A live watch without a gap has missed nothing (it was subscribed before the PATCH): no read owed.
+    if (wait.mode === 'push' && !(watch && watch.live && !watch.gap)) this.lowReads.add(wait);
+  }
 
   /** How many waits are pending (for tests and benchmarks). */
   get pending(): number {
@@ -272,7 +476,7 @@ class Scheduler {
 
   private ungrouped = 0;
 
-  start(wait: Wait, firstPollDelayMs: number): void {
+  start(wait: Wait, firstPollDelayMs: number, options: AwaitOptions): void {
     const signal = wait.signal;
     if (signal) {
       let group = this.groups.get(signal);
@@ -284,6 +488,16 @@ class Scheduler {
       wait.group = group;
       group.line.push(wait);
     } else this.ungrouped++;
+    this.subscribe(wait, options);
+    if (wait.ending) {
+      wait.settleByEvent(); // the leg ended between the kick's PATCH and this wait
+      return;
+    }
+    if (wait.mode !== 'poll') {
+      wait.scheduleSweep();
+      this.drainLowReads();
+      return;
+    }
     const first = Math.min(firstPollDelayMs, wait.deadline - wait.started);
     if (first > 0) this.schedule(wait, wait.started + first);
     else wait.poll();
@@ -294,6 +508,11 @@ class Scheduler {
     if (wait.settled) return false;
     wait.settled = true;
     this.unschedule(wait);
+    if (wait.topics !== 0 && this.push) {
+      const push = this.push;
+      eachTopic(wait.conversationId, wait.topics, (t) => push.unsubscribe(t, wait));
+      this.lowReads.delete(wait);
+    }
     if (wait.ticket) {
       this.reader.leave(wait.ticket, wait);
       wait.ticket = undefined;
@@ -412,6 +631,27 @@ class Scheduler {
     h[i] = w;
     w.heapIndex = i;
   }
+}
+
+/** How long a confirmed kick waits for its subscription before the PATCH; longer, and its confirm polls. */
+export const WATCH_READY_MS = 2_000;
+
+/**
+ * For a wait that starts right after a request that ends the leg (a confirmed kick): subscribes the leg's
+ * topic BEFORE that request, so its event cannot come first. Pass the result as AwaitOptions.watch, and
+ * release() it if no wait takes it over. Undefined when push is off.
+ */
+export async function watchLeg(
+  reader: ConversationReader,
+  conversationId: string,
+  participantId: string,
+  leg?: { purpose?: string; userId?: string },
+): Promise<LegWatch | undefined> {
+  const push = reader.client.notifications;
+  if (!push.enabled) return undefined;
+  const watch = new LegWatch(push, conversationId, participantId, legTopics(leg));
+  await watch.start(WATCH_READY_MS);
+  return watch;
 }
 
 /** @internal For tests and benchmarks: how many waits of this reader are pending. */

@@ -71,7 +71,7 @@ export class ConversationReader {
   private gets = 0;
   private shared = 0;
 
-  constructor(private readonly client: GenesysClient) {}
+  constructor(readonly client: GenesysClient) {}
 
   /**
    * GET /api/v2/conversations/{id}; reads of the same conversation in flight at the same moment share ONE

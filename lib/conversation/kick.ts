@@ -4,7 +4,8 @@
 // run one kick at a time per conversation (KickLedger), so the guards hold for the conversation as a whole.
 // Only that per-participant PATCH is ever sent: no endpoint that ends the call for everyone.
 import { cancelled } from '../platform/abort';
-import { awaitTerminal } from './await-terminal';
+import { awaitTerminal, watchLeg } from './await-terminal';
+import type { LegWatch } from './leg-events';
 import type { GenesysClient, WaitInfo } from '../platform/client';
 import type { ConversationReader, ReadResult } from './conversation-reader';
 import { GenesysError, invalidInput } from '../platform/errors';
@@ -48,7 +49,7 @@ export interface KickResult {
   correlationId?: string;
   participant?: { purpose?: string; name?: string; userId?: string; state: string };
   request?: { method: 'PATCH'; path: string; body: unknown };
-  confirmed?: { state: string; endedAt?: string; polls: number };
+  confirmed?: { state: string; endedAt?: string; polls: number; via: 'push' | 'poll' };
 }
 
 /** Purposes the refuse-customer guard protects (compared trimmed, in lower case). */
@@ -189,6 +190,8 @@ export async function kickParticipant(ctx: KickContext, options: KickOptions): P
   let acceptedBy202 = false;
   /** The kick's requests booked together in the rate limit, so that once it starts it can finish. */
   let booking: Booking | undefined;
+  /** Confirm with push: the leg's topic, subscribed before the PATCH (so its end event cannot come first). */
+  let watch: LegWatch | undefined;
 
   const done = (participantId: string, outcome: KickOutcome, extra: Partial<KickResult> = {}): KickResult => {
     const out: KickResult = { conversationId: v.conversationId, participantId, outcome, attempts, durationMs: 0, ...extra };
@@ -200,7 +203,11 @@ export async function kickParticipant(ctx: KickContext, options: KickOptions): P
   const path = (pid: string) =>
     `/api/v2/conversations/${encodeURIComponent(v.conversationId)}/participants/${encodeURIComponent(pid)}`;
 
-  const patch = async (pid: string): Promise<PatchAnswer> => {
+  const patch = async (pid: string, target?: NormalisedParticipant): Promise<PatchAnswer> => {
+    if (v.confirm && watch?.participantId !== pid) {
+      watch?.release();
+      watch = await watchLeg(ctx.reader, v.conversationId, pid, target);
+    }
     onProgress?.('disconnecting');
     try {
       const res = await ctx.client.request({
@@ -288,7 +295,7 @@ export async function kickParticipant(ctx: KickContext, options: KickOptions): P
         };
       }
       // A ringing target is disconnected at once: the same PATCH cancels the invitation (genesys-api.md section 4).
-      const answer = await patch(target.id);
+      const answer = await patch(target.id, target);
       if (answer.kind === 'accepted') return accept(target.id, answer.correlationId, target);
       if (answer.kind === 'refused') return refused(target.id, answer.error);
       conflicts++;
@@ -319,6 +326,7 @@ export async function kickParticipant(ctx: KickContext, options: KickOptions): P
         priority: 'high',
         booking,
         signal,
+        watch,
       });
       if (waited.timedOut) {
         throw new GenesysError(
@@ -327,7 +335,7 @@ export async function kickParticipant(ctx: KickContext, options: KickOptions): P
           { correlationId },
         );
       }
-      extra.confirmed = { state: waited.state, polls: waited.polls };
+      extra.confirmed = { state: waited.state, polls: waited.polls, via: waited.via };
       if (waited.endedAt !== undefined) extra.confirmed.endedAt = waited.endedAt;
     }
     return done(pid, 'disconnected', extra);
@@ -344,5 +352,6 @@ export async function kickParticipant(ctx: KickContext, options: KickOptions): P
     throw err;
   } finally {
     booking?.release();
+    watch?.release();
   }
 }

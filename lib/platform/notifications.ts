@@ -216,6 +216,12 @@ export class NotificationChannels {
     return { state: publicState(t), reason: t.reason };
   }
 
+  /** A topic's state now (no side effect: a topic nobody subscribed is 'unavailable'). */
+  state(topic: string): TopicState {
+    const t = this.topics.get(topic);
+    return t ? publicState(t) : 'unavailable';
+  }
+
   /** `listener` no longer needs `topic`. The topic stays subscribed until its channel needs the room. */
   unsubscribe(topic: string, listener: TopicListener): void {
     const t = this.topics.get(topic);
@@ -327,7 +333,8 @@ export class NotificationChannels {
   private async create(ch: Channel): Promise<void> {
     ch.busy = true;
     try {
-      const res = await this.client.request({ method: 'POST', path: '/api/v2/notifications/channels', schema: ChannelBody });
+      // High priority: few requests, and waits (a confirmed kick, before its PATCH) depend on them.
+      const res = await this.client.request({ method: 'POST', path: '/api/v2/notifications/channels', schema: ChannelBody, priority: 'high' });
       this.counters.channelsCreated++;
       if (this.closed || ch.retired) return;
       ch.id = res.body.id;
@@ -421,6 +428,7 @@ export class NotificationChannels {
         path: `/api/v2/notifications/channels/${encodeURIComponent(id)}/subscriptions?ignoreErrors=true`,
         body: sent.map((t) => ({ id: t.name })),
         schema: ChannelTopicListing,
+        priority: 'high',
       })
       .then(
         (res) => this.subscribed(ch, batch, res.body),
@@ -613,7 +621,7 @@ export class NotificationChannels {
   private async check(ch: Channel): Promise<void> {
     this.counters.checks++;
     try {
-      await this.client.request({ method: 'HEAD', path: `/api/v2/notifications/channels/${encodeURIComponent(ch.id!)}` });
+      await this.client.request({ method: 'HEAD', path: `/api/v2/notifications/channels/${encodeURIComponent(ch.id!)}`, priority: 'high' });
       if (!this.closed && !ch.retired) this.connect(ch);
     } catch (err) {
       if (this.closed || ch.retired) return;
