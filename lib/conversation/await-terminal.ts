@@ -267,7 +267,11 @@ class Wait implements ReadListener, TopicListener {
     if (this.mode === 'poll') return;
     this.mode = 'poll';
     this.scheduler.dropLowRead(this);
-    if (!this.ticket) this.schedulePoll();
+    // Never read yet (it was subscribing): read now, as a wait without push starts.
+    if (!this.ticket) {
+      if (this.polls === 0) this.poll();
+      else this.schedulePoll();
+    }
   }
 
   /** The scheduler found room for the read of the lowest priority this wait owes. */
@@ -398,13 +402,14 @@ class Scheduler {
   private lowTimer: NodeJS.Timeout | undefined;
 
   constructor(readonly reader: ConversationReader) {
-    const push = reader.client.notifications;
-    this.push = push.enabled ? push : undefined;
+    // (Optional chaining: unit tests drive the scheduler with a stand-in reader that has no client.)
+    const push = reader.client?.notifications;
+    this.push = push?.enabled ? push : undefined;
   }
 
   /** Whether a read of the lowest priority may go now (nothing queued, the window at most half full). */
   spare(): boolean {
-    return this.reader.client.hasSpareBudget(LOW_READ_SHARE);
+    return this.reader.client?.hasSpareBudget(LOW_READ_SHARE) ?? true;
   }
 
   wantLowRead(wait: Wait): void {

@@ -42,7 +42,10 @@ export interface GenesysClientOptions {
   userAgent?: string;
   /** Tests only: the rate limiter's window (default RATE_LIMIT_WINDOW_MS). */
   rateLimitWindowMs?: number;
-  /** Push through Genesys' Notification Service (lib/platform/notifications.ts): default on; false: waits poll. */
+  /**
+   * Push through Genesys' Notification Service (lib/platform/notifications.ts): true or options to use it;
+   * default off here (waits poll). The config node turns it on unless its "Use notifications" is unticked.
+   */
   notifications?: boolean | NotificationOptions;
 }
 
@@ -199,7 +202,7 @@ export class GenesysClient {
       redactor: this.redactor,
     });
     const push = options.notifications;
-    this.notifications = new NotificationChannels(this, typeof push === 'object' && push !== null ? push : { enabled: push !== false });
+    this.notifications = new NotificationChannels(this, typeof push === 'object' && push !== null ? push : { enabled: push === true });
   }
 
   /**

@@ -32,7 +32,7 @@ describe('lib/platform/notifications (channel manager)', function () {
   function newClient(push: NotificationOptions = {}): GenesysClient {
     return new GenesysClient({
       region: 'custom', apiBaseUrl: fake.http.origin, authBaseUrl: fake.http.origin, clientId: 'id', clientSecret: 'secret-value-1',
-      notifications: { timing: { reconnectBaseMs: 5, reconnectMaxMs: 50 }, ...push },
+      notifications: { enabled: true, timing: { reconnectBaseMs: 5, reconnectMaxMs: 50 }, ...push },
     });
   }
 
