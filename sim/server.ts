@@ -16,6 +16,7 @@ import {
   SimOptionsPatch,
 } from './types';
 import { QueryError, analyticsQuery } from './analytics';
+import { NotificationControlError, NotificationError, NotificationService } from './notifications/service';
 import {
   SeedError,
   UUID_RE,
@@ -123,6 +124,7 @@ export class SimServer {
   private counters = newCounters();
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly world: World;
+  private readonly notifications: NotificationService;
   private closed = false;
 
   constructor(private readonly options: SimOptions) {
@@ -141,6 +143,9 @@ export class SimServer {
     this.server = http.createServer((req, res) => {
       this.handle(req, res).catch((err) => this.lastResort(res, err));
     });
+    this.notifications = new NotificationService(options.notifications);
+    this.notifications.attach(this.server);
+    this.world.onChange = (c, p, previous) => this.notifications.conversationChanged(c, p, previous);
     // A malformed request line or headers: answer 400 and drop the socket, never crash.
     this.server.on('clientError', (_err, socket) => {
       if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
@@ -165,6 +170,7 @@ export class SimServer {
   async close(): Promise<void> {
     this.closed = true;
     this.clearTimers();
+    this.notifications.close();
     await new Promise<void>((resolve) => {
       this.server.close(() => resolve());
       this.server.closeAllConnections();
@@ -290,6 +296,7 @@ export class SimServer {
     const is = (...parts: string[]): boolean => s.length === parts.length && parts.every((p, i) => p === '*' || p === s[i]);
     if (method === 'GET' && is('organizations', 'me')) return { name: 'orgMe', params: [] };
     if (method === 'POST' && is('analytics', 'conversations', 'details', 'query')) return { name: 'analytics', params: [] };
+    if (s[0] === 'notifications') return { name: 'notifications', params: [] };
     if (s[0] !== 'conversations') return undefined;
     if (s[1] === 'calls') {
       if (method === 'GET' && is('conversations', 'calls', '*')) return { name: 'getCallConversation', params: [s[2]] };
@@ -467,6 +474,8 @@ export class SimServer {
           throw err;
         }
       }
+      case 'notifications':
+        return this.notificationCall(ctx, raw);
       case 'patchParticipant':
       case 'patchCallParticipant':
         return this.patchParticipant(ctx, route.name === 'patchCallParticipant', cid, pid, raw);
@@ -485,6 +494,28 @@ export class SimServer {
       }
     }
     throw new ApiError(404, 'not.found', 'The requested resource was not found.');
+  }
+
+  /** /api/v2/notifications/...: sim/notifications answers; its errors become ErrorBodies like any other. */
+  private notificationCall(ctx: Ctx, raw: Buffer): void {
+    let body: unknown;
+    if (raw.length) {
+      if (!isJson(ctx.req)) throw new ApiError(415, 'unsupported.media.type', `Content-Type [${ctx.req.headers['content-type'] ?? ''}] is not supported; use application/json.`);
+      try {
+        body = JSON.parse(raw.toString('utf8'));
+      } catch (err) {
+        throw new ApiError(400, 'bad.request', `The request could not be understood by the server due to malformed syntax: ${(err as Error).message}`);
+      }
+    }
+    const query = new URL(ctx.req.url ?? '/', 'http://sim').searchParams;
+    const request = { method: ctx.method, parts: ctx.path.split('/').slice(4), query, clientId: ctx.clientId!, token: ctx.token!, host: ctx.req.headers.host ?? '127.0.0.1', body };
+    try {
+      const answer = this.notifications.handle(request);
+      return this.send(ctx, answer.status, answer.body);
+    } catch (err) {
+      if (err instanceof NotificationError) throw new ApiError(err.status, err.code, err.message, err.messageParams);
+      throw err;
+    }
   }
 
   private conversation(id: string): SeededConversation {
@@ -623,6 +654,14 @@ export class SimServer {
       const body = raw.length ? JSON.parse(raw.toString('utf8')) : undefined;
       const s = ctx.path.split('/').slice(2); // after '', '__sim'
       const m = ctx.method;
+      if (s[0] === 'notifications') {
+        const answer = this.notifications.control(m, s.slice(1), body);
+        return reply(answer.status, answer.body);
+      }
+      if (m === 'POST' && s.length === 3 && s[0] === 'conversations' && s[2] === 'participants') {
+        const c = this.world.conversations.get(s[1].toLowerCase());
+        return c ? reply(200, this.world.join(c, body)) : reply(404, { error: `no conversation ${s[1]}` });
+      }
       const key = `${m} ${s.length === 2 && s[0] === 'conversations' ? 'conversations/*' : s.join('/')}`;
       switch (key) {
         case 'POST conversations':
@@ -659,7 +698,7 @@ export class SimServer {
       return reply(404, { error: `unknown control endpoint ${m} ${ctx.path}` });
     } catch (err) {
       if (err instanceof SyntaxError) return reply(400, { error: `malformed JSON: ${err.message}` });
-      if (err instanceof SeedError) return reply(400, { error: err.message });
+      if (err instanceof SeedError || err instanceof NotificationControlError) return reply(400, { error: err.message });
       return reply(500, { error: err instanceof Error ? err.message : String(err) });
     }
   }
@@ -735,6 +774,7 @@ export class SimServer {
   /** Back to a clean slate: no conversations, faults, log, counters, tokens or rate windows; options as started. */
   private reset(): void {
     this.clearTimers();
+    this.notifications.reset();
     this.world.clear();
     this.faults = {};
     this.random = prng(Date.now());

@@ -8,6 +8,7 @@ import {
   MEDIA_TYPES,
   ParticipantState,
   SeedConversation,
+  SeedParticipant,
   SeededConversation,
   TERMINAL_STATES,
   TRANSITIONAL_STATES,
@@ -36,8 +37,13 @@ const NAMELESS_PURPOSES: ReadonlySet<string> = new Set(['agent', 'user']);
 /** Schedules a callback; the server tracks (unrefs, clears) every timer. */
 export type Schedule = (ms: number, fn: () => void) => void;
 
+/** Told after every change: a leg moved (previous: its state before), joined or a conversation was seeded (no previous). */
+export type ChangeListener = (c: SeededConversation, p?: ParticipantState, previous?: CallState) => void;
+
 export class World {
   readonly conversations = new Map<string, SeededConversation>();
+  /** The Notification Service publishes its events from here. */
+  onChange?: ChangeListener;
 
   constructor(
     private readonly schedule: Schedule,
@@ -58,6 +64,7 @@ export class World {
       for (const t of timers) this.schedule(t.ms, t.fn);
       this.updateEnd(conversation);
       stored.push(conversation);
+      this.onChange?.(conversation);
     }
     return stored;
   }
@@ -77,63 +84,86 @@ export class World {
     const conversation: SeededConversation = { id, startTime: iso(start), participants: [] };
     const timers: { ms: number; fn: () => void }[] = [];
     const ids = new Set<string>();
-    seed.participants.forEach((p, i) => {
-      const pat = `${at}.participants[${i}]`;
-      if (!p || typeof p !== 'object') throw new SeedError(`${pat} must be an object`);
-      const pid = p.id ?? randomUUID();
-      if (typeof pid !== 'string' || !UUID_RE.test(pid)) throw new SeedError(`${pat}.id must be a UUID`);
-      if (ids.has(pid)) throw new SeedError(`${pat}.id is used twice`);
-      ids.add(pid);
-      if (typeof p.purpose !== 'string' || !p.purpose) throw new SeedError(`${pat}.purpose is required`);
-      const state = p.state ?? 'connected';
-      if (!isCallState(state)) throw new SeedError(`${pat}.state must be one of ${CALL_STATES.join(', ')}`);
-      const mediaType = p.mediaType ?? 'call';
-      if (!MEDIA_TYPES.includes(mediaType)) throw new SeedError(`${pat}.mediaType must be one of ${MEDIA_TYPES.join(', ')}`);
-      for (const f of ['name', 'userId', 'queueId', 'externalContactId', 'address', 'disconnectType'] as const) {
-        if (p[f] !== undefined && typeof p[f] !== 'string') throw new SeedError(`${pat}.${f} must be a string`);
-      }
-      for (const f of ['connectAfterMs', 'endAfterMs'] as const) {
-        if (p[f] !== undefined && (typeof p[f] !== 'number' || !(p[f]! >= 0))) throw new SeedError(`${pat}.${f} must be a number >= 0`);
-      }
-      const legStart = start + i * 1000; // later joiners start a little later, as in a real conference
-      const participant: ParticipantState = {
-        id: pid,
-        purpose: p.purpose,
-        name: p.name,
-        userId: p.userId,
-        queueId: p.queueId,
-        externalContactId: p.externalContactId,
-        address: p.address,
-        mediaType,
-        communicationId: randomUUID(),
-        state,
-        held: p.held === true,
-        muted: p.muted === true,
-        confined: p.confined === true,
-        recording: false,
-        wrapupRequired: p.wrapupRequired === true,
-        startTime: iso(legStart),
-        disconnectPending: false,
-      };
-      if (!isTransitional(state) && state !== 'none') participant.connectedTime = iso(legStart + 500);
-      if (isTerminal(state)) {
-        participant.endTime = iso(Math.max(legStart + 1000, now - 1000));
-        participant.disconnectType = p.disconnectType ?? 'endpoint';
-      }
-      conversation.participants.push(participant);
-      if (p.connectAfterMs !== undefined && isTransitional(state)) {
-        timers.push({ ms: p.connectAfterMs, fn: () => { if (isTransitional(participant.state)) this.setState(conversation, participant, 'connected'); } });
-      }
-      if (p.endAfterMs !== undefined && !isTerminal(state)) {
-        timers.push({ ms: p.endAfterMs, fn: () => { if (!isTerminal(participant.state)) this.setState(conversation, participant, 'disconnected', 'endpoint'); } });
-      }
-    });
+    seed.participants.forEach((p, i) => this.buildParticipant(p, `${at}.participants[${i}]`, start + i * 1000, now, ids, conversation, timers));
     return { conversation, timers };
+  }
+
+  /** Validates one seeded participant and adds it to the conversation; its own timers go to `timers`. */
+  private buildParticipant(
+    p: SeedParticipant,
+    pat: string,
+    legStart: number,
+    now: number,
+    ids: Set<string>,
+    conversation: SeededConversation,
+    timers: { ms: number; fn: () => void }[],
+  ): ParticipantState {
+    if (!p || typeof p !== 'object') throw new SeedError(`${pat} must be an object`);
+    const pid = p.id ?? randomUUID();
+    if (typeof pid !== 'string' || !UUID_RE.test(pid)) throw new SeedError(`${pat}.id must be a UUID`);
+    if (ids.has(pid)) throw new SeedError(`${pat}.id is used twice`);
+    ids.add(pid);
+    if (typeof p.purpose !== 'string' || !p.purpose) throw new SeedError(`${pat}.purpose is required`);
+    const state = p.state ?? 'connected';
+    if (!isCallState(state)) throw new SeedError(`${pat}.state must be one of ${CALL_STATES.join(', ')}`);
+    const mediaType = p.mediaType ?? 'call';
+    if (!MEDIA_TYPES.includes(mediaType)) throw new SeedError(`${pat}.mediaType must be one of ${MEDIA_TYPES.join(', ')}`);
+    for (const f of ['name', 'userId', 'queueId', 'externalContactId', 'address', 'disconnectType'] as const) {
+      if (p[f] !== undefined && typeof p[f] !== 'string') throw new SeedError(`${pat}.${f} must be a string`);
+    }
+    for (const f of ['connectAfterMs', 'endAfterMs'] as const) {
+      if (p[f] !== undefined && (typeof p[f] !== 'number' || !(p[f]! >= 0))) throw new SeedError(`${pat}.${f} must be a number >= 0`);
+    }
+    const participant: ParticipantState = {
+      id: pid,
+      purpose: p.purpose,
+      name: p.name,
+      userId: p.userId,
+      queueId: p.queueId,
+      externalContactId: p.externalContactId,
+      address: p.address,
+      mediaType,
+      communicationId: randomUUID(),
+      state,
+      held: p.held === true,
+      muted: p.muted === true,
+      confined: p.confined === true,
+      recording: false,
+      wrapupRequired: p.wrapupRequired === true,
+      startTime: iso(legStart),
+      disconnectPending: false,
+    };
+    if (!isTransitional(state) && state !== 'none') participant.connectedTime = iso(legStart + 500);
+    if (isTerminal(state)) {
+      participant.endTime = iso(Math.max(legStart + 1000, now - 1000));
+      participant.disconnectType = p.disconnectType ?? 'endpoint';
+    }
+    conversation.participants.push(participant);
+    if (p.connectAfterMs !== undefined && isTransitional(state)) {
+      timers.push({ ms: p.connectAfterMs, fn: () => { if (isTransitional(participant.state)) this.setState(conversation, participant, 'connected'); } });
+    }
+    if (p.endAfterMs !== undefined && !isTerminal(state)) {
+      timers.push({ ms: p.endAfterMs, fn: () => { if (!isTerminal(participant.state)) this.setState(conversation, participant, 'disconnected', 'endpoint'); } });
+    }
+    return participant;
+  }
+
+  /** A scripted join: one more participant on a live conversation, as a conference add or transfer makes one. */
+  join(c: SeededConversation, seed: unknown): ParticipantState {
+    if (c.participants.length >= MAX_PARTICIPANTS) throw new SeedError(`at most ${MAX_PARTICIPANTS} participants`);
+    const now = Date.now();
+    const timers: { ms: number; fn: () => void }[] = [];
+    const p = this.buildParticipant(seed as SeedParticipant, 'participant', now - 500, now, new Set(c.participants.map((q) => q.id)), c, timers);
+    for (const t of timers) this.schedule(t.ms, t.fn);
+    this.updateEnd(c);
+    this.onChange?.(c, p);
+    return p;
   }
 
   /** Moves one leg to a state, with the timestamps the real API would show. */
   setState(conversation: SeededConversation, p: ParticipantState, state: CallState, disconnectType?: string): void {
     const now = iso(Date.now());
+    const previous = p.state;
     const wasTerminal = isTerminal(p.state);
     p.state = state;
     if (state === 'connected' && !p.connectedTime) p.connectedTime = now;
@@ -144,7 +174,9 @@ export class World {
         p.disconnectType = disconnectType ?? p.disconnectType ?? 'endpoint';
         if (state === 'disconnected') {
           this.schedule(TERMINATED_AFTER_MS, () => {
-            if (p.state === 'disconnected') p.state = 'terminated';
+            if (p.state !== 'disconnected') return;
+            p.state = 'terminated';
+            this.onChange?.(conversation, p, 'disconnected');
           });
         }
       }
@@ -154,6 +186,7 @@ export class World {
       p.disconnectType = undefined;
     }
     this.updateEnd(conversation);
+    this.onChange?.(conversation, p, previous);
   }
 
   /** The conversation ends when its last participant leaves. */
