@@ -2,7 +2,7 @@
 // Envelope: `{ topicName, version, eventBody, metadata: { CorrelationId } }` (genesys-api.md section 7).
 import { randomUUID } from 'node:crypto';
 import { ParticipantState, SeededConversation } from '../types';
-import { isTerminal } from '../state';
+import { isTerminal } from '../conversation-store';
 
 export interface Notification {
   topicName: string;

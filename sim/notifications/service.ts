@@ -2,13 +2,17 @@
 // conversation state machine publishes, and the faults tests inject. Facts: genesys-api.md section 7; shapes:
 // the official SDK models (JS SDK index.d.ts: Channel, ChannelEntityListing, ChannelTopic,
 // ChannelTopicEntityListing, AvailableTopicEntityListing). No HTTP pipeline here: the server authenticates,
-// rate-limits and logs the REST calls and hands them over as a NotificationRequest.
-import * as http from 'node:http';
+// rate-limits and logs the REST calls (module.ts maps its routes here) and hands them over as a
+// NotificationRequest.
+import type * as http from 'node:http';
 import type { Duplex } from 'node:stream';
 import { randomBytes } from 'node:crypto';
 import { WebSocket, WebSocketServer } from 'ws';
+import { ApiError } from '../api-error';
+import { isTerminal } from '../conversation-store';
+import { ControlError, type ControlRoute, type Reply } from '../module';
+import type { Timers } from '../timers';
 import { CallState, ParticipantState, SeededConversation } from '../types';
-import { isTerminal } from '../state';
 import { availableTopics, parseTopic, topicKey } from './topics';
 import { Notification, channelMetadata, conversationEventBody, endEventBody, endKind, envelope } from './events';
 
@@ -34,9 +38,6 @@ const DEFAULTS: Required<NotificationOptions> = {
 
 /** A REST call to /api/v2/notifications/..., already authenticated and counted by the server. */
 export interface NotificationRequest {
-  method: string;
-  /** The path after /api/v2/notifications/, split on '/'. */
-  parts: string[];
   query: URLSearchParams;
   clientId: string;
   token: string;
@@ -45,25 +46,6 @@ export interface NotificationRequest {
   /** The parsed JSON body; undefined when there was none. */
   body: unknown;
 }
-export interface NotificationAnswer {
-  status: number;
-  body?: unknown;
-}
-
-/** An API error: the server answers it as a Genesys ErrorBody. */
-export class NotificationError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-    readonly messageParams: Record<string, string> = {},
-  ) {
-    super(message);
-  }
-}
-
-/** A bad control call: the control API answers 400 with this message. */
-export class NotificationControlError extends Error {}
 
 interface Channel {
   id: string;
@@ -105,54 +87,43 @@ export class NotificationService {
   private rejections: Rejection[] = [];
   private requiresPermissions = new Map<string, string[]>();
   private eventFaults: EventFault[] = [];
-  private readonly timers = new Set<NodeJS.Timeout>();
   private readonly wss = new WebSocketServer({ noServer: true });
   private stats = { published: 0, delivered: 0, lost: 0, delayed: 0 };
   private closed = false;
 
-  constructor(options: NotificationOptions = {}) {
+  constructor(
+    options: NotificationOptions,
+    private readonly timers: Timers,
+  ) {
     this.opts = { ...DEFAULTS, ...validateOptions(options) };
-  }
-
-  /** Serves the channels' WebSockets on the API's own HTTP server: `ws://{host}/channels/{id}`. */
-  attach(server: http.Server): void {
-    server.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => this.upgrade(req, socket, head));
   }
 
   // ---- REST: /api/v2/notifications/...
 
-  handle(r: NotificationRequest): NotificationAnswer {
-    const [a, id, sub, ...rest] = r.parts;
-    if (a === 'availabletopics' && id === undefined && r.method === 'GET') {
-      return { status: 200, body: availableTopics(r.query.getAll('expand'), (t) => this.requiresPermissions.get(t) ?? []) };
+  availableTopics(r: NotificationRequest): Reply {
+    return { status: 200, body: availableTopics(r.query.getAll('expand'), (t) => this.requiresPermissions.get(t) ?? []) };
+  }
+
+  /** HEAD: 200 while the channel lives, 404 after (SDK: "Verify a channel still exists and is valid"). */
+  headChannel(r: NotificationRequest, id: string): Reply {
+    this.channelOf(r, id);
+    return { status: 200 };
+  }
+
+  /** GET lists, POST adds, PUT replaces, DELETE removes every topic of a channel. */
+  subscriptions(method: string, r: NotificationRequest, id: string): Reply {
+    const ch = this.channelOf(r, id);
+    ch.lastUsed = Date.now();
+    if (method === 'POST' || method === 'PUT') return { status: 200, body: this.subscribe(r, ch, method === 'PUT') };
+    if (method === 'DELETE') {
+      this.unsubscribeAll(ch);
+      return { status: 204 };
     }
-    if (a === 'channels' && id === undefined) {
-      if (r.method === 'POST') return { status: 200, body: this.createChannel(r) };
-      if (r.method === 'GET') return { status: 200, body: this.listChannels(r) };
-    }
-    if (a === 'channels' && id !== undefined && sub === undefined && r.method === 'HEAD') {
-      this.channelOf(r, id);
-      return { status: 200 };
-    }
-    if (a === 'channels' && id !== undefined && sub === 'subscriptions' && rest.length === 0) {
-      const ch = this.channelOf(r, id);
-      ch.lastUsed = Date.now();
-      switch (r.method) {
-        case 'GET':
-          return { status: 200, body: { entities: [...ch.topics.values()].map((t) => ({ id: t, state: 'Permitted' })) } };
-        case 'POST':
-        case 'PUT':
-          return { status: 200, body: this.subscribe(r, ch, r.method === 'PUT') };
-        case 'DELETE':
-          this.unsubscribeAll(ch);
-          return { status: 204 };
-      }
-    }
-    throw new NotificationError(404, 'not.found', `The requested resource [${r.method} /api/v2/notifications/${r.parts.join('/')}] was not found.`);
+    return { status: 200, body: { entities: [...ch.topics.values()].map((t) => ({ id: t, state: 'Permitted' })) } };
   }
 
   /** Channel: connectUri + id + expires. A 21st channel of one client evicts one: idle ones first, then the least recently used. */
-  private createChannel(r: NotificationRequest): Record<string, unknown> {
+  createChannel(r: NotificationRequest): Reply {
     this.expireDue();
     const own = [...this.channels.values()].filter((c) => c.clientId === r.clientId);
     while (own.length >= this.opts.maxChannels) {
@@ -166,10 +137,10 @@ export class NotificationService {
     const id = `streaming-0-${randomBytes(13).toString('hex')}`;
     const ch: Channel = { id, clientId: r.clientId, token: r.token, expires: now + this.opts.channelLifetimeMs, lastUsed: now, topics: new Map(), silenced: false, connections: 0 };
     this.channels.set(id, ch);
-    this.schedule(this.opts.channelLifetimeMs, () => {
+    this.timers.schedule(this.opts.channelLifetimeMs, () => {
       if (this.channels.get(id) === ch) this.removeChannel(ch);
     });
-    return this.channelView(ch, r.host);
+    return { status: 200, body: this.channelView(ch, r.host) };
   }
 
   private channelView(ch: Channel, host: string): Record<string, unknown> {
@@ -181,23 +152,23 @@ export class NotificationService {
    * every channel of the OAuth client, "Channel Ids for other access tokens will not be shown, but will be
    * presented to show their existence".
    */
-  private listChannels(r: NotificationRequest): Record<string, unknown> {
+  listChannels(r: NotificationRequest): Reply {
     this.expireDue();
     const scope = r.query.get('includechannels') ?? 'token';
     if (scope !== 'token' && scope !== 'oauthclient') {
-      throw new NotificationError(400, 'invalid.value', `Value for field [includechannels] is not valid: [${scope}] is not one of token, oauthclient`, { field: 'includechannels' });
+      throw new ApiError(400, 'invalid.value', `Value for field [includechannels] is not valid: [${scope}] is not one of token, oauthclient`, { field: 'includechannels' });
     }
     const entities = [...this.channels.values()]
       .filter((c) => c.clientId === r.clientId && (scope === 'oauthclient' || c.token === r.token))
       .map((c) => (c.token === r.token ? this.channelView(c, r.host) : { expires: new Date(c.expires).toISOString() }));
-    return { entities };
+    return { status: 200, body: { entities } };
   }
 
   /** The caller's live channel, or 404: another client's channel is as unknown as a gone one. */
   private channelOf(r: NotificationRequest, id: string): Channel {
     this.expireDue();
     const ch = this.channels.get(id);
-    if (!ch || ch.clientId !== r.clientId) throw new NotificationError(404, 'not.found', `The channel [${id}] was not found.`, { channelId: id });
+    if (!ch || ch.clientId !== r.clientId) throw new ApiError(404, 'not.found', `The channel [${id}] was not found.`, { channelId: id });
     return ch;
   }
 
@@ -208,12 +179,12 @@ export class NotificationService {
    * Rejected ones with rejectionReason and missingPermissions.
    */
   private subscribe(r: NotificationRequest, ch: Channel, replace: boolean): Record<string, unknown> {
-    if (!Array.isArray(r.body)) throw new NotificationError(400, 'bad.request', 'The request body must be a JSON array of ChannelTopic objects.');
+    if (!Array.isArray(r.body)) throw new ApiError(400, 'bad.request', 'The request body must be a JSON array of ChannelTopic objects.');
     const wanted = new Map<string, string>();
     r.body.forEach((t: unknown, i) => {
       const topic = (t as { id?: unknown } | null)?.id;
-      if (!t || typeof t !== 'object' || typeof topic !== 'string') throw new NotificationError(400, 'bad.request', `body[${i}].id must be a topic name (string).`, { field: `body[${i}].id` });
-      if (!parseTopic(topic)) throw new NotificationError(400, 'notification.invalid.topic', `Invalid topic: ${topic}`, { topic });
+      if (!t || typeof t !== 'object' || typeof topic !== 'string') throw new ApiError(400, 'bad.request', `body[${i}].id must be a topic name (string).`, { field: `body[${i}].id` });
+      if (!parseTopic(topic)) throw new ApiError(400, 'notification.invalid.topic', `Invalid topic: ${topic}`, { topic });
       wanted.set(topicKey(topic), topic);
     });
     const rejected: Record<string, unknown>[] = [];
@@ -229,12 +200,12 @@ export class NotificationService {
     // 403 missing.permissions is the documented code for a missing permission (genesys-api.md section 5).
     if (rejected.length && r.query.get('ignoreErrors') !== 'true') {
       const missing = [...new Set(rejected.flatMap((x) => x.missingPermissions as string[]))];
-      throw new NotificationError(403, 'missing.permissions', `Not permitted to subscribe to: ${rejected.map((x) => x.id).join(', ')}`, { topics: rejected.map((x) => x.id).join(','), permissions: missing.join(',') });
+      throw new ApiError(403, 'missing.permissions', `Not permitted to subscribe to: ${rejected.map((x) => x.id).join(', ')}`, { topics: rejected.map((x) => x.id).join(','), permissions: missing.join(',') });
     }
     const after = replace ? wanted.size : new Set([...ch.topics.keys(), ...wanted.keys()]).size;
     if (after > this.opts.maxTopicsPerChannel) {
       // 400 above 1,000 topics (genesys-api.md section 7); the code string is UNCONFIRMED, so the generic one.
-      throw new NotificationError(400, 'bad.request', `A channel can have at most ${this.opts.maxTopicsPerChannel} topics; this request would make ${after}.`);
+      throw new ApiError(400, 'bad.request', `A channel can have at most ${this.opts.maxTopicsPerChannel} topics; this request would make ${after}.`);
     }
     if (replace) this.unsubscribeAll(ch);
     for (const [key, topic] of wanted) {
@@ -270,15 +241,18 @@ export class NotificationService {
 
   // ---- WebSocket: one per channel
 
-  private upgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer): void {
+  /** An HTTP upgrade to `/channels/{id}` (the connectUri): true when it was one (answered 404 for an unknown channel). */
+  upgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer): boolean {
     const m = /^\/channels\/([^/?]+)(?:\?.*)?$/.exec(req.url ?? '');
+    if (!m) return false;
     this.expireDue();
-    const ch = m ? this.channels.get(decodeURIComponent(m[1])) : undefined;
+    const ch = this.channels.get(decodeURIComponent(m[1]));
     if (!ch || this.closed) {
       socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
-      return;
+      return true;
     }
     this.wss.handleUpgrade(req, socket, head, (ws) => this.connected(ch, ws));
+    return true;
   }
 
   private connected(ch: Channel, ws: WebSocket): void {
@@ -330,13 +304,13 @@ export class NotificationService {
   // ---- events
 
   /**
-   * Called by the conversation state machine after every change (previous: the leg's state before, undefined
-   * when it joined or the conversation was seeded). A leg that ends publishes its detail end event; every change
+   * Called by the conversation store after every leg change (previous: the leg's state before, undefined when
+   * it joined). A leg that ends publishes its detail end event; every change
    * publishes the whole conversation to its queues' and users' conversation topics.
    */
-  conversationChanged(c: SeededConversation, p?: ParticipantState, previous?: CallState): void {
+  conversationChanged(c: SeededConversation, p: ParticipantState, previous: CallState | undefined): void {
     if (this.closed || this.subscribers.size === 0) return;
-    if (p && previous !== undefined && !isTerminal(previous) && isTerminal(p.state)) {
+    if (previous !== undefined && !isTerminal(previous) && isTerminal(p.state)) {
       const kind = endKind(p);
       if (kind) {
         const topic = `v2.detail.events.conversation.${c.id}.${kind}.end`;
@@ -373,51 +347,44 @@ export class NotificationService {
     const deliver = (): void => {
       for (const ch of targets) if (this.channels.get(ch.id) === ch && ch.topics.has(topicKey(topicName)) && this.send(ch, n)) this.stats.delivered++;
     };
-    if (delay > 0) this.schedule(delay, deliver);
+    if (delay > 0) this.timers.schedule(delay, deliver);
     else deliver();
   }
 
   // ---- control API: /__sim/notifications/...
 
-  /** parts: the path after /__sim/notifications/. Answers { status, body }; bad input throws NotificationControlError. */
-  control(method: string, parts: string[], body: unknown): NotificationAnswer {
-    const b = (body ?? {}) as Record<string, unknown>;
-    if (typeof b !== 'object' || Array.isArray(b)) throw new NotificationControlError('the body must be a JSON object');
-    const key = `${method} ${parts[0] === 'channels' && parts.length === 3 ? `channels/*/${parts[2]}` : parts.join('/')}`;
-    switch (key) {
-      case 'GET ':
-        this.expireDue();
-        return { status: 200, body: this.state() };
-      case 'PATCH options':
-        this.opts = { ...this.opts, ...validateOptions(b as NotificationOptions) };
-        return { status: 204 };
-      case 'PUT permissions':
-        this.setPermissions(b);
-        return { status: 204 };
-      case 'POST reject':
-        this.rejections.push(rejection(b, 'reject'));
-        return { status: 204 };
-      case 'POST events/lose':
-      case 'POST events/delay':
-        this.eventFaults.push(eventFault(parts[1] as 'lose' | 'delay', b));
-        return { status: 204 };
-      case 'POST publish':
-        if (typeof b.topicName !== 'string' || !b.topicName) throw new NotificationControlError('publish needs topicName (string)');
-        this.publish(b.topicName, b.eventBody ?? {});
-        return { status: 204 };
-      case 'POST channels/*/drop':
-      case 'POST channels/*/socket-closing':
-      case 'POST channels/*/expire':
-      case 'POST channels/*/silence':
-        this.channelFault(parts[1], parts[2], b);
-        return { status: 204 };
-    }
-    return { status: 404, body: { error: `unknown control endpoint ${method} /__sim/notifications/${parts.join('/')}` } };
+  /** The control endpoints under /__sim/notifications/ (SimControl.notifications is their client). */
+  controlRoutes(): ControlRoute[] {
+    const done: Reply = { status: 204 };
+    const fault = (name: string): ControlRoute => ({
+      method: 'POST',
+      path: `notifications/channels/{channelId}/${name}`,
+      handle: (body, { channelId }) => (this.channelFault(channelId, name, objectBody(body)), done),
+    });
+    return [
+      { method: 'GET', path: 'notifications', handle: () => (this.expireDue(), { status: 200, body: this.state() }) },
+      { method: 'PATCH', path: 'notifications/options', handle: (body) => ((this.opts = { ...this.opts, ...validateOptions(objectBody(body)) }), done) },
+      { method: 'PUT', path: 'notifications/permissions', handle: (body) => (this.setPermissions(objectBody(body)), done) },
+      { method: 'POST', path: 'notifications/reject', handle: (body) => (this.rejections.push(rejection(objectBody(body), 'reject')), done) },
+      { method: 'POST', path: 'notifications/events/lose', handle: (body) => (this.eventFaults.push(eventFault('lose', objectBody(body))), done) },
+      { method: 'POST', path: 'notifications/events/delay', handle: (body) => (this.eventFaults.push(eventFault('delay', objectBody(body))), done) },
+      {
+        method: 'POST',
+        path: 'notifications/publish',
+        handle: (body) => {
+          const b = objectBody(body);
+          if (typeof b.topicName !== 'string' || !b.topicName) throw new ControlError('publish needs topicName (string)');
+          this.publish(b.topicName, b.eventBody ?? {});
+          return done;
+        },
+      },
+      ...['drop', 'socket-closing', 'expire', 'silence'].map(fault),
+    ];
   }
 
   private channelFault(id: string, fault: string, b: Record<string, unknown>): void {
     const ch = this.channels.get(id);
-    if (!ch) throw new NotificationControlError(`no channel ${id}`);
+    if (!ch) throw new ControlError(`no channel ${id}`);
     switch (fault) {
       case 'drop': // a network drop: no close frame
         return this.dropSocket(ch, (s) => s.terminate());
@@ -425,11 +392,11 @@ export class NotificationService {
         // Maintenance: the service says v2.system.socket_closing, then closes; the channel and its
         // subscriptions stay, a client reconnects to the same connectUri (genesys-api.md section 7).
         const after = b.closeAfterMs ?? 50;
-        if (typeof after !== 'number' || !(after >= 0)) throw new NotificationControlError('closeAfterMs must be a number >= 0');
+        if (typeof after !== 'number' || !(after >= 0)) throw new ControlError('closeAfterMs must be a number >= 0');
         const s = ch.socket;
         // The body of this system message is not documented: clients act on topicName alone.
         this.send(ch, envelope('v2.system.socket_closing', {}));
-        if (s) this.schedule(after, () => { if (ch.socket === s) this.dropSocket(ch, (x) => x.close(1001)); });
+        if (s) this.timers.schedule(after, () => { if (ch.socket === s) this.dropSocket(ch, (x) => x.close(1001)); });
         return;
       }
       case 'expire':
@@ -442,13 +409,13 @@ export class NotificationService {
 
   private setPermissions(b: Record<string, unknown>): void {
     const rejected = b.rejected ?? [];
-    if (!Array.isArray(rejected)) throw new NotificationControlError('rejected must be an array');
+    if (!Array.isArray(rejected)) throw new ControlError('rejected must be an array');
     const rules = rejected.map((r, i) => rejection(r, `rejected[${i}]`));
     const req = new Map<string, string[]>();
     const rp = b.requiresPermissions ?? {};
-    if (!rp || typeof rp !== 'object' || Array.isArray(rp)) throw new NotificationControlError('requiresPermissions must be an object: topic template -> permissions');
+    if (!rp || typeof rp !== 'object' || Array.isArray(rp)) throw new ControlError('requiresPermissions must be an object: topic template -> permissions');
     for (const [t, perms] of Object.entries(rp)) {
-      if (!Array.isArray(perms) || !perms.every((x) => typeof x === 'string')) throw new NotificationControlError(`requiresPermissions.${t} must be an array of strings`);
+      if (!Array.isArray(perms) || !perms.every((x) => typeof x === 'string')) throw new ControlError(`requiresPermissions.${t} must be an array of strings`);
       req.set(t, perms);
     }
     this.rejections = rules;
@@ -472,25 +439,9 @@ export class NotificationService {
 
   // ---- lifecycle
 
-  private schedule(ms: number, fn: () => void): void {
-    if (this.closed) return;
-    const t = setTimeout(() => {
-      this.timers.delete(t);
-      try {
-        fn();
-      } catch {
-        /* never take the server down */
-      }
-    }, Math.max(0, ms));
-    t.unref();
-    this.timers.add(t);
-  }
-
-  /** Back to no channels, permissions, faults or stats (options stay). */
+  /** Back to no channels, permissions, faults or stats (options stay); the server has cleared its timers. */
   reset(): void {
     for (const ch of [...this.channels.values()]) this.removeChannel(ch);
-    for (const t of this.timers) clearTimeout(t);
-    this.timers.clear();
     this.rejections = [];
     this.requiresPermissions = new Map();
     this.eventFaults = [];
@@ -507,36 +458,42 @@ export class NotificationService {
 
 // ---- control input
 
+function objectBody(body: unknown): Record<string, unknown> {
+  if (body === undefined) return {};
+  if (!body || typeof body !== 'object' || Array.isArray(body)) throw new ControlError('the body must be a JSON object');
+  return body as Record<string, unknown>;
+}
+
 function validateOptions(o: NotificationOptions): NotificationOptions {
-  if (!o || typeof o !== 'object') throw new NotificationControlError('notification options must be an object');
+  if (!o || typeof o !== 'object') throw new ControlError('notification options must be an object');
   const positive = ['heartbeatMs', 'channelLifetimeMs', 'maxChannels', 'maxTopicsPerChannel'] as const;
-  for (const k of Object.keys(o)) if (![...positive, 'eventLagMs'].includes(k)) throw new NotificationControlError(`unknown notification option ${k}`);
-  for (const k of positive) if (o[k] !== undefined && !(typeof o[k] === 'number' && o[k]! > 0)) throw new NotificationControlError(`${k} must be a number > 0`);
-  if (o.eventLagMs !== undefined && !(typeof o.eventLagMs === 'number' && o.eventLagMs >= 0)) throw new NotificationControlError('eventLagMs must be a number >= 0');
+  for (const k of Object.keys(o)) if (![...positive, 'eventLagMs'].includes(k)) throw new ControlError(`unknown notification option ${k}`);
+  for (const k of positive) if (o[k] !== undefined && !(typeof o[k] === 'number' && o[k]! > 0)) throw new ControlError(`${k} must be a number > 0`);
+  if (o.eventLagMs !== undefined && !(typeof o.eventLagMs === 'number' && o.eventLagMs >= 0)) throw new ControlError('eventLagMs must be a number >= 0');
   return o;
 }
 
 /** A topic or a template with `{id}` (any id) as a case-insensitive whole-name pattern. */
 function topicPattern(topic: unknown, at: string): RegExp {
-  if (typeof topic !== 'string' || !topic) throw new NotificationControlError(`${at}.topic must be a topic name or template`);
+  if (typeof topic !== 'string' || !topic) throw new ControlError(`${at}.topic must be a topic name or template`);
   const src = topic.split('{id}').map((s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('[^.]+');
   return new RegExp(`^${src}$`, 'i');
 }
 
 function rejection(r: unknown, at: string): Rejection {
   const o = r as Record<string, unknown>;
-  if (!o || typeof o !== 'object') throw new NotificationControlError(`${at} must be an object`);
+  if (!o || typeof o !== 'object') throw new ControlError(`${at} must be an object`);
   const missing = o.missingPermissions ?? [];
-  if (!Array.isArray(missing) || !missing.every((x) => typeof x === 'string')) throw new NotificationControlError(`${at}.missingPermissions must be an array of strings`);
-  if (o.rejectionReason !== undefined && typeof o.rejectionReason !== 'string') throw new NotificationControlError(`${at}.rejectionReason must be a string`);
-  if (o.clientId !== undefined && typeof o.clientId !== 'string') throw new NotificationControlError(`${at}.clientId must be a string`);
+  if (!Array.isArray(missing) || !missing.every((x) => typeof x === 'string')) throw new ControlError(`${at}.missingPermissions must be an array of strings`);
+  if (o.rejectionReason !== undefined && typeof o.rejectionReason !== 'string') throw new ControlError(`${at}.rejectionReason must be a string`);
+  if (o.clientId !== undefined && typeof o.clientId !== 'string') throw new ControlError(`${at}.clientId must be a string`);
   return { re: topicPattern(o.topic, at), clientId: o.clientId as string | undefined, missingPermissions: missing as string[], rejectionReason: (o.rejectionReason as string | undefined) ?? DEFAULT_REJECTION };
 }
 
 function eventFault(kind: 'lose' | 'delay', b: Record<string, unknown>): EventFault {
   const count = b.count ?? 1;
-  if (typeof count !== 'number' || !(count >= 1)) throw new NotificationControlError('count must be a number >= 1');
+  if (typeof count !== 'number' || !(count >= 1)) throw new ControlError('count must be a number >= 1');
   const ms = kind === 'delay' ? b.ms : 0;
-  if (typeof ms !== 'number' || !(ms >= 0)) throw new NotificationControlError('ms must be a number >= 0');
+  if (typeof ms !== 'number' || !(ms >= 0)) throw new ControlError('ms must be a number >= 0');
   return { kind, remaining: count, ms, re: b.topic === undefined ? undefined : topicPattern(b.topic, kind) };
 }

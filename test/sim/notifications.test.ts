@@ -365,7 +365,7 @@ describe('sim: Notification Service', () => {
       const read = await api(sim, tok, 'GET', `/api/v2/conversations/${CONV}`);
       assert.ok(read.json.participants.some((p: { id: string }) => p.id === joined.id));
       await assert.rejects(sim.control.join(CONV, { purpose: 'agent', id: P.agent1 }), /used twice/);
-      await assert.rejects(sim.control.join('11111111-1111-4111-8111-000000000000', { purpose: 'agent' }), /404/);
+      await assert.rejects(sim.control.join('11111111-1111-4111-8111-000000000000', { purpose: 'agent' }), /unknown conversationId/);
     });
   });
 

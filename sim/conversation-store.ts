@@ -1,5 +1,5 @@
-// Conversation state of the simulator: seeding, leg transitions, and the views the API answers with
-// (Conversation, CallConversation, analytics). No HTTP here.
+// The simulator's store of conversations: seeding, leg transitions, the asynchronous kick and teardown.
+// No HTTP here; the API's views of a conversation are in conversation-views.ts.
 import { randomUUID } from 'node:crypto';
 import {
   CALL_STATES,
@@ -31,19 +31,19 @@ const iso = (ms: number): string => new Date(ms).toISOString();
  * official WebRTC SDK); a captured real read shows every ended leg as `terminated`.
  */
 export const TERMINATED_AFTER_MS = 250;
-/** Purposes whose legs Genesys answers without a `name` (agents: genesys-api.md section 3). */
-const NAMELESS_PURPOSES: ReadonlySet<string> = new Set(['agent', 'user']);
 
-/** Schedules a callback; the server tracks (unrefs, clears) every timer. */
+/** Schedules a callback; the server tracks (unrefs, clears) every timer (timers.ts). */
 export type Schedule = (ms: number, fn: () => void) => void;
 
-/** Told after every change: a leg moved (previous: its state before), joined or a conversation was seeded (no previous). */
-export type ChangeListener = (c: SeededConversation, p?: ParticipantState, previous?: CallState) => void;
+/**
+ * Told of every leg state change, after it is made (e.g. to push a notification event), and of a participant
+ * joining: previous is the leg's state before, undefined when it joined. Must not throw.
+ */
+export type LegListener = (conversation: SeededConversation, participant: ParticipantState, previous?: CallState) => void;
 
-export class World {
+export class ConversationStore {
   readonly conversations = new Map<string, SeededConversation>();
-  /** The Notification Service publishes its events from here. */
-  onChange?: ChangeListener;
+  private readonly listeners: LegListener[] = [];
 
   constructor(
     private readonly schedule: Schedule,
@@ -52,6 +52,16 @@ export class World {
 
   clear(): void {
     this.conversations.clear();
+  }
+
+  /** A conversation by id, in any case (ids are stored as seeded). */
+  find(id: string): SeededConversation | undefined {
+    return this.conversations.get(id.toLowerCase()) ?? this.conversations.get(id);
+  }
+
+  /** Listens for every leg state change from now on (seeding is not a change; reset keeps listeners). */
+  onLegChange(listener: LegListener): void {
+    this.listeners.push(listener);
   }
 
   /** Validates every conversation first, then stores them all (a bad scenario stores nothing). */
@@ -64,7 +74,6 @@ export class World {
       for (const t of timers) this.schedule(t.ms, t.fn);
       this.updateEnd(conversation);
       stored.push(conversation);
-      this.onChange?.(conversation);
     }
     return stored;
   }
@@ -156,7 +165,7 @@ export class World {
     const p = this.buildParticipant(seed as SeedParticipant, 'participant', now - 500, now, new Set(c.participants.map((q) => q.id)), c, timers);
     for (const t of timers) this.schedule(t.ms, t.fn);
     this.updateEnd(c);
-    this.onChange?.(c, p);
+    this.changed(c, p, undefined);
     return p;
   }
 
@@ -176,7 +185,7 @@ export class World {
           this.schedule(TERMINATED_AFTER_MS, () => {
             if (p.state !== 'disconnected') return;
             p.state = 'terminated';
-            this.onChange?.(conversation, p, 'disconnected');
+            this.changed(conversation, p, 'disconnected');
           });
         }
       }
@@ -186,7 +195,11 @@ export class World {
       p.disconnectType = undefined;
     }
     this.updateEnd(conversation);
-    this.onChange?.(conversation, p, previous);
+    this.changed(conversation, p, previous);
+  }
+
+  private changed(c: SeededConversation, p: ParticipantState, previous: CallState | undefined): void {
+    for (const listener of this.listeners) listener(c, p, previous);
   }
 
   /** The conversation ends when its last participant leaves. */
@@ -217,112 +230,3 @@ export class World {
     });
   }
 }
-
-// ---- Views: the shapes the Platform API answers with. Absent values are left out, as the real API does.
-// Real answers are less tidy than a fixture (genesys-api.md section 3): agent legs have no `name`, every
-// participant lists all nine media arrays (unused ones empty), `selfUri`s are relative, every leg of an
-// inbound call says `inbound`, and Conversation.recordingState is upper case where the call view's is not.
-
-const mediaArray: Record<string, string> = { call: 'calls', chat: 'chats', email: 'emails', message: 'messages' };
-const ALL_MEDIA_ARRAYS = ['calls', 'callbacks', 'chats', 'emails', 'messages', 'videos', 'screenshares', 'cobrowsesessions', 'socialExpressions'];
-
-/** The name as Genesys shows it on a leg: none for agents, the caller-ID place for a customer, the queue's for acd. */
-const shownName = (p: ParticipantState): string | undefined => (NAMELESS_PURPOSES.has(p.purpose) ? undefined : p.name);
-
-function communication(p: ParticipantState): Record<string, unknown> {
-  const base: Record<string, unknown> = {
-    state: p.state,
-    id: p.communicationId,
-    held: p.held,
-    disconnectType: p.disconnectType,
-    connectedTime: p.connectedTime,
-    disconnectedTime: isTerminal(p.state) ? p.endTime : undefined,
-    direction: 'inbound',
-    provider: 'Edge',
-  };
-  if (p.mediaType === 'call') {
-    Object.assign(base, {
-      recording: p.recording,
-      recordingState: p.recording ? 'active' : 'none',
-      muted: p.muted,
-      confined: p.confined,
-      self: p.address ? { addressNormalized: p.address } : undefined,
-    });
-  }
-  return base;
-}
-
-function mediaArrays(p: ParticipantState): Record<string, unknown[]> {
-  const out: Record<string, unknown[]> = {};
-  for (const m of ALL_MEDIA_ARRAYS) out[m] = [];
-  out[mediaArray[p.mediaType]] = [communication(p)];
-  return out;
-}
-
-/** GET /api/v2/conversations/{id}: `Conversation` (no participant-level state). */
-export function conversationView(c: SeededConversation): Record<string, unknown> {
-  return {
-    id: c.id,
-    startTime: c.startTime,
-    endTime: c.endTime,
-    participants: c.participants.map((p) => ({
-      id: p.id,
-      startTime: p.startTime,
-      endTime: p.endTime,
-      connectedTime: p.connectedTime,
-      name: shownName(p),
-      userId: p.userId,
-      queueId: p.queueId,
-      externalContactId: p.externalContactId,
-      purpose: p.purpose,
-      address: p.address,
-      ani: p.mediaType === 'call' ? p.address : undefined,
-      wrapupRequired: p.wrapupRequired,
-      wrapup: p.wrapup,
-      attributes: {},
-      ...mediaArrays(p),
-    })),
-    recordingState: 'NONE',
-    divisions: [],
-    selfUri: `/api/v2/conversations/${c.id}`,
-  };
-}
-
-/** GET /api/v2/conversations/calls/{id}: `CallConversation`, flat voice participants, no conversation endTime. */
-export function callConversationView(c: SeededConversation): Record<string, unknown> {
-  return {
-    id: c.id,
-    participants: c.participants
-      .filter((p) => p.mediaType === 'call')
-      .map((p) => ({
-        id: p.id,
-        name: shownName(p),
-        address: p.address,
-        ani: p.address,
-        startTime: p.startTime,
-        connectedTime: p.connectedTime,
-        endTime: p.endTime,
-        purpose: p.purpose,
-        state: p.state,
-        direction: 'inbound',
-        disconnectType: p.disconnectType,
-        held: p.held,
-        muted: p.muted,
-        confined: p.confined,
-        recording: p.recording,
-        wrapupRequired: p.wrapupRequired,
-        wrapup: p.wrapup,
-        provider: 'Edge',
-        user: p.userId ? { id: p.userId, selfUri: `/api/v2/users/${p.userId}` } : undefined,
-        queue: p.queueId ? { id: p.queueId, selfUri: `/api/v2/routing/queues/${p.queueId}` } : undefined,
-        externalContact: p.externalContactId ? { id: p.externalContactId } : undefined,
-        attributes: {},
-      })),
-    otherMediaUris: [],
-    recordingState: 'none',
-    divisions: [],
-    selfUri: `/api/v2/conversations/calls/${c.id}`,
-  };
-}
-
-// ---- Analytics: POST /api/v2/analytics/conversations/details/query lives in sim/analytics.ts
