@@ -12,3 +12,5 @@ export { optionalId, parseFlag, parseSelector, parseTimeoutSeconds, requireId, U
 export { kickParticipant, type KickOptions } from './conversation/kick';
 export { awaitTerminal, WAIT_FOR, type AwaitResult, type WaitFor } from './conversation/await-terminal';
 export { findLiveConversations, type FindCriteria } from './conversation/find-conversations';
+export { probePush, type PushProbe } from './conversation/leg-events';
+export type { PushStatus } from './platform/notifications';

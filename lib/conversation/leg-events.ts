@@ -130,3 +130,44 @@ export class LegWatch implements TopicListener {
     });
   }
 }
+
+export type PushProbe = { state: 'permitted' } | { state: 'off' } | { state: 'unavailable'; reason: string };
+
+/**
+ * "Test connection": are the detail-event topics Permitted for this OAuth client? Subscribes both topics of a
+ * conversation id nobody has (on this client's channel, created if it has none: it then holds one of Genesys'
+ * 20 channels per client until it expires or is evicted, idle ones first) and reads their ChannelTopic.state.
+ */
+export function probePush(push: NotificationChannels, conversationId: string, timeoutMs: number): Promise<PushProbe> {
+  if (!push.enabled) return Promise.resolve({ state: 'off' });
+  return new Promise<PushProbe>((resolve) => {
+    const topics = [topicOf(conversationId, USER_END), topicOf(conversationId, CUSTOMER_END)];
+    let done = false;
+    let reason = 'unavailable';
+    const listener: TopicListener = {
+      pushEvent: () => undefined,
+      pushState: (state, why) => {
+        if (state === 'unavailable') reason = why;
+        check();
+      },
+    };
+    const finish = (result: PushProbe) => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      for (const t of topics) push.unsubscribe(t, listener);
+      resolve(result);
+    };
+    const check = () => {
+      const states = topics.map((t) => push.state(t));
+      if (states.every((s) => s === 'live')) finish({ state: 'permitted' });
+      else if (states.includes('unavailable')) finish({ state: 'unavailable', reason });
+    };
+    const timer = setTimeout(() => finish({ state: 'unavailable', reason: `no answer within ${timeoutMs / 1000} s` }), timeoutMs);
+    timer.unref();
+    const first = topics.map((t) => push.subscribe(t, listener));
+    const gone = first.find((s) => s.state === 'unavailable');
+    if (gone) finish({ state: 'unavailable', reason: gone.reason });
+    else check();
+  });
+}

@@ -24,13 +24,38 @@ function present(msg: any, result: AwaitResult): Outcome {
     endedAt: result.endedAt,
     waitedMs: result.waitedMs,
     polls: result.polls,
+    via: result.via,
   };
   if (result.lastError) msg.payload.lastError = result.lastError;
-  if (result.timedOut) return { out: [null, msg], status: { fill: 'yellow', key: 'timedOut' } };
-  return { out: [msg, null], status: { fill: 'green', key: 'ended' } };
+  // Push was on but could not serve this wait: it polled, and the status says so (design 2.5a).
+  if (result.pushUnavailable) msg.payload.pushUnavailable = result.pushUnavailable;
+  const extra = result.pushUnavailable ? pushNote : undefined;
+  if (result.timedOut) return { out: [null, msg], status: { fill: 'yellow', key: 'timedOut', extra } };
+  return { out: [msg, null], status: { fill: 'green', key: 'ended', extra } };
 }
 
+/**
+ * What the msg says about the leg (purpose, userId), when it describes the same participant: a disconnect's
+ * output (payload.participant) or a list's one-msg-per-participant output (payload). It picks the one push topic
+ * that fits the leg; without it the wait subscribes both of the conversation's.
+ */
+function legOf(msg: any, participantId: string | undefined): { purpose?: string; userId?: string } | undefined {
+  const p = msg?.payload;
+  if (!participantId || !p || typeof p !== 'object') return undefined;
+  const same = (id: unknown) => typeof id === 'string' && id.toLowerCase() === participantId.toLowerCase();
+  const leg = same(p.id) ? p : same(p.participantId) ? p.participant : undefined;
+  if (!leg || typeof leg !== 'object') return undefined;
+  const out: { purpose?: string; userId?: string } = {};
+  if (typeof leg.purpose === 'string') out.purpose = leg.purpose;
+  if (typeof leg.userId === 'string') out.userId = leg.userId;
+  return out.purpose !== undefined || out.userId !== undefined ? out : undefined;
+}
+
+/** The status' note when push was unavailable (set from the locale once the runtime is there). */
+let pushNote = '(push unavailable: polling)';
+
 export = function (RED: any) {
+  pushNote = RED._(`${TYPE}.status.pushUnavailable`);
   function GenesysAwaitTerminalNode(this: any, config: any) {
     RED.nodes.createNode(this, config);
     const node = this;
@@ -70,6 +95,7 @@ export = function (RED: any) {
           participantId,
           waitFor,
           timeoutMs,
+          leg: legOf(msg, participantId),
           signal: ctx.signal,
           onProgress: ctx.reporter('waiting'),
         }),

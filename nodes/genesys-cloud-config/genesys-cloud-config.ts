@@ -10,9 +10,13 @@ import {
   isGenesysError,
   KickLedger,
   MAX_RETRY_AFTER_SECONDS,
+  parseFlag,
+  probePush,
+  type PushStatus,
   REGIONS,
   resolveOrigins,
 } from '../../lib';
+import { randomUUID } from 'node:crypto';
 import type { GenesysConnection } from '../shared/flow-node';
 
 const TYPE = 'genesys-cloud-config';
@@ -29,6 +33,8 @@ interface Settings {
   clientSecret: string;
   requestsPerMinute: number;
   maxRetryAfterSeconds: number;
+  /** "Use notifications (push)": waits learn a leg's end from Genesys' Notification Service (default on). */
+  usePush: boolean;
 }
 
 function positiveInteger(value: unknown, field: string, dflt: number, max = Number.MAX_SAFE_INTEGER): number {
@@ -70,6 +76,7 @@ function validate(raw: Record<string, unknown>): Settings {
     clientSecret: credential(raw.clientSecret, 'clientSecret'),
     requestsPerMinute: positiveInteger(raw.requestsPerMinute, 'requestsPerMinute', 300),
     maxRetryAfterSeconds: positiveInteger(raw.maxRetryAfterSeconds, 'maxRetryAfterSeconds', 180, MAX_RETRY_AFTER_SECONDS),
+    usePush: parseFlag(raw.usePush, 'usePush', true),
   };
 }
 
@@ -82,6 +89,7 @@ function newClient(s: Settings): GenesysClient {
     clientSecret: s.clientSecret,
     requestsPerMinute: s.requestsPerMinute,
     maxRetryAfterSeconds: s.maxRetryAfterSeconds,
+    notifications: s.usePush,
   });
 }
 
@@ -119,6 +127,14 @@ export = function (RED: any) {
       connection.client = newClient(settings);
       connection.reader = new ConversationReader(connection.client);
       connection.ledger = new KickLedger();
+      // Push unavailable (a Rejected topic, no channel): one line in the log per reason; the waits poll and
+      // say so in their output and status.
+      let told = '';
+      connection.client.notifications.watch((s: PushStatus) => {
+        if (s.state !== 'unavailable' || s.reason === told) return;
+        told = s.reason;
+        node.warn(`push unavailable, waits poll: ${s.reason}`);
+      });
       const stored = RED.nodes.getCredentials?.(node.id) ?? {};
       deployed.set(node.id, {
         node,
@@ -191,6 +207,7 @@ export = function (RED: any) {
           clientSecret: typeof body.clientSecret === 'string' ? body.clientSecret : '',
           requestsPerMinute: body.requestsPerMinute,
           maxRetryAfterSeconds: body.maxRetryAfterSeconds,
+          usePush: body.usePush,
         });
         client = newClient(settings);
         target = client;
@@ -200,7 +217,9 @@ export = function (RED: any) {
         if (!deadline.aborted) throw err;
         throw new GenesysError('network-error', `no answer from Genesys Cloud within ${TEST_TIMEOUT_MS / 1000} s (check the region / origins and the network)`);
       });
-      res.json({ ok: true, organization: { name: result.organization?.name }, correlationId: result.correlationId });
+      // Are the detail-event topics Permitted for this client? (A subscription on a channel, see probePush.)
+      const push = await probePush(target.notifications, randomUUID(), TEST_TIMEOUT_MS / 3);
+      res.json({ ok: true, organization: { name: result.organization?.name }, correlationId: result.correlationId, push });
     } catch (err) {
       const e = asGenesysError(err);
       res.json({
