@@ -274,10 +274,15 @@ class Wait implements ReadListener, TopicListener {
     }
   }
 
-  /** The scheduler found room for the read of the lowest priority this wait owes. */
-  lowRead(): void {
-    if (this.settled || this.ticket || this.mode !== 'push') return;
+  /**
+   * The scheduler found room for the read of the lowest priority this wait owes; false: not now (a read is in
+   * flight, which may have left before the gap ended: the owed read comes after it).
+   */
+  lowRead(): boolean {
+    if (this.settled || this.mode !== 'push') return true;
+    if (this.ticket) return false;
     this.poll();
+    return true;
   }
 
   poll(): void {
@@ -424,8 +429,7 @@ class Scheduler {
   private drainLowReads(): void {
     for (const wait of this.lowReads) {
       if (!this.spare()) break;
-      this.lowReads.delete(wait);
-      wait.lowRead();
+      if (wait.lowRead()) this.lowReads.delete(wait);
     }
     if (this.lowReads.size === 0) {
       if (this.lowTimer) clearTimeout(this.lowTimer);

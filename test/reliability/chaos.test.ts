@@ -33,9 +33,10 @@ describe('reliability: chaos (500 kicks under faults, through Node-RED)', functi
   });
 
   it('every msg ends exactly once, only the right leg ends, no teardown, no rejection, no 429 beyond the injected ones', async () => {
-    // Every 10th target (even index: kicked by participantId) rings first (connects 0.5-1.5 s later): a PATCH that reaches it early gets a 409.
+    // Every 10th target (even index: kicked by participantId) rings first (connects 2.5-3.5 s later): a PATCH that reaches it early gets a
+    // 409. (Later than the PATCH of a confirmed kick, which waits for its push subscription first, up to WATCH_READY_MS.)
     const conferences = Array.from({ length: KICKS }, (_, i) =>
-      fourParty(i % 10 === 4 ? { state: 'alerting', connectAfterMs: 500 + ((i * 37) % 1000) } : {}));
+      fourParty(i % 10 === 4 ? { state: 'alerting', connectAfterMs: 2500 + ((i * 37) % 1000) } : {}));
     const seeded = await seedMany(sim.control, conferences);
     assert.equal(seeded.length, KICKS);
 
