@@ -322,7 +322,8 @@ export class GenesysClient {
    * never queue, so kicks never wait behind them.
    */
   hasSpareBudget(share = 0.5): boolean {
-    return !this.closed && this.limiter.queued === 0 && this.limiter.inWindow < this.limiter.budget * share;
+    // Without a token a request takes its slot only after the grant: it would not count here yet.
+    return !this.closed && this.tokens.hasValidToken && this.limiter.queued === 0 && this.limiter.inWindow < this.limiter.budget * share;
   }
 
   /** Requests per window in force: requestsPerMinute, or less when Genesys' inin-ratelimit-allowed says so. */
