@@ -209,7 +209,8 @@ class Wait implements ReadListener, TopicListener {
 
   /** A topic's state changed (lib/platform/notifications.ts). */
   pushState(state: TopicState, reason: string): void {
-    if (this.settled) return;
+    // Settled, or its signal aborted (its group ends it in a batch): nothing to do.
+    if (this.settled || this.signal?.aborted) return;
     if (state === 'live') {
       if (!this.allLive()) return;
       // Live (first time, or again after a gap): events before it are lost, so one read when there is room.
