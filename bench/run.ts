@@ -1,6 +1,6 @@
 // `npm run bench`: the five benchmarks in one run, each figure printed as it is measured, then
 // bench/results.md written with the machine, the command, every figure and each goal MET or MISSED.
-//   node dist/bench/run.js [--only overhead,bulk,token,await,scale,scale-raised,scale-real] [--quick] [--no-write]
+//   node dist/bench/run.js [--only overhead,bulk,token,await,scale,scale-raised,scale-real,push] [--quick] [--no-write]
 // In a full run each scale measurement runs in a fresh process, so that the memory the earlier benchmarks
 // left behind (allocator pages, a grown heap) is not counted as growth of the 50,000 waits.
 import { spawn } from 'node:child_process';
@@ -10,6 +10,7 @@ import * as path from 'node:path';
 import { helper } from './kit';
 import { Report } from './report';
 import { awaitLatency, bulk, overhead, scale, token } from './benches';
+import { pushScale } from './push';
 
 const args = process.argv.slice(2);
 const onlyAt = args.indexOf('--only');
@@ -48,6 +49,10 @@ async function main(): Promise<void> {
     if (want('scale-real')) {
       if (!only) await inFreshProcess('scale-real', report);
       else await scale(report, awaits, 300, 'the real default budget', true);
+    }
+    if (want('push')) {
+      if (!only) await inFreshProcess('push', report);
+      else await pushScale(report, quick ? 1_000 : 10_000);
     }
   } finally {
     await helper.unload().catch(() => undefined);
