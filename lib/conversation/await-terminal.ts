@@ -522,6 +522,10 @@ class Scheduler {
       const push = this.push;
       eachTopic(wait.conversationId, wait.topics, (t) => push.unsubscribe(t, wait));
       this.lowReads.delete(wait);
+      if (this.lowReads.size === 0 && this.lowTimer) {
+        clearTimeout(this.lowTimer);
+        this.lowTimer = undefined;
+      }
     }
     if (wait.ticket) {
       this.reader.leave(wait.ticket, wait);

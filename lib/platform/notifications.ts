@@ -228,13 +228,14 @@ export class NotificationChannels {
     const t = this.topics.get(topic);
     if (!t || !t.listeners.delete(listener) || t.listeners.size > 0) return;
     const ch = t.channel;
-    if (!ch || t.state === 'rejected' || !t.permitted) {
-      // Never (or not yet) subscribed on Genesys' side: forget it now.
+    if (!ch || t.state === 'rejected' || ch.toSubscribe.has(t)) {
+      // Not subscribed on Genesys' side, nor in a request on its way: forget it now.
       ch?.toSubscribe.delete(t);
       ch?.topics.delete(t.name);
       this.topics.delete(t.name);
       return;
     }
+    // Subscribed (or being subscribed): it keeps its place until the channel needs the room (then a PUT).
     ch.idle.add(t);
   }
 
@@ -463,6 +464,7 @@ export class NotificationChannels {
         this.problem = reason;
       }
       ch.topics.delete(t.name);
+      ch.idle.delete(t);
       t.channel = undefined;
       this.setState(t, 'rejected', reason);
       if (t.listeners.size === 0) this.topics.delete(t.name);
@@ -483,6 +485,7 @@ export class NotificationChannels {
       // A definite no for this batch: these topics poll for good.
       for (const t of batch) {
         ch.topics.delete(t.name);
+        ch.idle.delete(t);
         t.channel = undefined;
         this.setState(t, 'rejected', reason);
         if (t.listeners.size === 0) this.topics.delete(t.name);

@@ -104,6 +104,21 @@ describe('push through Node-RED (config node, disconnect with confirm, await end
     assert.match(o.msg.error.message, /usePush/);
   });
 
+  it('Test connection says whether the detail-event topics are Permitted (typed secret, and the deployed node)', async () => {
+    await load(ctx.sim.url, []);
+    const body = { region: 'custom', apiBaseUrl: ctx.sim.url, authBaseUrl: ctx.sim.url, clientId: 'sim-client-id', clientSecret: 'sim-client-secret' };
+    let res = await helper.request().post('/genesys-cloud-config/test').send(body).expect(200);
+    assert.equal(res.body.ok, true, JSON.stringify(res.body));
+    assert.deepEqual(res.body.push, { state: 'permitted' });
+    await ctx.sim.control.notifications.rejectTopic({ topic: 'v2.detail.events.conversation.{id}.customer.end', missingPermissions: ['some:permission:view'] });
+    res = await helper.request().post('/genesys-cloud-config/test').send({ ...body, id: 'cfg', clientSecret: '__PWRD__' }).expect(200);
+    assert.equal(res.body.push.state, 'unavailable');
+    assert.match(res.body.push.reason, /some:permission:view/);
+    res = await helper.request().post('/genesys-cloud-config/test').send({ ...body, usePush: false }).expect(200);
+    assert.deepEqual(res.body.push, { state: 'off' });
+    assert.ok(!/sim-client-secret|access_token|bearer/i.test(JSON.stringify(res.body)));
+  });
+
   it('redeploy: pending waits end cancelled and the socket closes', async () => {
     const { cid, ids } = await seed();
     await load(ctx.sim.url, [wait]);
