@@ -87,7 +87,8 @@ export class NotificationService {
   private rejections: Rejection[] = [];
   private requiresPermissions = new Map<string, string[]>();
   private eventFaults: EventFault[] = [];
-  private readonly wss = new WebSocketServer({ noServer: true });
+  /** Clients only ever send a ping: a bigger message closes the socket (1009) instead of filling memory. */
+  private readonly wss = new WebSocketServer({ noServer: true, maxPayload: 4096 });
   private stats = { published: 0, delivered: 0, lost: 0, delayed: 0 };
   private closed = false;
 
