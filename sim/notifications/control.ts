@@ -74,6 +74,11 @@ export class NotificationControl {
     return this.channelFault(channelId, 'silence');
   }
 
+  /** Sends one message as is on the channel's socket (e.g. `v2.system.no_longer_subscribed.{channelId}`). */
+  send(channelId: string, message: { topicName: string; eventBody?: unknown; [k: string]: unknown }): Promise<void> {
+    return this.call('POST', `/__sim/notifications/channels/${encodeURIComponent(channelId)}/send`, message);
+  }
+
   private channelFault(channelId: string, fault: string, body: object = {}): Promise<void> {
     return this.call('POST', `/__sim/notifications/channels/${encodeURIComponent(channelId)}/${fault}`, body);
   }

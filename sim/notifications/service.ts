@@ -380,6 +380,19 @@ export class NotificationService {
         },
       },
       ...['drop', 'socket-closing', 'expire', 'silence'].map(fault),
+      {
+        // Any message, as is, on one channel's socket: e.g. v2.system.no_longer_subscribed.{channelId}.
+        method: 'POST',
+        path: 'notifications/channels/{channelId}/send',
+        handle: (body, { channelId }) => {
+          const ch = this.channels.get(channelId);
+          if (!ch) throw new ControlError(`no channel ${channelId}`);
+          const n = objectBody(body) as unknown as Notification;
+          if (typeof n.topicName !== 'string') throw new ControlError('the message needs topicName (string)');
+          if (!this.send(ch, n)) throw new ControlError(`channel ${channelId} has no open socket`);
+          return done;
+        },
+      },
     ];
   }
 

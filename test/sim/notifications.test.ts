@@ -466,6 +466,17 @@ describe('sim: Notification Service', () => {
       await again.next((m) => m.eventBody?.message === 'WebSocket Heartbeat');
     });
 
+    it('send: any message on one channel\'s socket, e.g. v2.system.no_longer_subscribed.{channelId}', async () => {
+      const { ch, l } = await subscribedChannel();
+      const topicName = `v2.system.no_longer_subscribed.${ch.id}`;
+      await sim.control.notifications.send(ch.id, { topicName, eventBody: { systemTopicType: 'no_longer_subscribed' } });
+      const m = await l.next(onTopic(topicName));
+      assert.deepEqual(m.eventBody, { systemTopicType: 'no_longer_subscribed' });
+      l.close();
+      await l.closed;
+      await assert.rejects(sim.control.notifications.send(ch.id, { topicName }), /no open socket/);
+    });
+
     it('publish: any event reaches the channels subscribed to its topic; control input is checked', async () => {
       const { l } = await subscribedChannel();
       await sim.control.notifications.publish(queueTopic, { id: CONV, participants: [] });
