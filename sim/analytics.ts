@@ -6,7 +6,7 @@
 // analytics spellings (mediaType `voice`, disconnectType `conferenceTransfer`...), not the REST ones.
 // Real analytics lags (a conversation shows up late, an ended leg still looks live for a while): the
 // `analyticsLagMs` option plays that.
-import { isTerminal } from './state';
+import { isTerminal } from './conversation-store';
 import type { ParticipantState, SeededConversation } from './types';
 
 /** A query Genesys refuses: 400 with this code and message. */
