@@ -134,10 +134,20 @@ export class ConversationStore {
       }
       conversation.participants.push(participant);
       if (p.connectAfterMs !== undefined && isTransitional(state)) {
-        timers.push({ ms: p.connectAfterMs, fn: () => { if (isTransitional(participant.state)) this.setState(conversation, participant, 'connected'); } });
+        timers.push({
+          ms: p.connectAfterMs,
+          fn: () => {
+            if (isTransitional(participant.state)) this.setState(conversation, participant, 'connected');
+          },
+        });
       }
       if (p.endAfterMs !== undefined && !isTerminal(state)) {
-        timers.push({ ms: p.endAfterMs, fn: () => { if (!isTerminal(participant.state)) this.setState(conversation, participant, 'disconnected', 'endpoint'); } });
+        timers.push({
+          ms: p.endAfterMs,
+          fn: () => {
+            if (!isTerminal(participant.state)) this.setState(conversation, participant, 'disconnected', 'endpoint');
+          },
+        });
       }
     });
     return { conversation, timers };

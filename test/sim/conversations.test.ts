@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import { start, SimHandle, demoScenario, ParticipantState } from '../../sim';
-import { api, assertError, conference, conferenceEachTest, CONV, eventually, P, QUEUE, request, sleep, token, USER, UUID } from './helpers';
+import { api, assertError, conference, conferenceEachTest, CONV, eventually, P, QUEUE, request, token, USER, UUID } from './helpers';
 
 describe('sim: conversations and the participant PATCH', () => {
   let sim: SimHandle;
