@@ -57,6 +57,7 @@ function parse(argv: string[]): SimOptions & { quiet: boolean } {
       case '--help':
         console.log(USAGE);
         process.exit(0);
+        break;
       default:
         fail(`unknown argument ${a}`);
     }

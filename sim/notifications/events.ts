@@ -19,7 +19,7 @@ export const envelope = (topicName: string, eventBody: unknown): Notification =>
 });
 
 /** Socket-level messages on `channel.metadata` carry no version or metadata. */
-export const channelMetadata = (message: string): Notification => ({ topicName: 'channel.metadata', eventBody: { message } } as Notification);
+export const channelMetadata = (message: string): Notification => ({ topicName: 'channel.metadata', eventBody: { message } }) as Notification;
 
 /** The purposes whose end is a `.customer.end` (a customer or external party). */
 const CUSTOMER_PURPOSES: ReadonlySet<string> = new Set(['customer', 'external']);
@@ -42,7 +42,10 @@ const DETAIL_MEDIA: Record<string, string> = { call: 'VOICE', chat: 'CHAT', emai
 export function detailDisconnectType(t: string | undefined): string | undefined {
   if (!t) return undefined;
   if (t === 'endpoint.dnd') return 'DND_ENDPOINT';
-  return t.replace(/([a-z])([A-Z])/g, '$1_$2').replace(/[.\s-]/g, '_').toUpperCase();
+  return t
+    .replace(/([a-z])([A-Z])/g, '$1_$2')
+    .replace(/[.\s-]/g, '_')
+    .toUpperCase();
 }
 
 const ms = (iso: string | undefined): number | undefined => (iso ? Date.parse(iso) : undefined);

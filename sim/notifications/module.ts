@@ -8,7 +8,10 @@ import { NotificationService, type NotificationRequest } from './service';
 export const notifications: SimModuleFactory = (sim) => {
   const service = new NotificationService(sim.options.notifications ?? {}, sim.timers);
   sim.store.onLegChange((c, p, previous) => service.conversationChanged(c, p, previous));
-  const ok = <T>(fn: (r: NotificationRequest, a: ApiRequest) => T) => (a: ApiRequest) => fn(request(a), a);
+  const ok =
+    <T>(fn: (r: NotificationRequest, a: ApiRequest) => T) =>
+    (a: ApiRequest) =>
+      fn(request(a), a);
   return {
     routes: [
       { method: 'GET', path: 'notifications/availabletopics', handle: ok((r) => service.availableTopics(r)) },
@@ -44,7 +47,12 @@ export const notifications: SimModuleFactory = (sim) => {
 function request({ req, raw, clientId }: ApiRequest): NotificationRequest {
   let body: unknown;
   if (raw.length) {
-    if (!isJson(req)) throw new ApiError(415, 'unsupported.media.type', `Content-Type [${req.headers['content-type'] ?? ''}] is not supported; use application/json.`);
+    if (!isJson(req))
+      throw new ApiError(
+        415,
+        'unsupported.media.type',
+        `Content-Type [${req.headers['content-type'] ?? ''}] is not supported; use application/json.`,
+      );
     try {
       body = JSON.parse(raw.toString('utf8'));
     } catch (err) {

@@ -136,7 +136,16 @@ export class NotificationService {
     const now = Date.now();
     // Opaque to clients; the real ids look alike (streaming-<n>-<random>).
     const id = `streaming-0-${randomBytes(13).toString('hex')}`;
-    const ch: Channel = { id, clientId: r.clientId, token: r.token, expires: now + this.opts.channelLifetimeMs, lastUsed: now, topics: new Map(), silenced: false, connections: 0 };
+    const ch: Channel = {
+      id,
+      clientId: r.clientId,
+      token: r.token,
+      expires: now + this.opts.channelLifetimeMs,
+      lastUsed: now,
+      topics: new Map(),
+      silenced: false,
+      connections: 0,
+    };
     this.channels.set(id, ch);
     this.timers.schedule(this.opts.channelLifetimeMs, () => {
       if (this.channels.get(id) === ch) this.removeChannel(ch);
@@ -157,7 +166,9 @@ export class NotificationService {
     this.expireDue();
     const scope = r.query.get('includechannels') ?? 'token';
     if (scope !== 'token' && scope !== 'oauthclient') {
-      throw new ApiError(400, 'invalid.value', `Value for field [includechannels] is not valid: [${scope}] is not one of token, oauthclient`, { field: 'includechannels' });
+      throw new ApiError(400, 'invalid.value', `Value for field [includechannels] is not valid: [${scope}] is not one of token, oauthclient`, {
+        field: 'includechannels',
+      });
     }
     const entities = [...this.channels.values()]
       .filter((c) => c.clientId === r.clientId && (scope === 'oauthclient' || c.token === r.token))
@@ -184,7 +195,8 @@ export class NotificationService {
     const wanted = new Map<string, string>();
     r.body.forEach((t: unknown, i) => {
       const topic = (t as { id?: unknown } | null)?.id;
-      if (!t || typeof t !== 'object' || typeof topic !== 'string') throw new ApiError(400, 'bad.request', `body[${i}].id must be a topic name (string).`, { field: `body[${i}].id` });
+      if (!t || typeof t !== 'object' || typeof topic !== 'string')
+        throw new ApiError(400, 'bad.request', `body[${i}].id must be a topic name (string).`, { field: `body[${i}].id` });
       if (!parseTopic(topic)) throw new ApiError(400, 'notification.invalid.topic', `Invalid topic: ${topic}`, { topic });
       wanted.set(topicKey(topic), topic);
     });
@@ -201,7 +213,10 @@ export class NotificationService {
     // 403 missing.permissions is the documented code for a missing permission (genesys-api.md section 5).
     if (rejected.length && r.query.get('ignoreErrors') !== 'true') {
       const missing = [...new Set(rejected.flatMap((x) => x.missingPermissions as string[]))];
-      throw new ApiError(403, 'missing.permissions', `Not permitted to subscribe to: ${rejected.map((x) => x.id).join(', ')}`, { topics: rejected.map((x) => x.id).join(','), permissions: missing.join(',') });
+      throw new ApiError(403, 'missing.permissions', `Not permitted to subscribe to: ${rejected.map((x) => x.id).join(', ')}`, {
+        topics: rejected.map((x) => x.id).join(','),
+        permissions: missing.join(','),
+      });
     }
     const after = replace ? wanted.size : new Set([...ch.topics.keys(), ...wanted.keys()]).size;
     if (after > this.opts.maxTopicsPerChannel) {
@@ -364,7 +379,11 @@ export class NotificationService {
     });
     return [
       { method: 'GET', path: 'notifications', handle: () => (this.expireDue(), { status: 200, body: this.state() }) },
-      { method: 'PATCH', path: 'notifications/options', handle: (body) => ((this.opts = { ...this.opts, ...validateOptions(objectBody(body)) }), done) },
+      {
+        method: 'PATCH',
+        path: 'notifications/options',
+        handle: (body) => ((this.opts = { ...this.opts, ...validateOptions(objectBody(body)) }), done),
+      },
       { method: 'PUT', path: 'notifications/permissions', handle: (body) => (this.setPermissions(objectBody(body)), done) },
       { method: 'POST', path: 'notifications/reject', handle: (body) => (this.rejections.push(rejection(objectBody(body), 'reject')), done) },
       { method: 'POST', path: 'notifications/events/lose', handle: (body) => (this.eventFaults.push(eventFault('lose', objectBody(body))), done) },
@@ -410,7 +429,10 @@ export class NotificationService {
         const s = ch.socket;
         // The body of this system message is not documented: clients act on topicName alone.
         this.send(ch, envelope('v2.system.socket_closing', {}));
-        if (s) this.timers.schedule(after, () => { if (ch.socket === s) this.dropSocket(ch, (x) => x.close(1001)); });
+        if (s)
+          this.timers.schedule(after, () => {
+            if (ch.socket === s) this.dropSocket(ch, (x) => x.close(1001));
+          });
         return;
       }
       case 'expire':
@@ -427,9 +449,11 @@ export class NotificationService {
     const rules = rejected.map((r, i) => rejection(r, `rejected[${i}]`));
     const req = new Map<string, string[]>();
     const rp = b.requiresPermissions ?? {};
-    if (!rp || typeof rp !== 'object' || Array.isArray(rp)) throw new ControlError('requiresPermissions must be an object: topic template -> permissions');
+    if (!rp || typeof rp !== 'object' || Array.isArray(rp))
+      throw new ControlError('requiresPermissions must be an object: topic template -> permissions');
     for (const [t, perms] of Object.entries(rp)) {
-      if (!Array.isArray(perms) || !perms.every((x) => typeof x === 'string')) throw new ControlError(`requiresPermissions.${t} must be an array of strings`);
+      if (!Array.isArray(perms) || !perms.every((x) => typeof x === 'string'))
+        throw new ControlError(`requiresPermissions.${t} must be an array of strings`);
       req.set(t, perms);
     }
     this.rejections = rules;
@@ -483,14 +507,18 @@ function validateOptions(o: NotificationOptions): NotificationOptions {
   const positive = ['heartbeatMs', 'channelLifetimeMs', 'maxChannels', 'maxTopicsPerChannel'] as const;
   for (const k of Object.keys(o)) if (![...positive, 'eventLagMs'].includes(k)) throw new ControlError(`unknown notification option ${k}`);
   for (const k of positive) if (o[k] !== undefined && !(typeof o[k] === 'number' && o[k]! > 0)) throw new ControlError(`${k} must be a number > 0`);
-  if (o.eventLagMs !== undefined && !(typeof o.eventLagMs === 'number' && o.eventLagMs >= 0)) throw new ControlError('eventLagMs must be a number >= 0');
+  if (o.eventLagMs !== undefined && !(typeof o.eventLagMs === 'number' && o.eventLagMs >= 0))
+    throw new ControlError('eventLagMs must be a number >= 0');
   return o;
 }
 
 /** A topic or a template with `{id}` (any id) as a case-insensitive whole-name pattern. */
 function topicPattern(topic: unknown, at: string): RegExp {
   if (typeof topic !== 'string' || !topic) throw new ControlError(`${at}.topic must be a topic name or template`);
-  const src = topic.split('{id}').map((s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('[^.]+');
+  const src = topic
+    .split('{id}')
+    .map((s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
+    .join('[^.]+');
   return new RegExp(`^${src}$`, 'i');
 }
 
@@ -498,10 +526,16 @@ function rejection(r: unknown, at: string): Rejection {
   const o = r as Record<string, unknown>;
   if (!o || typeof o !== 'object') throw new ControlError(`${at} must be an object`);
   const missing = o.missingPermissions ?? [];
-  if (!Array.isArray(missing) || !missing.every((x) => typeof x === 'string')) throw new ControlError(`${at}.missingPermissions must be an array of strings`);
+  if (!Array.isArray(missing) || !missing.every((x) => typeof x === 'string'))
+    throw new ControlError(`${at}.missingPermissions must be an array of strings`);
   if (o.rejectionReason !== undefined && typeof o.rejectionReason !== 'string') throw new ControlError(`${at}.rejectionReason must be a string`);
   if (o.clientId !== undefined && typeof o.clientId !== 'string') throw new ControlError(`${at}.clientId must be a string`);
-  return { re: topicPattern(o.topic, at), clientId: o.clientId as string | undefined, missingPermissions: missing as string[], rejectionReason: (o.rejectionReason as string | undefined) ?? DEFAULT_REJECTION };
+  return {
+    re: topicPattern(o.topic, at),
+    clientId: o.clientId as string | undefined,
+    missingPermissions: missing as string[],
+    rejectionReason: (o.rejectionReason as string | undefined) ?? DEFAULT_REJECTION,
+  };
 }
 
 function eventFault(kind: 'lose' | 'delay', b: Record<string, unknown>): EventFault {

@@ -109,7 +109,13 @@ describe('sim: Notification Service', () => {
     return r.json as { id: string; connectUri: string; expires: string };
   };
   const subscribe = async (channelId: string, topics: string[], method = 'PUT', query = '') =>
-    api(sim, tok, method, `${NOTIF}/channels/${channelId}/subscriptions${query}`, topics.map((id) => ({ id })));
+    api(
+      sim,
+      tok,
+      method,
+      `${NOTIF}/channels/${channelId}/subscriptions${query}`,
+      topics.map((id) => ({ id })),
+    );
   const subscribed = async (channelId: string): Promise<string[]> => {
     const r = await api(sim, tok, 'GET', `${NOTIF}/channels/${channelId}/subscriptions`);
     assert.equal(r.status, 200, r.text);
@@ -132,12 +138,15 @@ describe('sim: Notification Service', () => {
       assert.equal(await head('streaming-0-nosuchchannel'), 404);
     });
 
-    it('GET lists this token\'s channels; includechannels=oauthclient also shows other tokens\' channels without their ids', async () => {
+    it("GET lists this token's channels; includechannels=oauthclient also shows other tokens' channels without their ids", async () => {
       const mine = await createChannel();
       const other = await token(sim);
       await createChannel(other);
       const own = await api(sim, tok, 'GET', `${NOTIF}/channels`);
-      assert.deepEqual(own.json.entities.map((e: { id: string }) => e.id), [mine.id]);
+      assert.deepEqual(
+        own.json.entities.map((e: { id: string }) => e.id),
+        [mine.id],
+      );
       const all = await api(sim, tok, 'GET', `${NOTIF}/channels?includechannels=oauthclient`);
       assert.equal(all.json.entities.length, 2);
       const hidden = all.json.entities.find((e: { id?: string }) => e.id !== mine.id);
@@ -160,7 +169,7 @@ describe('sim: Notification Service', () => {
       assert.deepEqual(statuses, [200, 429, 429], 'the two earlier calls count in the same window');
     });
 
-    it('another OAuth client\'s channel is not found (404), for HEAD and for subscriptions', async () => {
+    it("another OAuth client's channel is not found (404), for HEAD and for subscriptions", async () => {
       await sim.control.seed({ conversations: [], clients: [{ clientId: 'other-app', clientSecret: 's' }] });
       const otherTok = await token(sim, 'other-app', 's');
       const theirs = await createChannel(otherTok);
@@ -202,7 +211,13 @@ describe('sim: Notification Service', () => {
     it('an unknown topic or a topic with a bad id fails the whole request with 400 notification.invalid.topic', async () => {
       const ch = await createChannel();
       await subscribe(ch.id, [userEnd()]);
-      for (const bad of ['v2.conversations.everything', `v2.detail.events.conversation.${CONV}.user.ended`, 'v2.detail.events.conversation.not-a-uuid.user.end', `v2.routing.queues.${QUEUE}`, 'channel.metadata']) {
+      for (const bad of [
+        'v2.conversations.everything',
+        `v2.detail.events.conversation.${CONV}.user.ended`,
+        'v2.detail.events.conversation.not-a-uuid.user.end',
+        `v2.routing.queues.${QUEUE}`,
+        'channel.metadata',
+      ]) {
         const r = await subscribe(ch.id, [customerEnd(), bad], 'POST');
         assertError(r, 400, 'notification.invalid.topic');
       }
@@ -247,10 +262,10 @@ describe('sim: Notification Service', () => {
       await sim.control.notifications.rejectTopic({ topic: userEnd(), clientId: 'sim-client-id', rejectionReason: 'nope' });
       const ch = await createChannel();
       const r = await subscribe(ch.id, [userEnd(), customerEnd()], 'PUT', '?ignoreErrors=true');
-      assert.deepEqual(
-        r.json.entities.map((e: { id: string; state: string }) => `${e.id === userEnd() ? 'user' : 'customer'} ${e.state}`).sort(),
-        ['customer Permitted', 'user Rejected'],
-      );
+      assert.deepEqual(r.json.entities.map((e: { id: string; state: string }) => `${e.id === userEnd() ? 'user' : 'customer'} ${e.state}`).sort(), [
+        'customer Permitted',
+        'user Rejected',
+      ]);
     });
   });
 
@@ -466,7 +481,7 @@ describe('sim: Notification Service', () => {
       await again.next((m) => m.eventBody?.message === 'WebSocket Heartbeat');
     });
 
-    it('send: any message on one channel\'s socket, e.g. v2.system.no_longer_subscribed.{channelId}', async () => {
+    it("send: any message on one channel's socket, e.g. v2.system.no_longer_subscribed.{channelId}", async () => {
       const { ch, l } = await subscribedChannel();
       const topicName = `v2.system.no_longer_subscribed.${ch.id}`;
       await sim.control.notifications.send(ch.id, { topicName, eventBody: { systemTopicType: 'no_longer_subscribed' } });
