@@ -3,10 +3,11 @@
 import { ControlError, type ApiRequest, type SimModuleFactory } from '../module';
 import { isJson } from '../request';
 import { ApiError } from '../api-error';
+import { notificationControlRoutes, validateOptions } from './control-routes';
 import { NotificationService, type NotificationRequest } from './service';
 
 export const notifications: SimModuleFactory = (sim) => {
-  const service = new NotificationService(sim.options.notifications ?? {}, sim.timers);
+  const service = new NotificationService(validateOptions(sim.options.notifications ?? {}), sim.timers);
   sim.store.onLegChange((c, p, previous) => service.conversationChanged(c, p, previous));
   const ok =
     <T>(fn: (r: NotificationRequest, a: ApiRequest) => T) =>
@@ -25,7 +26,7 @@ export const notifications: SimModuleFactory = (sim) => {
       })),
     ],
     control: [
-      ...service.controlRoutes(),
+      ...notificationControlRoutes(service),
       {
         // A scripted join (a conference add, a transfer): the change is published like any other.
         method: 'POST',

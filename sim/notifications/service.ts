@@ -10,7 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { WebSocket, WebSocketServer } from 'ws';
 import { ApiError } from '../api-error';
 import { isTerminal } from '../conversation-store';
-import { ControlError, type ControlRoute, type Reply } from '../module';
+import { ControlError, type Reply } from '../module';
 import type { Timers } from '../timers';
 import { CallState, ParticipantState, SeededConversation } from '../types';
 import { availableTopics, parseTopic, topicKey } from './topics';
@@ -62,22 +62,21 @@ interface Channel {
   connections: number;
 }
 
-interface Rejection {
+/** A rejected topic (control-routes.ts builds them): its pattern, for one client or all. */
+export interface Rejection {
   re: RegExp;
   clientId?: string;
   missingPermissions: string[];
   rejectionReason: string;
 }
 
-interface EventFault {
+/** The next `remaining` events on topics matching `re` are lost or leave `ms` late. */
+export interface EventFault {
   kind: 'lose' | 'delay';
   remaining: number;
   ms: number;
   re?: RegExp;
 }
-
-/** The simulator's own text: the real rejection message is not known, so clients must not match on it. */
-const DEFAULT_REJECTION = 'The client is not permitted to subscribe to this topic (simulator).';
 
 export class NotificationService {
   private opts: Required<NotificationOptions>;
@@ -96,7 +95,7 @@ export class NotificationService {
     options: NotificationOptions,
     private readonly timers: Timers,
   ) {
-    this.opts = { ...DEFAULTS, ...validateOptions(options) };
+    this.opts = { ...DEFAULTS, ...options };
   }
 
   // ---- REST: /api/v2/notifications/...
@@ -367,100 +366,68 @@ export class NotificationService {
     else deliver();
   }
 
-  // ---- control API: /__sim/notifications/...
+  // ---- faults and state (the control API: control-routes.ts)
 
-  /** The control endpoints under /__sim/notifications/ (SimControl.notifications is their client). */
-  controlRoutes(): ControlRoute[] {
-    const done: Reply = { status: 204 };
-    const fault = (name: string): ControlRoute => ({
-      method: 'POST',
-      path: `notifications/channels/{channelId}/${name}`,
-      handle: (body, { channelId }) => (this.channelFault(channelId, name, objectBody(body)), done),
-    });
-    return [
-      { method: 'GET', path: 'notifications', handle: () => (this.expireDue(), { status: 200, body: this.state() }) },
-      {
-        method: 'PATCH',
-        path: 'notifications/options',
-        handle: (body) => ((this.opts = { ...this.opts, ...validateOptions(objectBody(body)) }), done),
-      },
-      { method: 'PUT', path: 'notifications/permissions', handle: (body) => (this.setPermissions(objectBody(body)), done) },
-      { method: 'POST', path: 'notifications/reject', handle: (body) => (this.rejections.push(rejection(objectBody(body), 'reject')), done) },
-      { method: 'POST', path: 'notifications/events/lose', handle: (body) => (this.eventFaults.push(eventFault('lose', objectBody(body))), done) },
-      { method: 'POST', path: 'notifications/events/delay', handle: (body) => (this.eventFaults.push(eventFault('delay', objectBody(body))), done) },
-      {
-        method: 'POST',
-        path: 'notifications/publish',
-        handle: (body) => {
-          const b = objectBody(body);
-          if (typeof b.topicName !== 'string' || !b.topicName) throw new ControlError('publish needs topicName (string)');
-          this.publish(b.topicName, b.eventBody ?? {});
-          return done;
-        },
-      },
-      ...['drop', 'socket-closing', 'expire', 'silence'].map(fault),
-      {
-        // Any message, as is, on one channel's socket: e.g. v2.system.no_longer_subscribed.{channelId}.
-        method: 'POST',
-        path: 'notifications/channels/{channelId}/send',
-        handle: (body, { channelId }) => {
-          const ch = this.channels.get(channelId);
-          if (!ch) throw new ControlError(`no channel ${channelId}`);
-          const n = objectBody(body) as unknown as Notification;
-          if (typeof n.topicName !== 'string') throw new ControlError('the message needs topicName (string)');
-          if (!this.send(ch, n)) throw new ControlError(`channel ${channelId} has no open socket`);
-          return done;
-        },
-      },
-    ];
+  setOptions(o: NotificationOptions): void {
+    this.opts = { ...this.opts, ...o };
   }
 
-  private channelFault(id: string, fault: string, b: Record<string, unknown>): void {
+  /** Replaces the permission set: the rejected topics and what availabletopics lists as required. */
+  setPermissions(rejections: Rejection[], requiresPermissions: Map<string, string[]>): void {
+    this.rejections = rejections;
+    this.requiresPermissions = requiresPermissions;
+  }
+
+  addRejection(r: Rejection): void {
+    this.rejections.push(r);
+  }
+
+  addEventFault(f: EventFault): void {
+    this.eventFaults.push(f);
+  }
+
+  /** A network drop: the socket is cut without a close frame; the channel and its topics stay. */
+  dropChannelSocket(id: string): void {
+    this.dropSocket(this.channelForControl(id), (s) => s.terminate());
+  }
+
+  /**
+   * Maintenance: the service says v2.system.socket_closing, then closes (1001); the channel and its
+   * subscriptions stay, a client reconnects to the same connectUri (genesys-api.md section 7).
+   */
+  socketClosing(id: string, closeAfterMs: number): void {
+    const ch = this.channelForControl(id);
+    const s = ch.socket;
+    // The body of this system message is not documented: clients act on topicName alone.
+    this.send(ch, envelope('v2.system.socket_closing', {}));
+    if (s)
+      this.timers.schedule(closeAfterMs, () => {
+        if (ch.socket === s) this.dropSocket(ch, (x) => x.close(1001));
+      });
+  }
+
+  expireChannel(id: string): void {
+    this.removeChannel(this.channelForControl(id));
+  }
+
+  /** A half-open socket: it stays open but nothing comes (no heartbeat, pong or event) until the client reconnects. */
+  silence(id: string): void {
+    this.channelForControl(id).silenced = true;
+  }
+
+  /** Any message, as is, on one channel's socket. */
+  sendTo(id: string, n: Notification): void {
+    if (!this.send(this.channelForControl(id), n)) throw new ControlError(`channel ${id} has no open socket`);
+  }
+
+  private channelForControl(id: string): Channel {
     const ch = this.channels.get(id);
     if (!ch) throw new ControlError(`no channel ${id}`);
-    switch (fault) {
-      case 'drop': // a network drop: no close frame
-        return this.dropSocket(ch, (s) => s.terminate());
-      case 'socket-closing': {
-        // Maintenance: the service says v2.system.socket_closing, then closes; the channel and its
-        // subscriptions stay, a client reconnects to the same connectUri (genesys-api.md section 7).
-        const after = b.closeAfterMs ?? 50;
-        if (typeof after !== 'number' || !(after >= 0)) throw new ControlError('closeAfterMs must be a number >= 0');
-        const s = ch.socket;
-        // The body of this system message is not documented: clients act on topicName alone.
-        this.send(ch, envelope('v2.system.socket_closing', {}));
-        if (s)
-          this.timers.schedule(after, () => {
-            if (ch.socket === s) this.dropSocket(ch, (x) => x.close(1001));
-          });
-        return;
-      }
-      case 'expire':
-        return this.removeChannel(ch);
-      case 'silence':
-        ch.silenced = true;
-        return;
-    }
+    return ch;
   }
 
-  private setPermissions(b: Record<string, unknown>): void {
-    const rejected = b.rejected ?? [];
-    if (!Array.isArray(rejected)) throw new ControlError('rejected must be an array');
-    const rules = rejected.map((r, i) => rejection(r, `rejected[${i}]`));
-    const req = new Map<string, string[]>();
-    const rp = b.requiresPermissions ?? {};
-    if (!rp || typeof rp !== 'object' || Array.isArray(rp))
-      throw new ControlError('requiresPermissions must be an object: topic template -> permissions');
-    for (const [t, perms] of Object.entries(rp)) {
-      if (!Array.isArray(perms) || !perms.every((x) => typeof x === 'string'))
-        throw new ControlError(`requiresPermissions.${t} must be an array of strings`);
-      req.set(t, perms);
-    }
-    this.rejections = rules;
-    this.requiresPermissions = req;
-  }
-
-  private state(): Record<string, unknown> {
+  state(): Record<string, unknown> {
+    this.expireDue();
     return {
       channels: [...this.channels.values()].map((c) => ({
         id: c.id,
@@ -492,56 +459,4 @@ export class NotificationService {
     for (const s of this.wss.clients) s.terminate();
     this.wss.close();
   }
-}
-
-// ---- control input
-
-function objectBody(body: unknown): Record<string, unknown> {
-  if (body === undefined) return {};
-  if (!body || typeof body !== 'object' || Array.isArray(body)) throw new ControlError('the body must be a JSON object');
-  return body as Record<string, unknown>;
-}
-
-function validateOptions(o: NotificationOptions): NotificationOptions {
-  if (!o || typeof o !== 'object') throw new ControlError('notification options must be an object');
-  const positive = ['heartbeatMs', 'channelLifetimeMs', 'maxChannels', 'maxTopicsPerChannel'] as const;
-  for (const k of Object.keys(o)) if (![...positive, 'eventLagMs'].includes(k)) throw new ControlError(`unknown notification option ${k}`);
-  for (const k of positive) if (o[k] !== undefined && !(typeof o[k] === 'number' && o[k]! > 0)) throw new ControlError(`${k} must be a number > 0`);
-  if (o.eventLagMs !== undefined && !(typeof o.eventLagMs === 'number' && o.eventLagMs >= 0))
-    throw new ControlError('eventLagMs must be a number >= 0');
-  return o;
-}
-
-/** A topic or a template with `{id}` (any id) as a case-insensitive whole-name pattern. */
-function topicPattern(topic: unknown, at: string): RegExp {
-  if (typeof topic !== 'string' || !topic) throw new ControlError(`${at}.topic must be a topic name or template`);
-  const src = topic
-    .split('{id}')
-    .map((s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
-    .join('[^.]+');
-  return new RegExp(`^${src}$`, 'i');
-}
-
-function rejection(r: unknown, at: string): Rejection {
-  const o = r as Record<string, unknown>;
-  if (!o || typeof o !== 'object') throw new ControlError(`${at} must be an object`);
-  const missing = o.missingPermissions ?? [];
-  if (!Array.isArray(missing) || !missing.every((x) => typeof x === 'string'))
-    throw new ControlError(`${at}.missingPermissions must be an array of strings`);
-  if (o.rejectionReason !== undefined && typeof o.rejectionReason !== 'string') throw new ControlError(`${at}.rejectionReason must be a string`);
-  if (o.clientId !== undefined && typeof o.clientId !== 'string') throw new ControlError(`${at}.clientId must be a string`);
-  return {
-    re: topicPattern(o.topic, at),
-    clientId: o.clientId as string | undefined,
-    missingPermissions: missing as string[],
-    rejectionReason: (o.rejectionReason as string | undefined) ?? DEFAULT_REJECTION,
-  };
-}
-
-function eventFault(kind: 'lose' | 'delay', b: Record<string, unknown>): EventFault {
-  const count = b.count ?? 1;
-  if (typeof count !== 'number' || !(count >= 1)) throw new ControlError('count must be a number >= 1');
-  const ms = kind === 'delay' ? b.ms : 0;
-  if (typeof ms !== 'number' || !(ms >= 0)) throw new ControlError('ms must be a number >= 0');
-  return { kind, remaining: count, ms, re: b.topic === undefined ? undefined : topicPattern(b.topic, kind) };
 }

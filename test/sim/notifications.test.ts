@@ -500,6 +500,8 @@ describe('sim: Notification Service', () => {
       await assert.rejects(sim.control.notifications.delayEvents({ ms: -1 }), /400/);
       await assert.rejects(sim.control.notifications.rejectTopic({ topic: '' }), /400/);
       await assert.rejects(sim.control.notifications.dropSocket('streaming-0-nosuchchannel'), /400/);
+      await assert.rejects(sim.control.notifications.setOptions({ heartbeatMs: 0 }), /heartbeatMs must be a number > 0/);
+      await assert.rejects(start({ notifications: { maxChannels: -1 } }), /maxChannels must be a number > 0/);
     });
   });
 });
