@@ -85,7 +85,6 @@ const mediaArray: Record<string, string> = { call: 'calls', chat: 'chats', email
 export function conversationEventBody(c: SeededConversation): Record<string, unknown> {
   return {
     id: c.id,
-    maxParticipants: 20,
     participants: c.participants.map((p) => {
       const out: Record<string, unknown> = dropUndefined({
         id: p.id,
@@ -120,7 +119,6 @@ export function conversationEventBody(c: SeededConversation): Record<string, unk
       ];
       return out;
     }),
-    recordingState: 'none',
     divisions: [],
   };
 }
