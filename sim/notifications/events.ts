@@ -24,8 +24,8 @@ export const channelMetadata = (message: string): Notification => ({ topicName: 
 /** The purposes whose end is a `.customer.end` (a customer or external party). */
 const CUSTOMER_PURPOSES: ReadonlySet<string> = new Set(['customer', 'external']);
 
-/** Which detail-end topic a leg's end goes to: `user` for a leg with a user, `customer` for the customer side. */
-export function endKind(p: ParticipantState): 'user' | 'customer' | undefined {
+/** Which detail topics a leg's start and end go to: `user` for a leg with a user, `customer` for the customer side. */
+export function detailKind(p: ParticipantState): 'user' | 'customer' | undefined {
   if (p.userId) return 'user';
   if (CUSTOMER_PURPOSES.has(p.purpose)) return 'customer';
   return undefined;
@@ -51,24 +51,31 @@ export function detailDisconnectType(t: string | undefined): string | undefined 
 const ms = (iso: string | undefined): number | undefined => (iso ? Date.parse(iso) : undefined);
 
 /**
- * `v2.detail.events.conversation.{id}.user.end` / `.customer.end`: UserEndDetailEventTopicUserEndEvent /
- * CustomerEndDetailEventTopicCustomerEndEvent (JS SDK index.d.ts). Absent values are left out.
+ * `v2.detail.events.conversation.{id}.user.end` / `.customer.end` (UserEndDetailEventTopicUserEndEvent /
+ * CustomerEndDetailEventTopicCustomerEndEvent, JS SDK index.d.ts) and `.user.start` / `.customer.start` (the
+ * -StartEvent models: the same fields without disconnectType and durations). Absent values are left out.
  */
-export function endEventBody(c: SeededConversation, p: ParticipantState, kind: 'user' | 'customer'): Record<string, unknown> {
-  const end = ms(p.endTime) ?? Date.now();
-  const connected = ms(p.connectedTime);
+export function detailEventBody(
+  c: SeededConversation,
+  p: ParticipantState,
+  kind: 'user' | 'customer',
+  phase: 'start' | 'end',
+): Record<string, unknown> {
   const body: Record<string, unknown> = {
-    eventTime: end,
+    eventTime: ms(phase === 'end' ? p.endTime : p.startTime) ?? Date.now(),
     conversationId: c.id,
     participantId: p.id,
     sessionId: p.communicationId,
-    disconnectType: detailDisconnectType(p.disconnectType),
     mediaType: DETAIL_MEDIA[p.mediaType],
     provider: 'Edge',
     direction: 'INBOUND',
     ani: p.mediaType === 'call' ? p.address : undefined,
-    interactingDurationMs: connected !== undefined ? Math.max(0, end - connected) : undefined,
   };
+  if (phase === 'end') {
+    const connected = ms(p.connectedTime);
+    body.disconnectType = detailDisconnectType(p.disconnectType);
+    if (connected !== undefined) body.interactingDurationMs = Math.max(0, (body.eventTime as number) - connected);
+  }
   if (kind === 'user') Object.assign(body, { userId: p.userId, queueId: p.queueId });
   else body.externalContactId = p.externalContactId;
   return dropUndefined(body);

@@ -14,7 +14,7 @@ import { ControlError, type Reply } from '../module';
 import type { Timers } from '../timers';
 import { CallState, ParticipantState, SeededConversation } from '../types';
 import { availableTopics, parseTopic, topicKey } from './topics';
-import { Notification, channelMetadata, conversationEventBody, endEventBody, endKind, envelope } from './events';
+import { Notification, channelMetadata, conversationEventBody, detailEventBody, detailKind, envelope } from './events';
 
 export interface NotificationOptions {
   /** `channel.metadata` "WebSocket Heartbeat" every this many ms (Genesys: about 30 s). */
@@ -320,17 +320,16 @@ export class NotificationService {
 
   /**
    * Called by the conversation store after every leg change (previous: the leg's state before, undefined when
-   * it joined). A leg that ends publishes its detail end event; every change
+   * it joined). A leg that joins publishes its detail start event and one that ends its end event; every change
    * publishes the whole conversation to its queues' and users' conversation topics.
    */
   conversationChanged(c: SeededConversation, p: ParticipantState, previous: CallState | undefined): void {
     if (this.closed || this.subscribers.size === 0) return;
-    if (previous !== undefined && !isTerminal(previous) && isTerminal(p.state)) {
-      const kind = endKind(p);
-      if (kind) {
-        const topic = `v2.detail.events.conversation.${c.id}.${kind}.end`;
-        if (this.subscribers.has(topicKey(topic))) this.publish(topic, endEventBody(c, p, kind));
-      }
+    const kind = detailKind(p);
+    const phase = previous === undefined ? 'start' : !isTerminal(previous) && isTerminal(p.state) ? 'end' : undefined;
+    if (kind && phase) {
+      const topic = `v2.detail.events.conversation.${c.id}.${kind}.${phase}`;
+      if (this.subscribers.has(topicKey(topic))) this.publish(topic, detailEventBody(c, p, kind, phase));
     }
     const topics = new Set<string>();
     for (const q of c.participants) {

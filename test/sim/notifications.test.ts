@@ -391,11 +391,17 @@ describe('sim: Notification Service', () => {
       await l.next((m) => m.topicName === `v2.users.${USER.agent2}.conversations`);
     });
 
-    it('a scripted join adds a participant to a live conversation and publishes the change', async () => {
+    it('a scripted join adds a participant to a live conversation and publishes user.start and the change', async () => {
       const ch = await createChannel();
-      await subscribe(ch.id, [queueTopic]);
+      const userStart = `v2.detail.events.conversation.${CONV}.user.start`;
+      await subscribe(ch.id, [queueTopic, userStart]);
       const l = await listen(ch.connectUri);
       const joined = await sim.control.join(CONV, { purpose: 'agent', userId: '33333333-0000-4000-8000-000000000009', queueId: QUEUE });
+      const start = await l.next(onTopic(userStart));
+      assert.equal(start.eventBody.participantId, joined.id);
+      assert.equal(start.eventBody.userId, '33333333-0000-4000-8000-000000000009');
+      assert.equal(start.eventBody.eventTime, Date.parse(joined.startTime));
+      assert.equal(start.eventBody.disconnectType, undefined);
       const m = await l.next(onTopic(queueTopic));
       assert.equal(m.eventBody.participants.length, 5);
       assert.equal(m.eventBody.participants[4].id, joined.id);
