@@ -9,20 +9,20 @@ import { NotificationService, type NotificationRequest } from './service';
 export const notifications: SimModuleFactory = (sim) => {
   const service = new NotificationService(validateOptions(sim.options.notifications ?? {}), sim.timers);
   sim.store.onLegChange((c, p, previous) => service.conversationChanged(c, p, previous));
-  const ok =
+  const withRequest =
     <T>(fn: (r: NotificationRequest, a: ApiRequest) => T) =>
     (a: ApiRequest) =>
       fn(request(a), a);
   return {
     routes: [
-      { method: 'GET', path: 'notifications/availabletopics', handle: ok((r) => service.availableTopics(r)) },
-      { method: 'POST', path: 'notifications/channels', handle: ok((r) => service.createChannel(r)) },
-      { method: 'GET', path: 'notifications/channels', handle: ok((r) => service.listChannels(r)) },
-      { method: 'HEAD', path: 'notifications/channels/{channelId}', handle: ok((r, a) => service.headChannel(r, a.params.channelId)) },
+      { method: 'GET', path: 'notifications/availabletopics', handle: withRequest((r) => service.availableTopics(r)) },
+      { method: 'POST', path: 'notifications/channels', handle: withRequest((r) => service.createChannel(r)) },
+      { method: 'GET', path: 'notifications/channels', handle: withRequest((r) => service.listChannels(r)) },
+      { method: 'HEAD', path: 'notifications/channels/{channelId}', handle: withRequest((r, a) => service.headChannel(r, a.params.channelId)) },
       ...['GET', 'POST', 'PUT', 'DELETE'].map((method) => ({
         method,
         path: 'notifications/channels/{channelId}/subscriptions',
-        handle: ok((r, a) => service.subscriptions(method, r, a.params.channelId)),
+        handle: withRequest((r, a) => service.subscriptions(method, r, a.params.channelId)),
       })),
     ],
     control: [
