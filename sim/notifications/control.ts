@@ -7,6 +7,8 @@ type Call = <T>(method: string, path: string, body?: unknown) => Promise<T>;
 export interface NotificationState {
   channels: { id: string; clientId: string; expires: string; connected: boolean; connections: number; silenced: boolean; topics: string[] }[];
   stats: { published: number; delivered: number; lost: number; delayed: number };
+  /** The URLs of the last 100 socket requests, as the clients asked for them. */
+  socketRequests: string[];
 }
 
 /** A topic, or a template with `{id}` for any id, e.g. `v2.detail.events.conversation.{id}.user.end`. */

@@ -28,6 +28,7 @@ export interface NotificationOptions {
   /** Events leave this long after the change that caused them (detail events come from analytics). Default 0. */
   eventLagMs?: number;
 }
+const MAX_SOCKET_REQUESTS = 100;
 const DEFAULTS: Required<NotificationOptions> = {
   heartbeatMs: 30_000,
   channelLifetimeMs: 24 * 3600_000,
@@ -89,6 +90,8 @@ export class NotificationService {
   /** Clients only ever send a ping: a bigger message closes the socket (1009) instead of filling memory. */
   private readonly wss = new WebSocketServer({ noServer: true, maxPayload: 4096 });
   private stats = { published: 0, delivered: 0, lost: 0, delayed: 0 };
+  /** The URLs of the last socket requests, as asked (tests prove no token rides in one). */
+  private socketRequests: string[] = [];
   private closed = false;
 
   constructor(
@@ -260,6 +263,7 @@ export class NotificationService {
   upgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer): boolean {
     const m = /^\/channels\/([^/?]+)(?:\?.*)?$/.exec(req.url ?? '');
     if (!m) return false;
+    this.socketRequests = [...this.socketRequests.slice(-(MAX_SOCKET_REQUESTS - 1)), req.url!];
     this.expireDue();
     const ch = this.channels.get(decodeURIComponent(m[1]));
     if (!ch || this.closed) {
@@ -438,6 +442,7 @@ export class NotificationService {
         topics: [...c.topics.values()],
       })),
       stats: { ...this.stats },
+      socketRequests: [...this.socketRequests],
     };
   }
 
@@ -450,6 +455,7 @@ export class NotificationService {
     this.requiresPermissions = new Map();
     this.eventFaults = [];
     this.stats = { published: 0, delivered: 0, lost: 0, delayed: 0 };
+    this.socketRequests = [];
   }
 
   close(): void {

@@ -290,7 +290,9 @@ describe('sim: Notification Service', () => {
       await kick(P.agent1);
       await second.next(onTopic(userEnd()));
       assert.deepEqual(first.topics(), []);
-      assert.equal((await sim.control.notifications.state()).channels[0].connections, 2);
+      const state = await sim.control.notifications.state();
+      assert.equal(state.channels[0].connections, 2);
+      assert.deepEqual(state.socketRequests, [`/channels/${ch.id}`, `/channels/${ch.id}`]);
     });
 
     it('a hostile client: garbage is ignored, an oversized message closes its socket (1009), the channel stays', async () => {
