@@ -37,10 +37,17 @@ export const DEFAULT_CODES: Record<number, string> = {
 /** The 429 of the rate window (and of injected 429s), with Retry-After and the limit it hit. */
 export function rateLimitError(retryAfter: number, limit: number): ApiError {
   const message = `Rate limit exceeded the maximum. Retry the request in [${retryAfter}] seconds`;
-  return new ApiError(429, 'too.many.requests.retry.after', message, { retryAfter: String(retryAfter) }, { 'Retry-After': String(retryAfter) }, {
-    messageWithParams: 'Rate limit exceeded the maximum. Retry the request in [{retryAfter}] seconds',
-    limit: { key: 'client.credentials.token.rate.per.minute', namespace: 'platform.api', value: limit },
-  });
+  return new ApiError(
+    429,
+    'too.many.requests.retry.after',
+    message,
+    { retryAfter: String(retryAfter) },
+    { 'Retry-After': String(retryAfter) },
+    {
+      messageWithParams: 'Rate limit exceeded the maximum. Retry the request in [{retryAfter}] seconds',
+      limit: { key: 'client.credentials.token.rate.per.minute', namespace: 'platform.api', value: limit },
+    },
+  );
 }
 
 /** The ErrorBody of an ApiError; contextId is the answer's ININ-Correlation-Id. */

@@ -11,13 +11,19 @@ const MAX_TOKENS = 10_000;
 /** The rate window is counted in 60 slots: a second each by default (Genesys' minute). */
 export const WINDOW_SLOTS = 60;
 
-interface Token { clientId: string; expiresAt: number }
+interface Token {
+  clientId: string;
+  expiresAt: number;
+}
 
 export class OAuth {
   private readonly clients = new Map<string, SimClient>();
   private tokens = new Map<string, Token>();
 
-  constructor(clients: SimClient[], private readonly windows: RateWindows) {
+  constructor(
+    clients: SimClient[],
+    private readonly windows: RateWindows,
+  ) {
     for (const c of clients) this.addClient(c);
   }
 
@@ -27,7 +33,10 @@ export class OAuth {
 
   /** POST /oauth/token with HTTP Basic client authentication and grant_type=client_credentials. */
   grant(ex: Exchange, raw: Buffer): Reply {
-    const oauthError = (status: number, error: string, description: string): Reply => ({ status, body: { error, description, error_description: description } });
+    const oauthError = (status: number, error: string, description: string): Reply => ({
+      status,
+      body: { error, description, error_description: description },
+    });
     if (ex.method !== 'POST') return oauthError(405, 'invalid_request', 'Use POST.');
     if (mediaType(ex.req) !== 'application/x-www-form-urlencoded') {
       return oauthError(415, 'invalid_request', 'Content-Type must be application/x-www-form-urlencoded.');
@@ -37,7 +46,8 @@ export class OAuth {
     const decoded = Buffer.from(m[1], 'base64').toString('utf8');
     const colon = decoded.indexOf(':');
     const client = colon > 0 ? this.clients.get(decoded.slice(0, colon)) : undefined;
-    if (!client || client.clientSecret !== decoded.slice(colon + 1)) return oauthError(401, 'invalid_client', 'client not found or bad client secret');
+    if (!client || client.clientSecret !== decoded.slice(colon + 1))
+      return oauthError(401, 'invalid_client', 'client not found or bad client secret');
     ex.clientId = client.clientId;
     const grant = new URLSearchParams(raw.toString('utf8')).get('grant_type');
     if (!grant) return oauthError(400, 'invalid_request', 'grant_type is required');
@@ -80,7 +90,10 @@ export class OAuth {
   }
 }
 
-interface Bucket { slot: number; count: number }
+interface Bucket {
+  slot: number;
+  count: number;
+}
 
 /** Per token, a sliding 60 s window kept as per-slot buckets (bounded memory). */
 export class RateWindows {

@@ -27,7 +27,10 @@ export class ControlApi {
   private readonly router = new Router<ControlRoute>();
 
   /** moduleRoutes: the control endpoints of the API areas (SimModule.control). */
-  constructor(private readonly parts: ControlParts, moduleRoutes: ControlRoute[]) {
+  constructor(
+    private readonly parts: ControlParts,
+    moduleRoutes: ControlRoute[],
+  ) {
     for (const r of [...this.routes(), ...moduleRoutes]) this.router.add(r);
   }
 
@@ -65,7 +68,8 @@ export class ControlApi {
     if (s.clients !== undefined) {
       if (!Array.isArray(s.clients)) throw new SeedError('clients must be an array');
       for (const c of s.clients as SimClient[]) {
-        if (!c || typeof c.clientId !== 'string' || typeof c.clientSecret !== 'string') throw new SeedError('each client needs clientId and clientSecret strings');
+        if (!c || typeof c.clientId !== 'string' || typeof c.clientSecret !== 'string')
+          throw new SeedError('each client needs clientId and clientSecret strings');
         const life = c.tokenLifetimeSeconds;
         if (life !== undefined && (typeof life !== 'number' || !(life > 0))) throw new SeedError('tokenLifetimeSeconds must be a positive number');
       }
@@ -90,7 +94,11 @@ export class ControlApi {
         },
       },
       { method: 'PUT', path: 'faults', handle: (body) => (faults.set((body ?? {}) as FaultConfig), done) },
-      { method: 'POST', path: 'fail-next', handle: (body) => (faults.addFailRules(Array.isArray(body) ? body : (body as { rules?: unknown } | undefined)?.rules), done) },
+      {
+        method: 'POST',
+        path: 'fail-next',
+        handle: (body) => (faults.addFailRules(Array.isArray(body) ? body : (body as { rules?: unknown } | undefined)?.rules), done),
+      },
       { method: 'POST', path: 'transitions', handle: (body) => (this.transition(body as Partial<Transition>), done) },
       { method: 'POST', path: 'tokens/expire', handle: () => (oauth.expireAll(), done) },
       { method: 'GET', path: 'requests', handle: () => ({ status: 200, body: log.entries() }) },

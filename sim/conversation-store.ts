@@ -97,7 +97,8 @@ export class ConversationStore {
     return { conversation, timers };
   }
 
-  /** Validates one seeded participant and adds it to the conversation; its own timers go to `timers`. */
+  /** Validates one seeded participant and adds it to the conversation; its own timers go to `timers`. Later
+   * joiners start a little later (legStart), as in a real conference. */
   private buildParticipant(
     p: SeedParticipant,
     pat: string,
@@ -149,10 +150,20 @@ export class ConversationStore {
     }
     conversation.participants.push(participant);
     if (p.connectAfterMs !== undefined && isTransitional(state)) {
-      timers.push({ ms: p.connectAfterMs, fn: () => { if (isTransitional(participant.state)) this.setState(conversation, participant, 'connected'); } });
+      timers.push({
+        ms: p.connectAfterMs,
+        fn: () => {
+          if (isTransitional(participant.state)) this.setState(conversation, participant, 'connected');
+        },
+      });
     }
     if (p.endAfterMs !== undefined && !isTerminal(state)) {
-      timers.push({ ms: p.endAfterMs, fn: () => { if (!isTerminal(participant.state)) this.setState(conversation, participant, 'disconnected', 'endpoint'); } });
+      timers.push({
+        ms: p.endAfterMs,
+        fn: () => {
+          if (!isTerminal(participant.state)) this.setState(conversation, participant, 'disconnected', 'endpoint');
+        },
+      });
     }
     return participant;
   }
@@ -162,7 +173,8 @@ export class ConversationStore {
     if (c.participants.length >= MAX_PARTICIPANTS) throw new SeedError(`at most ${MAX_PARTICIPANTS} participants`);
     const now = Date.now();
     const timers: { ms: number; fn: () => void }[] = [];
-    const p = this.buildParticipant(seed as SeedParticipant, 'participant', now - 500, now, new Set(c.participants.map((q) => q.id)), c, timers);
+    const ids = new Set(c.participants.map((q) => q.id));
+    const p = this.buildParticipant(seed as SeedParticipant, 'participant', now - 500, now, ids, c, timers);
     for (const t of timers) this.schedule(t.ms, t.fn);
     this.updateEnd(c);
     this.changed(c, p, undefined);

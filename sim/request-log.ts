@@ -37,7 +37,11 @@ export class RequestLog {
   /** Keeps the JSON body of an /api/v2 request for its log entry (a big one only as its size). */
   keepBody(ex: Exchange, raw: Buffer): void {
     if (raw.length && raw.length <= LOGGED_BODY_MAX && isJson(ex.req)) {
-      try { ex.loggedBody = JSON.parse(raw.toString('utf8')); } catch { /* logged without body */ }
+      try {
+        ex.loggedBody = JSON.parse(raw.toString('utf8'));
+      } catch {
+        /* logged without body */
+      }
     } else if (raw.length > LOGGED_BODY_MAX) ex.loggedBody = { truncated: true, bytes: raw.length };
   }
 
@@ -59,7 +63,9 @@ export class RequestLog {
       this.log[this.next] = entry;
       this.next = (this.next + 1) % LOG_CAPACITY;
     }
-    this.line?.(`${entry.time} ${entry.method} ${entry.path} ${status || 'reset'} ${entry.durationMs}ms${entry.clientId ? ` client=${entry.clientId}` : ''} corr=${entry.correlationId}`);
+    this.line?.(
+      `${entry.time} ${entry.method} ${entry.path} ${status || 'reset'} ${entry.durationMs}ms${entry.clientId ? ` client=${entry.clientId}` : ''} corr=${entry.correlationId}`,
+    );
   }
 
   /** The logged requests, oldest first. */

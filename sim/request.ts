@@ -48,7 +48,8 @@ export function isJson(req: http.IncomingMessage): boolean {
 /** The body of a PATCH/POST that needs one: a JSON object. */
 export function jsonBody(req: http.IncomingMessage, raw: Buffer): Record<string, unknown> {
   if (raw.length === 0) throw new ApiError(400, 'bad.request', 'A request body is required.');
-  if (!isJson(req)) throw new ApiError(415, 'unsupported.media.type', `Content-Type [${req.headers['content-type'] ?? ''}] is not supported; use application/json.`);
+  if (!isJson(req))
+    throw new ApiError(415, 'unsupported.media.type', `Content-Type [${req.headers['content-type'] ?? ''}] is not supported; use application/json.`);
   let body: unknown;
   try {
     body = JSON.parse(raw.toString('utf8'));

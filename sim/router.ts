@@ -17,7 +17,8 @@ export class Router<R extends { method: string; path: string }> {
     for (const segment of route.path.split('/')) {
       const param = /^\{(\w+)\}$/.exec(segment);
       if (param) {
-        if (node.param && node.param.name !== param[1]) throw new Error(`route ${route.path}: {${param[1]}} where another route has {${node.param.name}}`);
+        if (node.param && node.param.name !== param[1])
+          throw new Error(`route ${route.path}: {${param[1]}} where another route has {${node.param.name}}`);
         node.param ??= { name: param[1], node: newNode<R>() };
         node = node.param.node;
       } else {

@@ -57,7 +57,10 @@ export class SimServer {
     const rateLimit = (): number => this.settings.current.rateLimitPerMinute;
     this.windows = new RateWindows(windowMs / WINDOW_SLOTS, rateLimit);
     this.oauth = new OAuth(options.clients ?? [DEFAULT_CLIENT], this.windows);
-    this.store = new ConversationStore((ms, fn) => this.timers.schedule(ms, fn), () => this.settings.current.lastPartyPolicy);
+    this.store = new ConversationStore(
+      (ms, fn) => this.timers.schedule(ms, fn),
+      () => this.settings.current.lastPartyPolicy,
+    );
     this.faults = new Faults(this.timers, rateLimit);
     this.log = new RequestLog(options.log);
 
@@ -65,7 +68,10 @@ export class SimServer {
     this.modules = API_AREAS.map((area) => area(context));
     for (const m of this.modules) for (const r of m.routes ?? []) this.api.add(r);
     const { store, oauth, faults, log, settings, timers } = this;
-    this.control = new ControlApi({ store, oauth, faults, log, settings, timers, reset: () => this.reset() }, this.modules.flatMap((m) => m.control ?? []));
+    this.control = new ControlApi(
+      { store, oauth, faults, log, settings, timers, reset: () => this.reset() },
+      this.modules.flatMap((m) => m.control ?? []),
+    );
 
     this.server = http.createServer((req, res) => {
       this.handle(req, res).catch((err) => this.lastResort(res, err));
@@ -78,7 +84,8 @@ export class SimServer {
     // Without a listener, Node serves an upgrade request as a plain request: only listen when an area takes them.
     if (this.modules.some((m) => m.upgrade)) {
       this.server.on('upgrade', (req: http.IncomingMessage, socket, head: Buffer) => {
-        if (!this.modules.some((m) => m.upgrade?.(req, socket, head))) socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+        if (!this.modules.some((m) => m.upgrade?.(req, socket, head)))
+          socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
       });
     }
   }
@@ -128,7 +135,15 @@ export class SimServer {
     } catch {
       path = req.url ?? '/';
     }
-    const ex: Exchange = { req, res, method: (req.method ?? 'GET').toUpperCase(), path, correlationId, started: Date.now(), api: path.startsWith('/api/v2/') };
+    const ex: Exchange = {
+      req,
+      res,
+      method: (req.method ?? 'GET').toUpperCase(),
+      path,
+      correlationId,
+      started: Date.now(),
+      api: path.startsWith('/api/v2/'),
+    };
 
     const raw = await readBody(req);
     if (path.startsWith('/__sim/')) return this.control.handle(res, ex.method, path, raw);

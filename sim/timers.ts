@@ -12,14 +12,17 @@ export class Timers {
   /** Runs fn after ms; a throwing state change must never take the server down. */
   schedule(ms: number, fn: () => void): void {
     if (this.stopped) return;
-    const t = setTimeout(() => {
-      this.pending.delete(t);
-      try {
-        fn();
-      } catch {
-        /* a state change must never take the server down */
-      }
-    }, Math.max(0, ms));
+    const t = setTimeout(
+      () => {
+        this.pending.delete(t);
+        try {
+          fn();
+        } catch {
+          /* a state change must never take the server down */
+        }
+      },
+      Math.max(0, ms),
+    );
     t.unref();
     this.pending.add(t);
   }

@@ -52,14 +52,18 @@ export interface SimOptions {
   log?: (line: string) => void; // one line per request; never tokens or secrets
 }
 
-export interface SeedParticipant {
-  id?: string;
+/** Who a participant is: given by a seed, kept as given. */
+export interface ParticipantIdentity {
   purpose: string;
   name?: string;
   userId?: string;
   queueId?: string;
   externalContactId?: string;
   address?: string;
+}
+
+export interface SeedParticipant extends ParticipantIdentity {
+  id?: string;
   state?: CallState; // default 'connected'
   held?: boolean;
   muted?: boolean;
@@ -83,14 +87,8 @@ export interface Scenario {
 }
 
 /** One participant as the simulator holds it (GET /__sim/conversations/{id}). */
-export interface ParticipantState {
+export interface ParticipantState extends ParticipantIdentity {
   id: string;
-  purpose: string;
-  name?: string;
-  userId?: string;
-  queueId?: string;
-  externalContactId?: string;
-  address?: string;
   mediaType: MediaType;
   communicationId: string;
   state: CallState;

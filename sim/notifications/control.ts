@@ -7,6 +7,8 @@ type Call = <T>(method: string, path: string, body?: unknown) => Promise<T>;
 export interface NotificationState {
   channels: { id: string; clientId: string; expires: string; connected: boolean; connections: number; silenced: boolean; topics: string[] }[];
   stats: { published: number; delivered: number; lost: number; delayed: number };
+  /** The URLs of the last 100 socket requests, as the clients asked for them. */
+  socketRequests: string[];
 }
 
 /** A topic, or a template with `{id}` for any id, e.g. `v2.detail.events.conversation.{id}.user.end`. */
@@ -72,6 +74,11 @@ export class NotificationControl {
   /** The socket stays open but goes quiet: no heartbeat, pong or event until the client reconnects. */
   silence(channelId: string): Promise<void> {
     return this.channelFault(channelId, 'silence');
+  }
+
+  /** Sends one message as is on the channel's socket (e.g. `v2.system.no_longer_subscribed.{channelId}`). */
+  send(channelId: string, message: { topicName: string; eventBody?: unknown; [k: string]: unknown }): Promise<void> {
+    return this.call('POST', `/__sim/notifications/channels/${encodeURIComponent(channelId)}/send`, message);
   }
 
   private channelFault(channelId: string, fault: string, body: object = {}): Promise<void> {

@@ -19,13 +19,13 @@ export const envelope = (topicName: string, eventBody: unknown): Notification =>
 });
 
 /** Socket-level messages on `channel.metadata` carry no version or metadata. */
-export const channelMetadata = (message: string): Notification => ({ topicName: 'channel.metadata', eventBody: { message } } as Notification);
+export const channelMetadata = (message: string): Notification => ({ topicName: 'channel.metadata', eventBody: { message } }) as Notification;
 
 /** The purposes whose end is a `.customer.end` (a customer or external party). */
 const CUSTOMER_PURPOSES: ReadonlySet<string> = new Set(['customer', 'external']);
 
-/** Which detail-end topic a leg's end goes to: `user` for a leg with a user, `customer` for the customer side. */
-export function endKind(p: ParticipantState): 'user' | 'customer' | undefined {
+/** Which detail topics a leg's start and end go to: `user` for a leg with a user, `customer` for the customer side. */
+export function detailKind(p: ParticipantState): 'user' | 'customer' | undefined {
   if (p.userId) return 'user';
   if (CUSTOMER_PURPOSES.has(p.purpose)) return 'customer';
   return undefined;
@@ -42,30 +42,40 @@ const DETAIL_MEDIA: Record<string, string> = { call: 'VOICE', chat: 'CHAT', emai
 export function detailDisconnectType(t: string | undefined): string | undefined {
   if (!t) return undefined;
   if (t === 'endpoint.dnd') return 'DND_ENDPOINT';
-  return t.replace(/([a-z])([A-Z])/g, '$1_$2').replace(/[.\s-]/g, '_').toUpperCase();
+  return t
+    .replace(/([a-z])([A-Z])/g, '$1_$2')
+    .replace(/[.\s-]/g, '_')
+    .toUpperCase();
 }
 
 const ms = (iso: string | undefined): number | undefined => (iso ? Date.parse(iso) : undefined);
 
 /**
- * `v2.detail.events.conversation.{id}.user.end` / `.customer.end`: UserEndDetailEventTopicUserEndEvent /
- * CustomerEndDetailEventTopicCustomerEndEvent (JS SDK index.d.ts). Absent values are left out.
+ * `v2.detail.events.conversation.{id}.user.end` / `.customer.end` (UserEndDetailEventTopicUserEndEvent /
+ * CustomerEndDetailEventTopicCustomerEndEvent, JS SDK index.d.ts) and `.user.start` / `.customer.start` (the
+ * -StartEvent models: the same fields without disconnectType and durations). Absent values are left out.
  */
-export function endEventBody(c: SeededConversation, p: ParticipantState, kind: 'user' | 'customer'): Record<string, unknown> {
-  const end = ms(p.endTime) ?? Date.now();
-  const connected = ms(p.connectedTime);
+export function detailEventBody(
+  c: SeededConversation,
+  p: ParticipantState,
+  kind: 'user' | 'customer',
+  phase: 'start' | 'end',
+): Record<string, unknown> {
   const body: Record<string, unknown> = {
-    eventTime: end,
+    eventTime: ms(phase === 'end' ? p.endTime : p.startTime) ?? Date.now(),
     conversationId: c.id,
     participantId: p.id,
     sessionId: p.communicationId,
-    disconnectType: detailDisconnectType(p.disconnectType),
     mediaType: DETAIL_MEDIA[p.mediaType],
     provider: 'Edge',
     direction: 'INBOUND',
     ani: p.mediaType === 'call' ? p.address : undefined,
-    interactingDurationMs: connected !== undefined ? Math.max(0, end - connected) : undefined,
   };
+  if (phase === 'end') {
+    const connected = ms(p.connectedTime);
+    body.disconnectType = detailDisconnectType(p.disconnectType);
+    if (connected !== undefined) body.interactingDurationMs = Math.max(0, (body.eventTime as number) - connected);
+  }
   if (kind === 'user') Object.assign(body, { userId: p.userId, queueId: p.queueId });
   else body.externalContactId = p.externalContactId;
   return dropUndefined(body);
@@ -82,7 +92,6 @@ const mediaArray: Record<string, string> = { call: 'calls', chat: 'chats', email
 export function conversationEventBody(c: SeededConversation): Record<string, unknown> {
   return {
     id: c.id,
-    maxParticipants: 20,
     participants: c.participants.map((p) => {
       const out: Record<string, unknown> = dropUndefined({
         id: p.id,
@@ -117,7 +126,6 @@ export function conversationEventBody(c: SeededConversation): Record<string, unk
       ];
       return out;
     }),
-    recordingState: 'none',
     divisions: [],
   };
 }

@@ -3,26 +3,30 @@
 import { ControlError, type ApiRequest, type SimModuleFactory } from '../module';
 import { isJson } from '../request';
 import { ApiError } from '../api-error';
+import { notificationControlRoutes, validateOptions } from './control-routes';
 import { NotificationService, type NotificationRequest } from './service';
 
 export const notifications: SimModuleFactory = (sim) => {
-  const service = new NotificationService(sim.options.notifications ?? {}, sim.timers);
+  const service = new NotificationService(validateOptions(sim.options.notifications ?? {}), sim.timers);
   sim.store.onLegChange((c, p, previous) => service.conversationChanged(c, p, previous));
-  const ok = <T>(fn: (r: NotificationRequest, a: ApiRequest) => T) => (a: ApiRequest) => fn(request(a), a);
+  const withRequest =
+    <T>(fn: (r: NotificationRequest, a: ApiRequest) => T) =>
+    (a: ApiRequest) =>
+      fn(request(a), a);
   return {
     routes: [
-      { method: 'GET', path: 'notifications/availabletopics', handle: ok((r) => service.availableTopics(r)) },
-      { method: 'POST', path: 'notifications/channels', handle: ok((r) => service.createChannel(r)) },
-      { method: 'GET', path: 'notifications/channels', handle: ok((r) => service.listChannels(r)) },
-      { method: 'HEAD', path: 'notifications/channels/{channelId}', handle: ok((r, a) => service.headChannel(r, a.params.channelId)) },
+      { method: 'GET', path: 'notifications/availabletopics', handle: withRequest((r) => service.availableTopics(r)) },
+      { method: 'POST', path: 'notifications/channels', handle: withRequest((r) => service.createChannel(r)) },
+      { method: 'GET', path: 'notifications/channels', handle: withRequest((r) => service.listChannels(r)) },
+      { method: 'HEAD', path: 'notifications/channels/{channelId}', handle: withRequest((r, a) => service.headChannel(r, a.params.channelId)) },
       ...['GET', 'POST', 'PUT', 'DELETE'].map((method) => ({
         method,
         path: 'notifications/channels/{channelId}/subscriptions',
-        handle: ok((r, a) => service.subscriptions(method, r, a.params.channelId)),
+        handle: withRequest((r, a) => service.subscriptions(method, r, a.params.channelId)),
       })),
     ],
     control: [
-      ...service.controlRoutes(),
+      ...notificationControlRoutes(service),
       {
         // A scripted join (a conference add, a transfer): the change is published like any other.
         method: 'POST',
@@ -44,7 +48,12 @@ export const notifications: SimModuleFactory = (sim) => {
 function request({ req, raw, clientId }: ApiRequest): NotificationRequest {
   let body: unknown;
   if (raw.length) {
-    if (!isJson(req)) throw new ApiError(415, 'unsupported.media.type', `Content-Type [${req.headers['content-type'] ?? ''}] is not supported; use application/json.`);
+    if (!isJson(req))
+      throw new ApiError(
+        415,
+        'unsupported.media.type',
+        `Content-Type [${req.headers['content-type'] ?? ''}] is not supported; use application/json.`,
+      );
     try {
       body = JSON.parse(raw.toString('utf8'));
     } catch (err) {

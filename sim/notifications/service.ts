@@ -10,11 +10,11 @@ import { randomBytes } from 'node:crypto';
 import { WebSocket, WebSocketServer } from 'ws';
 import { ApiError } from '../api-error';
 import { isTerminal } from '../conversation-store';
-import { ControlError, type ControlRoute, type Reply } from '../module';
+import { ControlError, type Reply } from '../module';
 import type { Timers } from '../timers';
 import { CallState, ParticipantState, SeededConversation } from '../types';
 import { availableTopics, parseTopic, topicKey } from './topics';
-import { Notification, channelMetadata, conversationEventBody, endEventBody, endKind, envelope } from './events';
+import { Notification, channelMetadata, conversationEventBody, detailEventBody, detailKind, envelope } from './events';
 
 export interface NotificationOptions {
   /** `channel.metadata` "WebSocket Heartbeat" every this many ms (Genesys: about 30 s). */
@@ -28,6 +28,7 @@ export interface NotificationOptions {
   /** Events leave this long after the change that caused them (detail events come from analytics). Default 0. */
   eventLagMs?: number;
 }
+const MAX_SOCKET_REQUESTS = 100;
 const DEFAULTS: Required<NotificationOptions> = {
   heartbeatMs: 30_000,
   channelLifetimeMs: 24 * 3600_000,
@@ -62,22 +63,21 @@ interface Channel {
   connections: number;
 }
 
-interface Rejection {
+/** A rejected topic (control-routes.ts builds them): its pattern, for one client or all. */
+export interface Rejection {
   re: RegExp;
   clientId?: string;
   missingPermissions: string[];
   rejectionReason: string;
 }
 
-interface EventFault {
+/** The next `remaining` events on topics matching `re` are lost or leave `ms` late. */
+export interface EventFault {
   kind: 'lose' | 'delay';
   remaining: number;
   ms: number;
   re?: RegExp;
 }
-
-/** The simulator's own text: the real rejection message is not known, so clients must not match on it. */
-const DEFAULT_REJECTION = 'The client is not permitted to subscribe to this topic (simulator).';
 
 export class NotificationService {
   private opts: Required<NotificationOptions>;
@@ -87,15 +87,18 @@ export class NotificationService {
   private rejections: Rejection[] = [];
   private requiresPermissions = new Map<string, string[]>();
   private eventFaults: EventFault[] = [];
-  private readonly wss = new WebSocketServer({ noServer: true });
+  /** Clients only ever send a ping: a bigger message closes the socket (1009) instead of filling memory. */
+  private readonly wss = new WebSocketServer({ noServer: true, maxPayload: 4096 });
   private stats = { published: 0, delivered: 0, lost: 0, delayed: 0 };
+  /** The URLs of the last socket requests, as asked (tests prove no token rides in one). */
+  private socketRequests: string[] = [];
   private closed = false;
 
   constructor(
     options: NotificationOptions,
     private readonly timers: Timers,
   ) {
-    this.opts = { ...DEFAULTS, ...validateOptions(options) };
+    this.opts = { ...DEFAULTS, ...options };
   }
 
   // ---- REST: /api/v2/notifications/...
@@ -135,7 +138,16 @@ export class NotificationService {
     const now = Date.now();
     // Opaque to clients; the real ids look alike (streaming-<n>-<random>).
     const id = `streaming-0-${randomBytes(13).toString('hex')}`;
-    const ch: Channel = { id, clientId: r.clientId, token: r.token, expires: now + this.opts.channelLifetimeMs, lastUsed: now, topics: new Map(), silenced: false, connections: 0 };
+    const ch: Channel = {
+      id,
+      clientId: r.clientId,
+      token: r.token,
+      expires: now + this.opts.channelLifetimeMs,
+      lastUsed: now,
+      topics: new Map(),
+      silenced: false,
+      connections: 0,
+    };
     this.channels.set(id, ch);
     this.timers.schedule(this.opts.channelLifetimeMs, () => {
       if (this.channels.get(id) === ch) this.removeChannel(ch);
@@ -156,7 +168,9 @@ export class NotificationService {
     this.expireDue();
     const scope = r.query.get('includechannels') ?? 'token';
     if (scope !== 'token' && scope !== 'oauthclient') {
-      throw new ApiError(400, 'invalid.value', `Value for field [includechannels] is not valid: [${scope}] is not one of token, oauthclient`, { field: 'includechannels' });
+      throw new ApiError(400, 'invalid.value', `Value for field [includechannels] is not valid: [${scope}] is not one of token, oauthclient`, {
+        field: 'includechannels',
+      });
     }
     const entities = [...this.channels.values()]
       .filter((c) => c.clientId === r.clientId && (scope === 'oauthclient' || c.token === r.token))
@@ -183,7 +197,8 @@ export class NotificationService {
     const wanted = new Map<string, string>();
     r.body.forEach((t: unknown, i) => {
       const topic = (t as { id?: unknown } | null)?.id;
-      if (!t || typeof t !== 'object' || typeof topic !== 'string') throw new ApiError(400, 'bad.request', `body[${i}].id must be a topic name (string).`, { field: `body[${i}].id` });
+      if (!t || typeof t !== 'object' || typeof topic !== 'string')
+        throw new ApiError(400, 'bad.request', `body[${i}].id must be a topic name (string).`, { field: `body[${i}].id` });
       if (!parseTopic(topic)) throw new ApiError(400, 'notification.invalid.topic', `Invalid topic: ${topic}`, { topic });
       wanted.set(topicKey(topic), topic);
     });
@@ -200,7 +215,10 @@ export class NotificationService {
     // 403 missing.permissions is the documented code for a missing permission (genesys-api.md section 5).
     if (rejected.length && r.query.get('ignoreErrors') !== 'true') {
       const missing = [...new Set(rejected.flatMap((x) => x.missingPermissions as string[]))];
-      throw new ApiError(403, 'missing.permissions', `Not permitted to subscribe to: ${rejected.map((x) => x.id).join(', ')}`, { topics: rejected.map((x) => x.id).join(','), permissions: missing.join(',') });
+      throw new ApiError(403, 'missing.permissions', `Not permitted to subscribe to: ${rejected.map((x) => x.id).join(', ')}`, {
+        topics: rejected.map((x) => x.id).join(','),
+        permissions: missing.join(','),
+      });
     }
     const after = replace ? wanted.size : new Set([...ch.topics.keys(), ...wanted.keys()]).size;
     if (after > this.opts.maxTopicsPerChannel) {
@@ -245,6 +263,7 @@ export class NotificationService {
   upgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer): boolean {
     const m = /^\/channels\/([^/?]+)(?:\?.*)?$/.exec(req.url ?? '');
     if (!m) return false;
+    this.socketRequests = [...this.socketRequests.slice(-(MAX_SOCKET_REQUESTS - 1)), req.url!];
     this.expireDue();
     const ch = this.channels.get(decodeURIComponent(m[1]));
     if (!ch || this.closed) {
@@ -305,17 +324,16 @@ export class NotificationService {
 
   /**
    * Called by the conversation store after every leg change (previous: the leg's state before, undefined when
-   * it joined). A leg that ends publishes its detail end event; every change
+   * it joined). A leg that joins publishes its detail start event and one that ends its end event; every change
    * publishes the whole conversation to its queues' and users' conversation topics.
    */
   conversationChanged(c: SeededConversation, p: ParticipantState, previous: CallState | undefined): void {
     if (this.closed || this.subscribers.size === 0) return;
-    if (previous !== undefined && !isTerminal(previous) && isTerminal(p.state)) {
-      const kind = endKind(p);
-      if (kind) {
-        const topic = `v2.detail.events.conversation.${c.id}.${kind}.end`;
-        if (this.subscribers.has(topicKey(topic))) this.publish(topic, endEventBody(c, p, kind));
-      }
+    const kind = detailKind(p);
+    const phase = previous === undefined ? 'start' : !isTerminal(previous) && isTerminal(p.state) ? 'end' : undefined;
+    if (kind && phase) {
+      const topic = `v2.detail.events.conversation.${c.id}.${kind}.${phase}`;
+      if (this.subscribers.has(topicKey(topic))) this.publish(topic, detailEventBody(c, p, kind, phase));
     }
     const topics = new Set<string>();
     for (const q of c.participants) {
@@ -351,78 +369,68 @@ export class NotificationService {
     else deliver();
   }
 
-  // ---- control API: /__sim/notifications/...
+  // ---- faults and state (the control API: control-routes.ts)
 
-  /** The control endpoints under /__sim/notifications/ (SimControl.notifications is their client). */
-  controlRoutes(): ControlRoute[] {
-    const done: Reply = { status: 204 };
-    const fault = (name: string): ControlRoute => ({
-      method: 'POST',
-      path: `notifications/channels/{channelId}/${name}`,
-      handle: (body, { channelId }) => (this.channelFault(channelId, name, objectBody(body)), done),
-    });
-    return [
-      { method: 'GET', path: 'notifications', handle: () => (this.expireDue(), { status: 200, body: this.state() }) },
-      { method: 'PATCH', path: 'notifications/options', handle: (body) => ((this.opts = { ...this.opts, ...validateOptions(objectBody(body)) }), done) },
-      { method: 'PUT', path: 'notifications/permissions', handle: (body) => (this.setPermissions(objectBody(body)), done) },
-      { method: 'POST', path: 'notifications/reject', handle: (body) => (this.rejections.push(rejection(objectBody(body), 'reject')), done) },
-      { method: 'POST', path: 'notifications/events/lose', handle: (body) => (this.eventFaults.push(eventFault('lose', objectBody(body))), done) },
-      { method: 'POST', path: 'notifications/events/delay', handle: (body) => (this.eventFaults.push(eventFault('delay', objectBody(body))), done) },
-      {
-        method: 'POST',
-        path: 'notifications/publish',
-        handle: (body) => {
-          const b = objectBody(body);
-          if (typeof b.topicName !== 'string' || !b.topicName) throw new ControlError('publish needs topicName (string)');
-          this.publish(b.topicName, b.eventBody ?? {});
-          return done;
-        },
-      },
-      ...['drop', 'socket-closing', 'expire', 'silence'].map(fault),
-    ];
+  setOptions(o: NotificationOptions): void {
+    this.opts = { ...this.opts, ...o };
   }
 
-  private channelFault(id: string, fault: string, b: Record<string, unknown>): void {
+  /** Replaces the permission set: the rejected topics and what availabletopics lists as required. */
+  setPermissions(rejections: Rejection[], requiresPermissions: Map<string, string[]>): void {
+    this.rejections = rejections;
+    this.requiresPermissions = requiresPermissions;
+  }
+
+  addRejection(r: Rejection): void {
+    this.rejections.push(r);
+  }
+
+  addEventFault(f: EventFault): void {
+    this.eventFaults.push(f);
+  }
+
+  /** A network drop: the socket is cut without a close frame; the channel and its topics stay. */
+  dropChannelSocket(id: string): void {
+    this.dropSocket(this.channelForControl(id), (s) => s.terminate());
+  }
+
+  /**
+   * Maintenance: the service says v2.system.socket_closing, then closes (1001); the channel and its
+   * subscriptions stay, a client reconnects to the same connectUri (genesys-api.md section 7).
+   */
+  socketClosing(id: string, closeAfterMs: number): void {
+    const ch = this.channelForControl(id);
+    const s = ch.socket;
+    // The body of this system message is not documented: clients act on topicName alone.
+    this.send(ch, envelope('v2.system.socket_closing', {}));
+    if (s)
+      this.timers.schedule(closeAfterMs, () => {
+        if (ch.socket === s) this.dropSocket(ch, (x) => x.close(1001));
+      });
+  }
+
+  expireChannel(id: string): void {
+    this.removeChannel(this.channelForControl(id));
+  }
+
+  /** A half-open socket: it stays open but nothing comes (no heartbeat, pong or event) until the client reconnects. */
+  silence(id: string): void {
+    this.channelForControl(id).silenced = true;
+  }
+
+  /** Any message, as is, on one channel's socket. */
+  sendTo(id: string, n: Notification): void {
+    if (!this.send(this.channelForControl(id), n)) throw new ControlError(`channel ${id} has no open socket`);
+  }
+
+  private channelForControl(id: string): Channel {
     const ch = this.channels.get(id);
     if (!ch) throw new ControlError(`no channel ${id}`);
-    switch (fault) {
-      case 'drop': // a network drop: no close frame
-        return this.dropSocket(ch, (s) => s.terminate());
-      case 'socket-closing': {
-        // Maintenance: the service says v2.system.socket_closing, then closes; the channel and its
-        // subscriptions stay, a client reconnects to the same connectUri (genesys-api.md section 7).
-        const after = b.closeAfterMs ?? 50;
-        if (typeof after !== 'number' || !(after >= 0)) throw new ControlError('closeAfterMs must be a number >= 0');
-        const s = ch.socket;
-        // The body of this system message is not documented: clients act on topicName alone.
-        this.send(ch, envelope('v2.system.socket_closing', {}));
-        if (s) this.timers.schedule(after, () => { if (ch.socket === s) this.dropSocket(ch, (x) => x.close(1001)); });
-        return;
-      }
-      case 'expire':
-        return this.removeChannel(ch);
-      case 'silence':
-        ch.silenced = true;
-        return;
-    }
+    return ch;
   }
 
-  private setPermissions(b: Record<string, unknown>): void {
-    const rejected = b.rejected ?? [];
-    if (!Array.isArray(rejected)) throw new ControlError('rejected must be an array');
-    const rules = rejected.map((r, i) => rejection(r, `rejected[${i}]`));
-    const req = new Map<string, string[]>();
-    const rp = b.requiresPermissions ?? {};
-    if (!rp || typeof rp !== 'object' || Array.isArray(rp)) throw new ControlError('requiresPermissions must be an object: topic template -> permissions');
-    for (const [t, perms] of Object.entries(rp)) {
-      if (!Array.isArray(perms) || !perms.every((x) => typeof x === 'string')) throw new ControlError(`requiresPermissions.${t} must be an array of strings`);
-      req.set(t, perms);
-    }
-    this.rejections = rules;
-    this.requiresPermissions = req;
-  }
-
-  private state(): Record<string, unknown> {
+  state(): Record<string, unknown> {
+    this.expireDue();
     return {
       channels: [...this.channels.values()].map((c) => ({
         id: c.id,
@@ -434,6 +442,7 @@ export class NotificationService {
         topics: [...c.topics.values()],
       })),
       stats: { ...this.stats },
+      socketRequests: [...this.socketRequests],
     };
   }
 
@@ -446,6 +455,7 @@ export class NotificationService {
     this.requiresPermissions = new Map();
     this.eventFaults = [];
     this.stats = { published: 0, delivered: 0, lost: 0, delayed: 0 };
+    this.socketRequests = [];
   }
 
   close(): void {
@@ -454,46 +464,4 @@ export class NotificationService {
     for (const s of this.wss.clients) s.terminate();
     this.wss.close();
   }
-}
-
-// ---- control input
-
-function objectBody(body: unknown): Record<string, unknown> {
-  if (body === undefined) return {};
-  if (!body || typeof body !== 'object' || Array.isArray(body)) throw new ControlError('the body must be a JSON object');
-  return body as Record<string, unknown>;
-}
-
-function validateOptions(o: NotificationOptions): NotificationOptions {
-  if (!o || typeof o !== 'object') throw new ControlError('notification options must be an object');
-  const positive = ['heartbeatMs', 'channelLifetimeMs', 'maxChannels', 'maxTopicsPerChannel'] as const;
-  for (const k of Object.keys(o)) if (![...positive, 'eventLagMs'].includes(k)) throw new ControlError(`unknown notification option ${k}`);
-  for (const k of positive) if (o[k] !== undefined && !(typeof o[k] === 'number' && o[k]! > 0)) throw new ControlError(`${k} must be a number > 0`);
-  if (o.eventLagMs !== undefined && !(typeof o.eventLagMs === 'number' && o.eventLagMs >= 0)) throw new ControlError('eventLagMs must be a number >= 0');
-  return o;
-}
-
-/** A topic or a template with `{id}` (any id) as a case-insensitive whole-name pattern. */
-function topicPattern(topic: unknown, at: string): RegExp {
-  if (typeof topic !== 'string' || !topic) throw new ControlError(`${at}.topic must be a topic name or template`);
-  const src = topic.split('{id}').map((s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('[^.]+');
-  return new RegExp(`^${src}$`, 'i');
-}
-
-function rejection(r: unknown, at: string): Rejection {
-  const o = r as Record<string, unknown>;
-  if (!o || typeof o !== 'object') throw new ControlError(`${at} must be an object`);
-  const missing = o.missingPermissions ?? [];
-  if (!Array.isArray(missing) || !missing.every((x) => typeof x === 'string')) throw new ControlError(`${at}.missingPermissions must be an array of strings`);
-  if (o.rejectionReason !== undefined && typeof o.rejectionReason !== 'string') throw new ControlError(`${at}.rejectionReason must be a string`);
-  if (o.clientId !== undefined && typeof o.clientId !== 'string') throw new ControlError(`${at}.clientId must be a string`);
-  return { re: topicPattern(o.topic, at), clientId: o.clientId as string | undefined, missingPermissions: missing as string[], rejectionReason: (o.rejectionReason as string | undefined) ?? DEFAULT_REJECTION };
-}
-
-function eventFault(kind: 'lose' | 'delay', b: Record<string, unknown>): EventFault {
-  const count = b.count ?? 1;
-  if (typeof count !== 'number' || !(count >= 1)) throw new ControlError('count must be a number >= 1');
-  const ms = kind === 'delay' ? b.ms : 0;
-  if (typeof ms !== 'number' || !(ms >= 0)) throw new ControlError('ms must be a number >= 0');
-  return { kind, remaining: count, ms, re: b.topic === undefined ? undefined : topicPattern(b.topic, kind) };
 }

@@ -35,7 +35,11 @@ export const TOPIC_TEMPLATES: readonly TopicTemplate[] = [
     description: `Conversation detail event ${e}`,
     requiresCurrentUser: false,
   })),
-  { id: 'v2.routing.queues.{id}.conversations', description: 'Conversations of a queue, with every participant, on every change', requiresCurrentUser: false },
+  {
+    id: 'v2.routing.queues.{id}.conversations',
+    description: 'Conversations of a queue, with every participant, on every change',
+    requiresCurrentUser: false,
+  },
   { id: 'v2.users.{id}.conversations', description: 'Conversations of a user, with every participant, on every change', requiresCurrentUser: true },
 ];
 

@@ -28,7 +28,9 @@ function patchParticipant({ store, faults, settings }: SimContext, { req, params
   const c = conversationOf(store, cid);
   const p = c.participants.find((x) => x.id.toLowerCase() === pid.toLowerCase());
   if (!p || (callsPath && p.mediaType !== 'call')) {
-    throw new ApiError(404, 'conversation.error.not.conversation.participant', `The participant [${pid}] is not a participant of the conversation.`, { participantId: pid });
+    throw new ApiError(404, 'conversation.error.not.conversation.participant', `The participant [${pid}] is not a participant of the conversation.`, {
+      participantId: pid,
+    });
   }
   // An ended leg: the 2017 swagger lists participant.no.active.conversations for the generic participant PATCH and
   // call.disconnected for the calls path (genesys-api.md section 5).
@@ -53,13 +55,15 @@ function validateMediaParticipantRequest(body: Record<string, unknown>): void {
   for (const k of ['wrapupSkipped', 'muted', 'held', 'confined', 'recording']) {
     if (body[k] !== undefined && typeof body[k] !== 'boolean') throw invalidValue(k, 'must be a boolean');
   }
-  if (body.resumeTime !== undefined && (typeof body.resumeTime !== 'string' || Number.isNaN(Date.parse(body.resumeTime)))) throw invalidValue('resumeTime', 'must be an ISO-8601 date');
+  if (body.resumeTime !== undefined && (typeof body.resumeTime !== 'string' || Number.isNaN(Date.parse(body.resumeTime))))
+    throw invalidValue('resumeTime', 'must be an ISO-8601 date');
   if (body.wrapup !== undefined) {
     const w = body.wrapup as Record<string, unknown>;
     if (!w || typeof w !== 'object' || Array.isArray(w)) throw invalidValue('wrapup', 'must be an object');
     const allowed = ['code', 'name', 'notes', 'tags', 'durationSeconds', 'endTime', 'provisional', 'disableEndTimeUpdates'];
     for (const k of Object.keys(w)) if (!allowed.includes(k)) throw invalidValue(`wrapup.${k}`, 'unknown field');
-    for (const k of ['code', 'name', 'notes']) if (w[k] !== undefined && typeof w[k] !== 'string') throw invalidValue(`wrapup.${k}`, 'must be a string');
+    for (const k of ['code', 'name', 'notes'])
+      if (w[k] !== undefined && typeof w[k] !== 'string') throw invalidValue(`wrapup.${k}`, 'must be a string');
   }
 }
 

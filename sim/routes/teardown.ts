@@ -6,13 +6,32 @@ import type { ApiRequest, Reply, SimContext, SimModuleFactory } from '../module'
 import { jsonBody } from '../request';
 import { conversationOf, uuidParam } from './conversations';
 
-const CALL_CONVERSATION_FIELDS = ['id', 'name', 'state', 'participants', 'otherMediaUris', 'recentTransfers', 'utilizationLabelId', 'inactivityTimeout', 'divisions', 'recordingState', 'maxParticipants', 'securePause', 'selfUri'];
+const CALL_CONVERSATION_FIELDS = [
+  'id',
+  'name',
+  'state',
+  'participants',
+  'otherMediaUris',
+  'recentTransfers',
+  'utilizationLabelId',
+  'inactivityTimeout',
+  'divisions',
+  'recordingState',
+  'maxParticipants',
+  'securePause',
+  'selfUri',
+];
 
 export const teardown: SimModuleFactory = (sim) => ({
   routes: [
     { method: 'POST', path: 'conversations/{conversationId}/disconnect', teardown: 'postDisconnect', handle: (r) => endForEveryone(sim, r) },
     { method: 'DELETE', path: 'conversations/{conversationId}', teardown: 'deleteConversation', handle: (r) => endForEveryone(sim, r) },
-    { method: 'PATCH', path: 'conversations/calls/{conversationId}', teardown: 'patchCallConversation', handle: (r) => patchCallConversation(sim, r) },
+    {
+      method: 'PATCH',
+      path: 'conversations/calls/{conversationId}',
+      teardown: 'patchCallConversation',
+      handle: (r) => patchCallConversation(sim, r),
+    },
   ],
 });
 
@@ -26,7 +45,8 @@ function patchCallConversation({ store, settings }: SimContext, { req, params, r
   const cid = uuidParam(params, 'conversationId');
   const body = jsonBody(req, raw);
   for (const k of Object.keys(body)) if (!CALL_CONVERSATION_FIELDS.includes(k)) throw invalidValue(k, 'unknown field');
-  if (body.state !== undefined && body.state !== 'connected' && body.state !== 'disconnected') throw invalidValue('state', 'must be connected or disconnected');
+  if (body.state !== undefined && body.state !== 'connected' && body.state !== 'disconnected')
+    throw invalidValue('state', 'must be connected or disconnected');
   const c = conversationOf(store, cid);
   if (body.state === 'disconnected') store.teardown(c, settings().disconnectDelayMs);
   return { status: 200, body: callConversationView(c) };

@@ -109,7 +109,13 @@ describe('sim: Notification Service', () => {
     return r.json as { id: string; connectUri: string; expires: string };
   };
   const subscribe = async (channelId: string, topics: string[], method = 'PUT', query = '') =>
-    api(sim, tok, method, `${NOTIF}/channels/${channelId}/subscriptions${query}`, topics.map((id) => ({ id })));
+    api(
+      sim,
+      tok,
+      method,
+      `${NOTIF}/channels/${channelId}/subscriptions${query}`,
+      topics.map((id) => ({ id })),
+    );
   const subscribed = async (channelId: string): Promise<string[]> => {
     const r = await api(sim, tok, 'GET', `${NOTIF}/channels/${channelId}/subscriptions`);
     assert.equal(r.status, 200, r.text);
@@ -132,12 +138,15 @@ describe('sim: Notification Service', () => {
       assert.equal(await head('streaming-0-nosuchchannel'), 404);
     });
 
-    it('GET lists this token\'s channels; includechannels=oauthclient also shows other tokens\' channels without their ids', async () => {
+    it("GET lists this token's channels; includechannels=oauthclient also shows other tokens' channels without their ids", async () => {
       const mine = await createChannel();
       const other = await token(sim);
       await createChannel(other);
       const own = await api(sim, tok, 'GET', `${NOTIF}/channels`);
-      assert.deepEqual(own.json.entities.map((e: { id: string }) => e.id), [mine.id]);
+      assert.deepEqual(
+        own.json.entities.map((e: { id: string }) => e.id),
+        [mine.id],
+      );
       const all = await api(sim, tok, 'GET', `${NOTIF}/channels?includechannels=oauthclient`);
       assert.equal(all.json.entities.length, 2);
       const hidden = all.json.entities.find((e: { id?: string }) => e.id !== mine.id);
@@ -160,7 +169,7 @@ describe('sim: Notification Service', () => {
       assert.deepEqual(statuses, [200, 429, 429], 'the two earlier calls count in the same window');
     });
 
-    it('another OAuth client\'s channel is not found (404), for HEAD and for subscriptions', async () => {
+    it("another OAuth client's channel is not found (404), for HEAD and for subscriptions", async () => {
       await sim.control.seed({ conversations: [], clients: [{ clientId: 'other-app', clientSecret: 's' }] });
       const otherTok = await token(sim, 'other-app', 's');
       const theirs = await createChannel(otherTok);
@@ -202,7 +211,13 @@ describe('sim: Notification Service', () => {
     it('an unknown topic or a topic with a bad id fails the whole request with 400 notification.invalid.topic', async () => {
       const ch = await createChannel();
       await subscribe(ch.id, [userEnd()]);
-      for (const bad of ['v2.conversations.everything', `v2.detail.events.conversation.${CONV}.user.ended`, 'v2.detail.events.conversation.not-a-uuid.user.end', `v2.routing.queues.${QUEUE}`, 'channel.metadata']) {
+      for (const bad of [
+        'v2.conversations.everything',
+        `v2.detail.events.conversation.${CONV}.user.ended`,
+        'v2.detail.events.conversation.not-a-uuid.user.end',
+        `v2.routing.queues.${QUEUE}`,
+        'channel.metadata',
+      ]) {
         const r = await subscribe(ch.id, [customerEnd(), bad], 'POST');
         assertError(r, 400, 'notification.invalid.topic');
       }
@@ -247,10 +262,10 @@ describe('sim: Notification Service', () => {
       await sim.control.notifications.rejectTopic({ topic: userEnd(), clientId: 'sim-client-id', rejectionReason: 'nope' });
       const ch = await createChannel();
       const r = await subscribe(ch.id, [userEnd(), customerEnd()], 'PUT', '?ignoreErrors=true');
-      assert.deepEqual(
-        r.json.entities.map((e: { id: string; state: string }) => `${e.id === userEnd() ? 'user' : 'customer'} ${e.state}`).sort(),
-        ['customer Permitted', 'user Rejected'],
-      );
+      assert.deepEqual(r.json.entities.map((e: { id: string; state: string }) => `${e.id === userEnd() ? 'user' : 'customer'} ${e.state}`).sort(), [
+        'customer Permitted',
+        'user Rejected',
+      ]);
     });
   });
 
@@ -275,7 +290,31 @@ describe('sim: Notification Service', () => {
       await kick(P.agent1);
       await second.next(onTopic(userEnd()));
       assert.deepEqual(first.topics(), []);
-      assert.equal((await sim.control.notifications.state()).channels[0].connections, 2);
+      const state = await sim.control.notifications.state();
+      assert.equal(state.channels[0].connections, 2);
+      assert.deepEqual(state.socketRequests, [`/channels/${ch.id}`, `/channels/${ch.id}`]);
+    });
+
+    it('a hostile client: garbage is ignored, an oversized message closes its socket (1009), the channel stays', async () => {
+      const ch = await createChannel();
+      const l = await listen(ch.connectUri);
+      l.ws.send('not json');
+      l.ws.send(Buffer.from([1, 2, 3]));
+      l.ws.send(JSON.stringify({ message: 'pong' }));
+      l.ws.send(JSON.stringify({ message: 'ping' }));
+      await l.next((m) => m.eventBody?.message === 'pong');
+      l.ws.send('x'.repeat(1024 * 1024));
+      assert.equal((await l.closed).code, 1009);
+      assert.equal(await head(ch.id), 200);
+    });
+
+    it('closing the simulator closes every channel socket', async () => {
+      const other = await start({});
+      const t = await token(other);
+      const ch = (await api(other, t, 'POST', `${NOTIF}/channels`)).json;
+      const l = await Listener.open(ch.connectUri);
+      await other.close();
+      await l.closed;
     });
 
     it('refuses a socket for an unknown channel', async () => {
@@ -290,11 +329,12 @@ describe('sim: Notification Service', () => {
     });
 
     it('a channel expires after its lifetime: its socket closes and HEAD answers 404', async () => {
-      await sim.control.notifications.setOptions({ channelLifetimeMs: 300 });
+      await sim.control.notifications.setOptions({ channelLifetimeMs: 1000 });
       try {
         const ch = await createChannel();
-        const l = await listen(ch.connectUri);
-        await l.closed;
+        // On a machine slow enough to take the whole lifetime to connect, the refused socket proves it as well.
+        const l = await listen(ch.connectUri).catch(() => undefined);
+        if (l) await l.closed;
         assert.equal(await head(ch.id), 404);
       } finally {
         await sim.control.notifications.setOptions({ channelLifetimeMs: 24 * 3600_000 });
@@ -353,11 +393,17 @@ describe('sim: Notification Service', () => {
       await l.next((m) => m.topicName === `v2.users.${USER.agent2}.conversations`);
     });
 
-    it('a scripted join adds a participant to a live conversation and publishes the change', async () => {
+    it('a scripted join adds a participant to a live conversation and publishes user.start and the change', async () => {
       const ch = await createChannel();
-      await subscribe(ch.id, [queueTopic]);
+      const userStart = `v2.detail.events.conversation.${CONV}.user.start`;
+      await subscribe(ch.id, [queueTopic, userStart]);
       const l = await listen(ch.connectUri);
       const joined = await sim.control.join(CONV, { purpose: 'agent', userId: '33333333-0000-4000-8000-000000000009', queueId: QUEUE });
+      const start = await l.next(onTopic(userStart));
+      assert.equal(start.eventBody.participantId, joined.id);
+      assert.equal(start.eventBody.userId, '33333333-0000-4000-8000-000000000009');
+      assert.equal(start.eventBody.eventTime, Date.parse(joined.startTime));
+      assert.equal(start.eventBody.disconnectType, undefined);
       const m = await l.next(onTopic(queueTopic));
       assert.equal(m.eventBody.participants.length, 5);
       assert.equal(m.eventBody.participants[4].id, joined.id);
@@ -421,9 +467,8 @@ describe('sim: Notification Service', () => {
 
     it('delay: the next matching event leaves late, after events published later', async () => {
       const { l } = await subscribedChannel();
-      await sim.control.notifications.delayEvents({ topic: userEnd(), ms: 400 });
-      await kick(P.agent1);
-      await eventually(async () => (await sim.control.getState(CONV)).participants[1].state !== 'connected');
+      await sim.control.notifications.delayEvents({ topic: userEnd(), ms: 1000 });
+      await sim.control.transition({ conversationId: CONV, participantId: P.agent1, state: 'disconnected' });
       await sim.control.transition({ conversationId: CONV, participantId: P.customer, state: 'disconnected' });
       await l.next(onTopic(userEnd()));
       const order = l.topics().filter((t) => t === userEnd() || t === customerEnd());
@@ -444,6 +489,17 @@ describe('sim: Notification Service', () => {
       await again.next((m) => m.eventBody?.message === 'WebSocket Heartbeat');
     });
 
+    it("send: any message on one channel's socket, e.g. v2.system.no_longer_subscribed.{channelId}", async () => {
+      const { ch, l } = await subscribedChannel();
+      const topicName = `v2.system.no_longer_subscribed.${ch.id}`;
+      await sim.control.notifications.send(ch.id, { topicName, eventBody: { systemTopicType: 'no_longer_subscribed' } });
+      const m = await l.next(onTopic(topicName));
+      assert.deepEqual(m.eventBody, { systemTopicType: 'no_longer_subscribed' });
+      l.close();
+      await l.closed;
+      await assert.rejects(sim.control.notifications.send(ch.id, { topicName }), /no open socket/);
+    });
+
     it('publish: any event reaches the channels subscribed to its topic; control input is checked', async () => {
       const { l } = await subscribedChannel();
       await sim.control.notifications.publish(queueTopic, { id: CONV, participants: [] });
@@ -452,6 +508,8 @@ describe('sim: Notification Service', () => {
       await assert.rejects(sim.control.notifications.delayEvents({ ms: -1 }), /400/);
       await assert.rejects(sim.control.notifications.rejectTopic({ topic: '' }), /400/);
       await assert.rejects(sim.control.notifications.dropSocket('streaming-0-nosuchchannel'), /400/);
+      await assert.rejects(sim.control.notifications.setOptions({ heartbeatMs: 0 }), /heartbeatMs must be a number > 0/);
+      await assert.rejects(start({ notifications: { maxChannels: -1 } }), /maxChannels must be a number > 0/);
     });
   });
 });
