@@ -12,14 +12,18 @@ export async function pushScale(report: Report, n = 10_000): Promise<void> {
   const rpm = 300;
   const s = report.section(`6. Push: ${n} concurrent awaits on ${n} conversations, the real budget (${rpm}/min)`, [
     `${n} two-party conversations (customer + agent with a user); one await end msg per agent leg, carrying the leg (so one topic per wait), timeout 600 s; config requestsPerMinute ${rpm}, the simulator's limit ${rpm}/min, push on (the default).`,
-    'Once every topic is subscribed, the legs end over 20 s (transitions in the simulator); latency = the output msg\'s wall time minus the leg\'s endTime in the simulator.',
+    "Once every topic is subscribed, the legs end over 20 s (transitions in the simulator); latency = the output msg's wall time minus the leg's endTime in the simulator.",
     'Requests spent on waiting: what the simulator logged after the msgs were handed over, token grants excluded (channels, subscriptions, reads).',
   ]);
   const sim = await forkSim({ rateLimitPerMinute: rpm });
   try {
-    const seeded = await seedMany(sim.control, Array.from({ length: n }, (_, i) => ({
-      participants: [{ purpose: 'customer' }, { purpose: 'agent', userId: `a0000000-0000-4000-8000-${String(i).padStart(12, '0')}` }],
-    })), 500);
+    const seeded = await seedMany(
+      sim.control,
+      Array.from({ length: n }, (_, i) => ({
+        participants: [{ purpose: 'customer' }, { purpose: 'agent', userId: `a0000000-0000-4000-8000-${String(i).padStart(12, '0')}` }],
+      })),
+      500,
+    );
     const legs = seeded.map((c: any) => ({ cid: c.id as string, pid: c.participants[1].id as string, userId: c.participants[1].userId as string }));
     const collector = await loadBenchFlow(sim, [{ id: 'await', type: 'genesys-await-terminal', timeout: 600, wires: [['out1'], ['out2']] }], rpm);
     const outAt = new Map<string, { port: string; at: number; via: string }>();
@@ -34,18 +38,34 @@ export async function pushScale(report: Report, n = 10_000): Promise<void> {
     const log0 = (await sim.control.requests()).length;
     const t0 = Date.now();
     for (const l of legs) {
-      helper.getNode('await').receive({ conversationId: l.cid, participantId: l.pid, payload: { participantId: l.pid, participant: { purpose: 'agent', userId: l.userId } } });
+      helper
+        .getNode('await')
+        .receive({
+          conversationId: l.cid,
+          participantId: l.pid,
+          payload: { participantId: l.pid, participant: { purpose: 'agent', userId: l.userId } },
+        });
     }
     report.figure(s, 'time to hand over all msgs', ms(Date.now() - t0));
     const topicsOf = (cid: string) => `v2.detail.events.conversation.${cid}.user.end`;
     while (legs.some((l) => push.state(topicsOf(l.cid)) !== 'live')) await sleep(100);
     report.figure(s, 'time until every topic is live', ms(Date.now() - t0));
     const m1 = await settledMemory();
-    report.figure(s, 'held while waiting (heapUsed + external growth, after gc)', `${mb(m1.heapUsed - m0.heapUsed + m1.external - m0.external)} = ${(((m1.heapUsed - m0.heapUsed + m1.external - m0.external) / n) / 1024).toFixed(2)} KB per await`);
+    report.figure(
+      s,
+      'held while waiting (heapUsed + external growth, after gc)',
+      `${mb(m1.heapUsed - m0.heapUsed + m1.external - m0.external)} = ${((m1.heapUsed - m0.heapUsed + m1.external - m0.external) / n / 1024).toFixed(2)} KB per await`,
+    );
     report.figure(s, 'rss growth (after gc)', mb(m1.rss - m0.rss));
 
     // The legs end over 20 s.
-    const ends = legs.map((l, i) => ({ conversationId: l.cid, participantId: l.pid, state: 'disconnected', afterMs: 500 + (i % 40) * 500, disconnectType: 'client' }));
+    const ends = legs.map((l, i) => ({
+      conversationId: l.cid,
+      participantId: l.pid,
+      state: 'disconnected',
+      afterMs: 500 + (i % 40) * 500,
+      disconnectType: 'client',
+    }));
     for (let i = 0; i < ends.length; i += 200) await Promise.all(ends.slice(i, i + 200).map((t) => sim.control.transition(t)));
     const deadline = Date.now() + 120_000;
     while (outAt.size < n && Date.now() < deadline) await sleep(200);

@@ -85,7 +85,10 @@ export interface NotificationOptions {
   onStatus?: (status: PushStatus) => void;
 }
 
-const optionalString = z.string().nullish().transform((v) => v ?? undefined);
+const optionalString = z
+  .string()
+  .nullish()
+  .transform((v) => v ?? undefined);
 const ChannelBody = z.object({ id: z.string().min(1), connectUri: z.string().min(1), expires: optionalString });
 const ChannelTopicListing = z.object({
   entities: z
@@ -184,7 +187,10 @@ export class NotificationChannels {
   /** Requests spent on push (channel creation, subscriptions, HEAD), for tests and benchmarks. */
   readonly counters = { channelsCreated: 0, subscriptionRequests: 0, checks: 0, reconnects: 0, events: 0 };
 
-  constructor(private readonly client: PushClient, options: NotificationOptions = {}) {
+  constructor(
+    private readonly client: PushClient,
+    options: NotificationOptions = {},
+  ) {
     this.enabled = options.enabled !== false;
     this.maxChannels = options.maxChannels ?? DEFAULT_MAX_CHANNELS;
     this.maxTopics = Math.min(options.maxTopicsPerChannel ?? MAX_TOPICS_PER_CHANNEL, MAX_TOPICS_PER_CHANNEL);
@@ -323,8 +329,22 @@ export class NotificationChannels {
 
   private newChannel(): Channel {
     const ch: Channel = {
-      id: undefined, connectUri: undefined, expiresAt: 0, topics: new Map(), toSubscribe: new Set(), idle: new Set(), replace: false,
-      busy: true, socket: undefined, open: false, failures: 0, watchdog: undefined, pinged: false, reconnectTimer: undefined, retryTimer: undefined, renewTimer: undefined,
+      id: undefined,
+      connectUri: undefined,
+      expiresAt: 0,
+      topics: new Map(),
+      toSubscribe: new Set(),
+      idle: new Set(),
+      replace: false,
+      busy: true,
+      socket: undefined,
+      open: false,
+      failures: 0,
+      watchdog: undefined,
+      pinged: false,
+      reconnectTimer: undefined,
+      retryTimer: undefined,
+      renewTimer: undefined,
       retired: false,
     };
     this.channels.add(ch);
@@ -495,11 +515,13 @@ export class NotificationChannels {
     }
     for (const t of batch) if (ch.topics.get(t.name) === t && !t.permitted) ch.toSubscribe.add(t);
     ch.busy = true;
-    ch.retryTimer = unref(setTimeout(() => {
-      ch.retryTimer = undefined;
-      ch.busy = false;
-      this.flush(ch);
-    }, this.backoff(2)));
+    ch.retryTimer = unref(
+      setTimeout(() => {
+        ch.retryTimer = undefined;
+        ch.busy = false;
+        this.flush(ch);
+      }, this.backoff(2)),
+    );
   }
 
   // ---- the socket ----
@@ -614,12 +636,14 @@ export class NotificationChannels {
     for (const t of ch.topics.values()) if (t.state === 'live' || t.state === 'pending') this.setState(t, 'down', why);
     this.emitStatus();
     const delay = this.backoff(ch.failures);
-    ch.reconnectTimer = unref(setTimeout(() => {
-      ch.reconnectTimer = undefined;
-      // Every few failures in a row (not after each: the backoff keeps growing meanwhile).
-      if (ch.failures > 0 && ch.failures % this.timing.failuresBeforeCheck === 0) void this.check(ch);
-      else this.connect(ch);
-    }, delay));
+    ch.reconnectTimer = unref(
+      setTimeout(() => {
+        ch.reconnectTimer = undefined;
+        // Every few failures in a row (not after each: the backoff keeps growing meanwhile).
+        if (ch.failures > 0 && ch.failures % this.timing.failuresBeforeCheck === 0) void this.check(ch);
+        else this.connect(ch);
+      }, delay),
+    );
   }
 
   /** The socket will not open: does the channel still exist? 404 -> a new one; else try the socket again. */

@@ -39,15 +39,17 @@ function present(msg: any, result: AwaitResult): Outcome {
  * output (payload.participant) or a list's one-msg-per-participant output (payload). It picks the one push topic
  * that fits the leg; without it the wait subscribes both of the conversation's.
  */
-function legOf(msg: any, participantId: string | undefined): { purpose?: string; userId?: string } | undefined {
-  const p = msg?.payload;
+function legOf(msg: unknown, participantId: string | undefined): { purpose?: string; userId?: string } | undefined {
+  const p = (msg as { payload?: unknown } | null | undefined)?.payload;
   if (!participantId || !p || typeof p !== 'object') return undefined;
+  const payload = p as { id?: unknown; participantId?: unknown; participant?: unknown };
   const same = (id: unknown) => typeof id === 'string' && id.toLowerCase() === participantId.toLowerCase();
-  const leg = same(p.id) ? p : same(p.participantId) ? p.participant : undefined;
+  const leg = same(payload.id) ? payload : same(payload.participantId) ? payload.participant : undefined;
   if (!leg || typeof leg !== 'object') return undefined;
+  const { purpose, userId } = leg as { purpose?: unknown; userId?: unknown };
   const out: { purpose?: string; userId?: string } = {};
-  if (typeof leg.purpose === 'string') out.purpose = leg.purpose;
-  if (typeof leg.userId === 'string') out.userId = leg.userId;
+  if (typeof purpose === 'string') out.purpose = purpose;
+  if (typeof userId === 'string') out.userId = userId;
   return out.purpose !== undefined || out.userId !== undefined ? out : undefined;
 }
 

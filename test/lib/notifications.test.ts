@@ -31,7 +31,11 @@ describe('lib/platform/notifications (channel manager)', function () {
 
   function newClient(push: NotificationOptions = {}): GenesysClient {
     return new GenesysClient({
-      region: 'custom', apiBaseUrl: fake.http.origin, authBaseUrl: fake.http.origin, clientId: 'id', clientSecret: 'secret-value-1',
+      region: 'custom',
+      apiBaseUrl: fake.http.origin,
+      authBaseUrl: fake.http.origin,
+      clientId: 'id',
+      clientSecret: 'secret-value-1',
       notifications: { enabled: true, timing: { reconnectBaseMs: 5, reconnectMaxMs: 50 }, ...push },
     });
   }
@@ -88,7 +92,10 @@ describe('lib/platform/notifications (channel manager)', function () {
     await until(() => l.last === 'live', 'live');
     for (const s of fake.channels.get('ch-1')!.sockets) s.terminate();
     await until(() => l.states.length >= 3 && l.last === 'live', 'down and live again');
-    assert.deepEqual(l.states.slice(-2).map((s) => s.state), ['unavailable', 'live']);
+    assert.deepEqual(
+      l.states.slice(-2).map((s) => s.state),
+      ['unavailable', 'live'],
+    );
     assert.equal(fake.channelCreations().length, 1);
     assert.equal(fake.subscriptionRequests().length, 1, 'the subscriptions stay with the channel');
   });
@@ -126,7 +133,10 @@ describe('lib/platform/notifications (channel manager)', function () {
     fake.channels.get('ch-1')!.gone = true;
     for (const s of fake.channels.get('ch-1')!.sockets) s.terminate();
     await until(() => fake.channels.get('ch-2')?.topics.has(topic) === true && l.last === 'live', 're-created');
-    assert.ok(fake.http.requests.some((r) => r.method === 'HEAD'), 'asked whether the channel lives');
+    assert.ok(
+      fake.http.requests.some((r) => r.method === 'HEAD'),
+      'asked whether the channel lives',
+    );
   });
 
   it('re-creates the channel before it expires', async () => {

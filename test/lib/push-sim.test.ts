@@ -26,7 +26,11 @@ describe('push against the simulator (lib)', function () {
 
   beforeEach(() => {
     client = new GenesysClient({
-      region: 'custom', apiBaseUrl: ctx.sim.url, authBaseUrl: ctx.sim.url, clientId: 'sim-client-id', clientSecret: 'sim-client-secret',
+      region: 'custom',
+      apiBaseUrl: ctx.sim.url,
+      authBaseUrl: ctx.sim.url,
+      clientId: 'sim-client-id',
+      clientSecret: 'sim-client-secret',
       notifications: { enabled: true, timing: { reconnectBaseMs: 20, reconnectMaxMs: 200, failuresBeforeCheck: 2 } },
     });
     reader = new ConversationReader(client);
@@ -45,7 +49,8 @@ describe('push against the simulator (lib)', function () {
   }
 
   const live = (cid: string) => client.notifications.state(topicOf(cid, USER_END)) === 'live';
-  const end = (c: { cid: string; pid: string }) => ctx.sim.control.transition({ conversationId: c.cid, participantId: c.pid, state: 'disconnected', disconnectType: 'endpoint' });
+  const end = (c: { cid: string; pid: string }) =>
+    ctx.sim.control.transition({ conversationId: c.cid, participantId: c.pid, state: 'disconnected', disconnectType: 'endpoint' });
   const conversationGets = async (cid: string) => (await ctx.sim.control.requests()).filter((r) => r.method === 'GET' && r.path.includes(cid));
 
   it('a guarded kick with confirm: the end comes by push, no read after the PATCH', async () => {
@@ -58,7 +63,11 @@ describe('push against the simulator (lib)', function () {
     const log = await ctx.sim.control.requests();
     const patchAt = log.findIndex((x) => x.method === 'PATCH');
     assert.ok(patchAt > 0);
-    assert.deepEqual(log.slice(patchAt + 1).filter((x) => x.path.startsWith('/api/v2/conversations')), [], 'nothing read after the PATCH');
+    assert.deepEqual(
+      log.slice(patchAt + 1).filter((x) => x.path.startsWith('/api/v2/conversations')),
+      [],
+      'nothing read after the PATCH',
+    );
     // The subscription was made before the PATCH.
     assert.ok(log.findIndex((x) => x.path.includes('/subscriptions')) < patchAt);
     // The second kick of the same config reuses the channel: read + subscription + PATCH.
@@ -67,7 +76,11 @@ describe('push against the simulator (lib)', function () {
     const r2 = await kickParticipant({ client, reader, ledger }, { conversationId: c2.cid, participantId: c2.pid, confirm: true });
     assert.equal(r2.confirmed?.via, 'push');
     const after = (await ctx.sim.control.requests()).slice(before).filter((x) => x.path.startsWith('/api/'));
-    assert.deepEqual(after.map((x) => x.method), ['GET', 'POST', 'PATCH'], 'no new channel, no read after the PATCH');
+    assert.deepEqual(
+      after.map((x) => x.method),
+      ['GET', 'POST', 'PATCH'],
+      'no new channel, no read after the PATCH',
+    );
   });
 
   it('standalone waits end by the event, each with at most its one first read', async () => {
@@ -147,7 +160,10 @@ describe('push against the simulator (lib)', function () {
   });
 
   it('a Rejected topic: the wait polls, and says why', async () => {
-    await ctx.sim.control.notifications.rejectTopic({ topic: 'v2.detail.events.conversation.{id}.user.end', missingPermissions: ['analytics:conversationDetail:view'] });
+    await ctx.sim.control.notifications.rejectTopic({
+      topic: 'v2.detail.events.conversation.{id}.user.end',
+      missingPermissions: ['analytics:conversationDetail:view'],
+    });
     const [c] = await conversations(1);
     const w = awaitTerminal(reader, { conversationId: c.cid, participantId: c.pid, leg: AGENT, timeoutMs: 30_000 });
     await until(async () => (await conversationGets(c.cid)).length >= 1, 'a poll');
@@ -161,7 +177,9 @@ describe('push against the simulator (lib)', function () {
 
   it('close: the waits end cancelled, the socket closes', async () => {
     const cs = await conversations(3);
-    const waits = cs.map((c) => awaitTerminal(reader, { conversationId: c.cid, participantId: c.pid, leg: AGENT, timeoutMs: 30_000 }).catch((e: unknown) => e));
+    const waits = cs.map((c) =>
+      awaitTerminal(reader, { conversationId: c.cid, participantId: c.pid, leg: AGENT, timeoutMs: 30_000 }).catch((e: unknown) => e),
+    );
     await until(() => cs.every((c) => live(c.cid)), 'every topic live');
     await client.close();
     for (const e of await Promise.all(waits)) assert.ok(e instanceof GenesysError && e.code === 'cancelled');
@@ -186,7 +204,10 @@ describe('push against the simulator (lib)', function () {
         client.close().then(() => w).then((code) => console.log('closed', code));
       }, 10);
     `;
-    const child = spawn(process.execPath, ['-e', script], { env: { ...process.env, SIM_URL: ctx.sim.url, CID: c.cid, PID: c.pid }, stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, ['-e', script], {
+      env: { ...process.env, SIM_URL: ctx.sim.url, CID: c.cid, PID: c.pid },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     const kill = setTimeout(() => child.kill(), 30_000);

@@ -13,7 +13,8 @@ describe('push through Node-RED (config node, disconnect with confirm, await end
   this.timeout(60_000);
   const ctx = useNodeTestServer();
 
-  const seed = () => seedConversation(ctx.sim, [{ purpose: 'customer' }, { purpose: 'agent', userId: AGENT_A }, { purpose: 'agent', userId: AGENT_B }]);
+  const seed = () =>
+    seedConversation(ctx.sim, [{ purpose: 'customer' }, { purpose: 'agent', userId: AGENT_A }, { purpose: 'agent', userId: AGENT_B }]);
   const kick = { id: 'k', type: 'genesys-disconnect-participant', confirm: true, wires: [['w']] };
   const wait = { id: 'w', type: 'genesys-await-terminal', timeout: 30, wires: [['out1'], ['out2']] };
   const push = () => helper.getNode('cfg').connection.client.notifications;
@@ -34,7 +35,7 @@ describe('push through Node-RED (config node, disconnect with confirm, await end
     const log = await ctx.sim.control.requests();
     const patchAt = log.findIndex((r: any) => r.method === 'PATCH');
     const readsAfterPatch = log.slice(patchAt + 1).filter((r: any) => r.method === 'GET' && r.path.startsWith('/api/v2/conversations'));
-    assert.ok(readsAfterPatch.length <= 1, 'at most the await node\'s own first read');
+    assert.ok(readsAfterPatch.length <= 1, "at most the await node's own first read");
     assert.equal(o.msg.payload.participantId, ids[1]);
     assert.ok(['push', 'poll'].includes(o.msg.payload.via));
   });
@@ -55,7 +56,10 @@ describe('push through Node-RED (config node, disconnect with confirm, await end
       const seen = collect();
       for (const c of convs) helper.getNode('w').receive({ conversationId: c.cid, participantId: c.ids[1] });
       await until(() => push().status().state === 'up' && push().status().topics >= 8, 'subscribed');
-      await until(async () => (await ctx.sim.control.notifications.state()).channels.some((ch) => ch.topics.length >= 8), 'the simulator has the topics');
+      await until(
+        async () => (await ctx.sim.control.notifications.state()).channels.some((ch) => ch.topics.length >= 8),
+        'the simulator has the topics',
+      );
       const [channel] = (await ctx.sim.control.notifications.state()).channels;
       await ctx.sim.control.notifications[fault](channel.id);
       for (const c of convs) await ctx.sim.control.transition({ conversationId: c.cid, participantId: c.ids[1], state: 'disconnected' });
@@ -63,20 +67,32 @@ describe('push through Node-RED (config node, disconnect with confirm, await end
       // One more round trip to the simulator: anything still on its way would come out meanwhile.
       await ctx.sim.control.counters();
       assert.equal(seen.length, 8, 'no duplicate');
-      assert.deepEqual(seen.map((s) => s.port), Array(8).fill('out1'));
+      assert.deepEqual(
+        seen.map((s) => s.port),
+        Array(8).fill('out1'),
+      );
       assert.deepEqual(new Set(seen.map((s) => s.msg.payload.conversationId)), new Set(convs.map((c) => c.cid)));
     });
   }
 
   it('a Rejected topic: the await polls, says so in its output and status', async () => {
-    await ctx.sim.control.notifications.rejectTopic({ topic: 'v2.detail.events.conversation.{id}.user.end', missingPermissions: ['some:permission:view'] });
-    await ctx.sim.control.notifications.rejectTopic({ topic: 'v2.detail.events.conversation.{id}.customer.end', missingPermissions: ['some:permission:view'] });
+    await ctx.sim.control.notifications.rejectTopic({
+      topic: 'v2.detail.events.conversation.{id}.user.end',
+      missingPermissions: ['some:permission:view'],
+    });
+    await ctx.sim.control.notifications.rejectTopic({
+      topic: 'v2.detail.events.conversation.{id}.customer.end',
+      missingPermissions: ['some:permission:view'],
+    });
     const { cid, ids } = await seed();
     await load(ctx.sim.url, [wait]);
     const n = helper.getNode('w');
     const statuses: any[] = [];
     const original = n.status.bind(n);
-    n.status = (s: any) => { statuses.push(s); return original(s); };
+    n.status = (s: any) => {
+      statuses.push(s);
+      return original(s);
+    };
     await ctx.sim.control.transition({ conversationId: cid, participantId: ids[1], state: 'disconnected', afterMs: 1000 });
     const o = await run('w', { conversationId: cid, participantId: ids[1] });
     assert.equal(o.port, 'out1');
@@ -106,15 +122,32 @@ describe('push through Node-RED (config node, disconnect with confirm, await end
 
   it('Test connection says whether the detail-event topics are Permitted (typed secret, and the deployed node)', async () => {
     await load(ctx.sim.url, []);
-    const body = { region: 'custom', apiBaseUrl: ctx.sim.url, authBaseUrl: ctx.sim.url, clientId: 'sim-client-id', clientSecret: 'sim-client-secret' };
+    const body = {
+      region: 'custom',
+      apiBaseUrl: ctx.sim.url,
+      authBaseUrl: ctx.sim.url,
+      clientId: 'sim-client-id',
+      clientSecret: 'sim-client-secret',
+    };
     let res = await helper.request().post('/genesys-cloud-config/test').send(body).expect(200);
     assert.equal(res.body.ok, true, JSON.stringify(res.body));
     assert.deepEqual(res.body.push, { state: 'permitted' });
-    await ctx.sim.control.notifications.rejectTopic({ topic: 'v2.detail.events.conversation.{id}.customer.end', missingPermissions: ['some:permission:view'] });
-    res = await helper.request().post('/genesys-cloud-config/test').send({ ...body, id: 'cfg', clientSecret: '__PWRD__' }).expect(200);
+    await ctx.sim.control.notifications.rejectTopic({
+      topic: 'v2.detail.events.conversation.{id}.customer.end',
+      missingPermissions: ['some:permission:view'],
+    });
+    res = await helper
+      .request()
+      .post('/genesys-cloud-config/test')
+      .send({ ...body, id: 'cfg', clientSecret: '__PWRD__' })
+      .expect(200);
     assert.equal(res.body.push.state, 'unavailable');
     assert.match(res.body.push.reason, /some:permission:view/);
-    res = await helper.request().post('/genesys-cloud-config/test').send({ ...body, usePush: false }).expect(200);
+    res = await helper
+      .request()
+      .post('/genesys-cloud-config/test')
+      .send({ ...body, usePush: false })
+      .expect(200);
     assert.deepEqual(res.body.push, { state: 'off' });
     assert.ok(!/sim-client-secret|access_token|bearer/i.test(JSON.stringify(res.body)));
   });

@@ -56,7 +56,8 @@ export async function startFakePush(): Promise<FakePush> {
       for (const s of fake.channels.get(channelId)?.sockets ?? []) if (s.readyState === WebSocket.OPEN) s.send(JSON.stringify(message));
     },
     event(topic, body) {
-      for (const ch of fake.channels.values()) if (ch.topics.has(topic)) fake.send(ch.id, { topicName: topic, version: '2', eventBody: body, metadata: { CorrelationId: 'c' } });
+      for (const ch of fake.channels.values())
+        if (ch.topics.has(topic)) fake.send(ch.id, { topicName: topic, version: '2', eventBody: body, metadata: { CorrelationId: 'c' } });
     },
     openSockets: () => [...wss.clients].filter((s) => s.readyState === WebSocket.OPEN).length,
     close: async () => {
@@ -80,34 +81,45 @@ export async function startFakePush(): Promise<FakePush> {
     });
   });
 
-  fake.http = await startTestServer(withTokenGrant((req, res) => {
-    const url = new URL(req.path, 'http://x');
-    if (req.method === 'POST' && url.pathname === '/api/v2/notifications/channels') {
-      const id = `ch-${++n}`;
-      fake.channels.set(id, { id, topics: new Set(), sockets: [], gone: false });
-      return sendJson(res, 200, { id, connectUri: `ws://127.0.0.1:${wsPort}/channels/${id}`, expires: new Date(Date.now() + fake.expiresInS * 1000).toISOString() });
-    }
-    const m = /^\/api\/v2\/notifications\/channels\/([\w-]+)(\/subscriptions)?$/.exec(url.pathname);
-    if (m) {
-      const ch = fake.channels.get(m[1]);
-      if (!ch || ch.gone) return sendJson(res, 404, { code: 'not.found', message: 'channel not found', status: 404 });
-      if (!m[2]) return sendJson(res, 200, undefined);
-      const body = req.body ? (JSON.parse(req.body) as { id: string }[]) : [];
-      if (req.method === 'PUT') ch.topics.clear();
-      const entities = [];
-      for (const { id } of body) {
-        if (fake.reject?.test(id)) {
-          entities.push({ id, state: 'Rejected', rejectionReason: 'Missing permissions', missingPermissions: ['analytics:conversationDetail:view'] });
-        } else {
-          ch.topics.add(id);
-          entities.push({ id, state: 'Permitted' });
-        }
+  fake.http = await startTestServer(
+    withTokenGrant((req, res) => {
+      const url = new URL(req.path, 'http://x');
+      if (req.method === 'POST' && url.pathname === '/api/v2/notifications/channels') {
+        const id = `ch-${++n}`;
+        fake.channels.set(id, { id, topics: new Set(), sockets: [], gone: false });
+        return sendJson(res, 200, {
+          id,
+          connectUri: `ws://127.0.0.1:${wsPort}/channels/${id}`,
+          expires: new Date(Date.now() + fake.expiresInS * 1000).toISOString(),
+        });
       }
-      if (ch.topics.size > 1000) return sendJson(res, 400, { code: 'too.many.topics', status: 400 });
-      return sendJson(res, 200, { entities });
-    }
-    if (fake.api) return fake.api(req, res);
-    return sendJson(res, 404, { code: 'not.found', status: 404 });
-  }));
+      const m = /^\/api\/v2\/notifications\/channels\/([\w-]+)(\/subscriptions)?$/.exec(url.pathname);
+      if (m) {
+        const ch = fake.channels.get(m[1]);
+        if (!ch || ch.gone) return sendJson(res, 404, { code: 'not.found', message: 'channel not found', status: 404 });
+        if (!m[2]) return sendJson(res, 200, undefined);
+        const body = req.body ? (JSON.parse(req.body) as { id: string }[]) : [];
+        if (req.method === 'PUT') ch.topics.clear();
+        const entities = [];
+        for (const { id } of body) {
+          if (fake.reject?.test(id)) {
+            entities.push({
+              id,
+              state: 'Rejected',
+              rejectionReason: 'Missing permissions',
+              missingPermissions: ['analytics:conversationDetail:view'],
+            });
+          } else {
+            ch.topics.add(id);
+            entities.push({ id, state: 'Permitted' });
+          }
+        }
+        if (ch.topics.size > 1000) return sendJson(res, 400, { code: 'too.many.topics', status: 400 });
+        return sendJson(res, 200, { entities });
+      }
+      if (fake.api) return fake.api(req, res);
+      return sendJson(res, 404, { code: 'not.found', status: 404 });
+    }),
+  );
   return fake;
 }
