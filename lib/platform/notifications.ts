@@ -141,6 +141,8 @@ interface Channel {
   retryTimer: NodeJS.Timeout | undefined;
   renewTimer: NodeJS.Timeout | undefined;
   retired: boolean;
+  /** Renewal before expiry: the channel taking over; this one keeps its socket until then (no gap). */
+  successor: Channel | undefined;
 }
 
 function unref(t: NodeJS.Timeout): NodeJS.Timeout {
@@ -283,7 +285,7 @@ export class NotificationChannels {
     }
     let ch: Channel | undefined;
     for (const c of this.channels) {
-      if (c.retired) continue;
+      if (c.retired || c.successor) continue;
       if (c.topics.size < this.maxTopics) {
         ch = c;
         break;
@@ -323,7 +325,7 @@ export class NotificationChannels {
 
   private liveChannels(): number {
     let n = 0;
-    for (const c of this.channels) if (!c.retired) n++;
+    for (const c of this.channels) if (!c.retired && !c.successor) n++;
     return n;
   }
 
@@ -346,6 +348,7 @@ export class NotificationChannels {
       retryTimer: undefined,
       renewTimer: undefined,
       retired: false,
+      successor: undefined,
     };
     this.channels.add(ch);
     void this.create(ch);
@@ -367,7 +370,7 @@ export class NotificationChannels {
       ch.expiresAt = Number.isFinite(expires) && expires > now ? expires : now + 24 * 3_600_000;
       const lifetime = ch.expiresAt - now;
       const renewIn = Math.max(1_000, lifetime - Math.min(this.timing.renewBeforeMs, lifetime / 10));
-      ch.renewTimer = unref(setTimeout(() => this.recreate(ch, 'the channel expires soon'), Math.min(renewIn, 2 ** 31 - 1)));
+      ch.renewTimer = unref(setTimeout(() => this.renew(ch), Math.min(renewIn, 2 ** 31 - 1)));
       this.problem = undefined;
       ch.busy = false;
       this.connect(ch);
@@ -385,16 +388,57 @@ export class NotificationChannels {
         this.topics.delete(t.name);
         this.setState(t, 'down', this.problem);
       }
+      // A renewal that failed: the old channel goes too (its topics were the new one's).
+      for (const old of [...this.channels]) if (old.successor === ch) this.retire(old);
       this.emitStatus();
     }
+  }
+
+  /**
+   * Before the channel expires: a new channel takes its topics while the old socket stays open, and the old
+   * one goes once the new one's subscriptions are answered (handOver). No gap, so the waits need no re-read.
+   */
+  private renew(old: Channel): void {
+    old.renewTimer = undefined;
+    if (this.closed || old.retired || old.successor) return;
+    if (!old.open) return this.recreate(old, 'the channel expires soon');
+    const topics = [...old.topics.values()].filter((t) => t.listeners.size > 0 && t.channel === old);
+    for (const t of old.topics.values()) if (t.listeners.size === 0 && t.channel === old) this.topics.delete(t.name);
+    if (topics.length === 0) {
+      this.retire(old);
+      return this.emitStatus();
+    }
+    const ch = this.newChannel();
+    old.successor = ch;
+    for (const t of topics) {
+      t.channel = ch;
+      t.permitted = false;
+      ch.topics.set(t.name, t);
+      ch.toSubscribe.add(t);
+    }
+  }
+
+  /** The renewed channel has its subscriptions answered: the old one goes. */
+  private handOver(ch: Channel): void {
+    for (const old of [...this.channels]) if (old.successor === ch) this.retire(old);
+  }
+
+  /** A channel being renewed went away early: its topics not yet on the new one had a gap (re-read). */
+  private retireRenewed(old: Channel): void {
+    const next = old.successor!;
+    for (const t of old.topics.values())
+      if (t.channel === next && !t.permitted && t.state === 'live') this.setState(t, 'down', 'renewing the channel');
+    this.retire(old);
+    this.emitStatus();
   }
 
   /** Throw the channel away and put its topics on a new one (expired, gone, or no_longer_subscribed). */
   private recreate(old: Channel, why: string): void {
     if (this.closed || old.retired) return;
+    if (old.successor) return this.retireRenewed(old);
     this.retire(old);
-    const topics = [...old.topics.values()].filter((t) => t.listeners.size > 0);
-    for (const t of old.topics.values()) if (t.listeners.size === 0) this.topics.delete(t.name);
+    const topics = [...old.topics.values()].filter((t) => t.listeners.size > 0 && t.channel === old);
+    for (const t of old.topics.values()) if (t.listeners.size === 0 && t.channel === old) this.topics.delete(t.name);
     if (topics.length === 0) return this.emitStatus();
     const ch = this.newChannel();
     for (const t of topics) {
@@ -459,7 +503,9 @@ export class NotificationChannels {
       )
       .finally(() => {
         ch.busy = false;
-        if (!ch.retired && (ch.toSubscribe.size > 0 || ch.replace)) this.scheduleFlush();
+        if (ch.retired) return;
+        if (ch.toSubscribe.size > 0 || ch.replace) this.scheduleFlush();
+        else if (ch.retryTimer === undefined) this.handOver(ch);
       });
   }
 
@@ -544,7 +590,7 @@ export class NotificationChannels {
       ch.pinged = false;
       this.armWatchdog(ch);
       // Topics already Permitted on this channel (a reconnect): live again, and their waits re-read.
-      for (const t of ch.topics.values()) if (t.permitted) this.setState(t, 'live', 'reconnected');
+      for (const t of ch.topics.values()) if (t.permitted && t.channel === ch) this.setState(t, 'live', 'reconnected');
       this.emitStatus();
       this.flush(ch);
     });
@@ -584,7 +630,8 @@ export class NotificationChannels {
       // Events in the gap are lost: the topics go down and come back live (their waits re-read).
       this.counters.reconnects++;
       this.dropSocket(ch, false, 'socket_closing');
-      for (const t of ch.topics.values()) if (t.state === 'live') this.setState(t, 'down', 'socket_closing');
+      if (ch.successor) return this.retireRenewed(ch);
+      for (const t of ch.topics.values()) if (t.state === 'live' && t.channel === ch) this.setState(t, 'down', 'socket_closing');
       this.connect(ch);
       return;
     }
@@ -631,9 +678,10 @@ export class NotificationChannels {
   private socketDown(ch: Channel, ws: WebSocket | undefined, why: string, failed: boolean): void {
     if (this.closed || ch.retired) return;
     if (ws && ch.socket !== ws) return;
+    if (ch.successor) return this.retireRenewed(ch);
     this.dropSocket(ch, false, why);
     if (failed) ch.failures++;
-    for (const t of ch.topics.values()) if (t.state === 'live' || t.state === 'pending') this.setState(t, 'down', why);
+    for (const t of ch.topics.values()) if ((t.state === 'live' || t.state === 'pending') && t.channel === ch) this.setState(t, 'down', why);
     this.emitStatus();
     const delay = this.backoff(ch.failures);
     ch.reconnectTimer = unref(

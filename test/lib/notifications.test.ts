@@ -146,6 +146,14 @@ describe('lib/platform/notifications (channel manager)', function () {
     const topic = userEnd();
     client.notifications.subscribe(topic, l);
     await until(() => fake.channels.get('ch-2')?.topics.has(topic) === true && l.last === 'live', 'renewed', 10_000);
+    // Seamless: the old socket stayed until the new channel had the topic, so no gap, no re-read.
+    assert.deepEqual(
+      l.states.map((x) => x.state),
+      ['live'],
+    );
+    await until(() => fake.openSockets() === 1 && fake.channels.get('ch-1')!.sockets.every((x) => x.readyState !== x.OPEN), 'the old socket closed');
+    fake.event(topic, { participantId: 'p' });
+    await until(() => l.events.length === 1, 'an event on the new channel');
   });
 
   it('silence: pings, and reconnects when no pong comes', async () => {

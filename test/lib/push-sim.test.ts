@@ -153,6 +153,20 @@ describe('push against the simulator (lib)', function () {
     await until(() => client.notifications.counters.channelsCreated === 2, 'a new channel');
   });
 
+  it('a channel near its expiry is renewed without a gap: the waits end by push, with no re-read', async () => {
+    await ctx.sim.control.notifications.setOptions({ channelLifetimeMs: 3_000 }); // renewed at 90% of its life
+    const cs = await conversations(3);
+    const waits = cs.map((c) => awaitTerminal(reader, { conversationId: c.cid, participantId: c.pid, leg: AGENT, timeoutMs: 30_000 }));
+    await until(() => cs.every((c) => live(c.cid)), 'every topic live');
+    // A listener of its own on one of the topics sees every state change the waits see.
+    const states: string[] = [];
+    client.notifications.subscribe(topicOf(cs[0].cid, USER_END), { pushEvent: () => undefined, pushState: (st) => void states.push(st) });
+    await until(() => client.notifications.counters.channelsCreated === 2 && client.notifications.status().channels === 1, 'renewed', 15_000);
+    for (const c of cs) await end(c);
+    for (const r of await Promise.all(waits)) assert.equal(r.via, 'push');
+    assert.deepEqual(states, [], 'never unavailable, so no re-read was owed');
+  });
+
   it('lost events: the safety sweep ends every wait (via poll)', async () => {
     await ctx.sim.control.notifications.loseEvents({ count: 100 });
     const results = await survives(async () => undefined, 3);
