@@ -194,8 +194,9 @@ class Wait implements ReadListener, TopicListener {
     else if (this.mode === 'poll') this.poll();
     else if (Date.now() >= this.deadline) this.timeOut();
     else {
-      // Push (or subscribing): the safety sweep, only when the budget has room; then the next one.
-      if (this.mode === 'push' && this.scheduler.spare()) this.poll();
+      // Push (or subscribing): the safety sweep, only when the budget has room (a confirm's: always, it is
+      // work begun and its kick booked a read for it); then the next one.
+      if (this.mode === 'push' && (this.priority === 'high' || this.scheduler.spare())) this.poll();
       else this.scheduleSweep();
     }
   }
@@ -266,11 +267,13 @@ class Wait implements ReadListener, TopicListener {
   toPolling(reason: string): void {
     this.pushUnavailable = reason;
     if (this.mode === 'poll') return;
+    const wasLive = this.mode === 'push';
     this.mode = 'poll';
     this.scheduler.dropLowRead(this);
-    // Never read yet (it was subscribing): read now, as a wait without push starts.
+    // Subscribing, and push turned out unavailable: read now, as a wait without push starts. Live until now
+    // (a dropped socket): the first poll one interval later, which a quick reconnect makes unnecessary.
     if (!this.ticket) {
-      if (this.polls === 0) this.poll();
+      if (!wasLive && this.polls === 0) this.poll();
       else this.schedulePoll();
     }
   }
@@ -418,7 +421,9 @@ class Scheduler {
     return this.reader.client?.hasSpareBudget(LOW_READ_SHARE) ?? true;
   }
 
+  /** The wait owes a read (events may have been missed): the lowest priority, but at once for a confirm. */
   wantLowRead(wait: Wait): void {
+    if (wait.priority === 'high' && wait.lowRead()) return;
     this.lowReads.add(wait);
     this.drainLowReads();
   }
@@ -444,17 +449,17 @@ class Scheduler {
   }
 
   /**
-   * Push for a new wait: subscribes its topics (taking over a kick's watch), and says how it starts: 'push'
-   * (live: events end it), 'pending' (subscribing) or 'poll'.
+   * Push for a new wait: subscribes its topics (taking over a kick's watch) and sets how it starts: 'push'
+   * (live: events end it), 'pending' (subscribing) or 'poll'. True when it owes a read (see wantLowRead).
    */
-  private subscribe(wait: Wait, options: AwaitOptions): void {
+  private subscribe(wait: Wait, options: AwaitOptions): boolean {
     const push = this.push;
-    if (!push || options.push === false) return;
+    if (!push || options.push === false) return false;
     const watch = options.watch;
     wait.topics = watch ? watch.kinds : wait.participantId === undefined ? USER_END | CUSTOMER_END : legTopics(options.leg);
     if (wait.topics === 0) {
       wait.pushUnavailable = 'no notification topic fits this leg';
-      return;
+      return false;
     }
     // The wait's state is its worst topic's: unavailable, else pending, else live.
     const rank = { live: 0, pending: 1, unavailable: 2 } as const;
@@ -473,8 +478,8 @@ class Scheduler {
     }
     if (state === 'unavailable') wait.pushUnavailable = reason;
     else wait.mode = state === 'live' ? 'push' : 'pending';
-    // A live watch without a gap has missed nothing (it was subscribed before the PATCH): no read owed.
-    if (wait.mode === 'push' && !(watch && watch.live && !watch.gap)) this.lowReads.add(wait);
+    // Whether a read is owed: a live watch without a gap has missed nothing (subscribed before the PATCH).
+    return wait.mode === 'push' && !(watch && watch.live && !watch.gap);
   }
 
   /** How many waits are pending (for tests and benchmarks). */
@@ -498,14 +503,14 @@ class Scheduler {
       wait.group = group;
       group.line.push(wait);
     } else this.ungrouped++;
-    this.subscribe(wait, options);
+    const owesRead = this.subscribe(wait, options);
     if (wait.ending) {
       wait.settleByEvent(); // the leg ended between the kick's PATCH and this wait
       return;
     }
     if (wait.mode !== 'poll') {
       wait.scheduleSweep();
-      this.drainLowReads();
+      if (owesRead) this.wantLowRead(wait);
       return;
     }
     const first = Math.min(firstPollDelayMs, wait.deadline - wait.started);

@@ -83,6 +83,15 @@ describe('push against the simulator (lib)', function () {
     );
   });
 
+  it('a confirmed kick whose event is lost: its safety read (the booked one) still confirms it', async () => {
+    await ctx.sim.control.notifications.loseEvents({ count: 10 });
+    const [c] = await conversations(1);
+    const r = await kickParticipant({ client, reader, ledger: new KickLedger() }, { conversationId: c.cid, participantId: c.pid, confirm: true });
+    assert.equal(r.outcome, 'disconnected');
+    assert.equal(r.confirmed?.via, 'poll');
+    assert.ok((r.confirmed?.polls ?? 0) >= 1);
+  });
+
   it('standalone waits end by the event, each with at most its one first read', async () => {
     const cs = await conversations(5);
     const waits = cs.map((c) => awaitTerminal(reader, { conversationId: c.cid, participantId: c.pid, leg: AGENT, timeoutMs: 30_000 }));
