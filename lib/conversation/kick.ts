@@ -49,7 +49,7 @@ export interface KickResult {
   correlationId?: string;
   participant?: { purpose?: string; name?: string; userId?: string; state: string };
   request?: { method: 'PATCH'; path: string; body: unknown };
-  confirmed?: { state: string; endedAt?: string; polls: number; via: 'push' | 'poll' };
+  confirmed?: { state: string; endedAt?: string; polls: number; via: 'push' | 'poll'; pushUnavailable?: string };
 }
 
 /** Purposes the refuse-customer guard protects (compared trimmed, in lower case). */
@@ -336,6 +336,7 @@ export async function kickParticipant(ctx: KickContext, options: KickOptions): P
         );
       }
       extra.confirmed = { state: waited.state, polls: waited.polls, via: waited.via };
+      if (waited.pushUnavailable !== undefined) extra.confirmed.pushUnavailable = waited.pushUnavailable;
       if (waited.endedAt !== undefined) extra.confirmed.endedAt = waited.endedAt;
     }
     return done(pid, 'disconnected', extra);

@@ -17,6 +17,7 @@ import { z } from 'zod';
 import type { ApiResponse, RequestOptions } from './client';
 import { endInBatches } from './abort';
 import { GenesysError } from './errors';
+import { truncate } from './redact';
 
 /** Genesys' limit of topics per channel (genesys-api.md section 7: 400 above it). */
 export const MAX_TOPICS_PER_CHANNEL = 1_000;
@@ -523,7 +524,7 @@ export class NotificationChannels {
       }
       const missing = e?.missingPermissions?.length ? `: missing ${e.missingPermissions.join(', ')}` : '';
       const reason = e
-        ? `Genesys rejected the topic (${e.rejectionReason ?? e.state ?? 'no state'}${missing})`
+        ? `Genesys rejected the topic (${truncate(e.rejectionReason ?? e.state ?? 'no state', 200)}${truncate(missing, 300)})`
         : 'Genesys did not confirm the subscription';
       if (e && (e.missingPermissions?.length || /permission/i.test(e.rejectionReason ?? ''))) {
         this.rejectedKinds.set(kindOf(t.name), { until: Date.now() + this.timing.rejectedForMs, reason });
@@ -767,6 +768,7 @@ function publicState(t: Topic): TopicState {
 
 /** An error's message for a status (lib errors went through the redaction point already). */
 function describe(err: unknown): string {
-  if (err instanceof GenesysError) return err.status ? `${err.status}${err.genesysCode ? ` ${err.genesysCode}` : ''}` : err.code;
+  // (Errors of the client went through its redaction point; ours hold no secret.)
+  if (err instanceof GenesysError) return err.status ? `${err.status}${err.genesysCode ? ` ${err.genesysCode}` : ''}` : truncate(err.message, 200);
   return err instanceof Error ? err.name : 'error';
 }

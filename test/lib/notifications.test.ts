@@ -188,6 +188,18 @@ describe('lib/platform/notifications (channel manager)', function () {
     assert.ok(ids.includes(lateTopic) && !ids.includes(topics[0]) && ids.length === 3);
   });
 
+  for (const uri of ['ws://streaming.example.com/channels/x', 'http://127.0.0.1:1/channels/x', 'wss://user:pw@streaming.example.com/channels/x']) {
+    it(`a connectUri that is not wss: (or ws: on loopback) is refused: ${uri.replace(/:pw@/, ':***@')}`, async () => {
+      fake.connectUri = () => uri;
+      client = newClient();
+      const l = new Recorder();
+      client.notifications.subscribe(userEnd(), l);
+      await until(() => l.last === 'unavailable', 'unavailable');
+      assert.match(JSON.stringify(client.notifications.status()), /no notification channel/);
+      assert.ok(!JSON.stringify(client.notifications.status()).includes('pw'));
+    });
+  }
+
   it('push off: every topic unavailable, no request', async () => {
     client = newClient({ enabled: false });
     assert.equal(client.notifications.subscribe(userEnd(), new Recorder()).state, 'unavailable');

@@ -23,6 +23,8 @@ export interface FakePush {
   pong: boolean;
   /** Seconds until a new channel expires (default 24 h). */
   expiresInS: number;
+  /** The connectUri a new channel gets (default: the fake's own ws:// socket server). */
+  connectUri: ((id: string, wsPort: number) => string) | undefined;
   /** What the sockets received (pings). */
   received: string[];
   /** Extra API handler for other paths (conversation reads...). */
@@ -48,6 +50,7 @@ export async function startFakePush(): Promise<FakePush> {
     reject: undefined,
     pong: true,
     expiresInS: 86_400,
+    connectUri: undefined,
     received: [],
     api: undefined,
     subscriptionRequests: () => fake.http.requests.filter((r) => r.path.includes('/subscriptions')),
@@ -89,7 +92,7 @@ export async function startFakePush(): Promise<FakePush> {
         fake.channels.set(id, { id, topics: new Set(), sockets: [], gone: false });
         return sendJson(res, 200, {
           id,
-          connectUri: `ws://127.0.0.1:${wsPort}/channels/${id}`,
+          connectUri: fake.connectUri ? fake.connectUri(id, wsPort) : `ws://127.0.0.1:${wsPort}/channels/${id}`,
           expires: new Date(Date.now() + fake.expiresInS * 1000).toISOString(),
         });
       }
