@@ -639,7 +639,8 @@ export class NotificationChannels {
     if (topic.startsWith('v2.system.no_longer_subscribed') || topic.startsWith('v2.system.token_revoked')) {
       return this.recreate(ch, 'Genesys ended the channel');
     }
-    const t = ch.topics.get(topic);
+    // Our topics are in lower case (ids included); an echo in another case is the same topic.
+    const t = ch.topics.get(topic) ?? ch.topics.get(topic.toLowerCase());
     if (!t || t.listeners.size === 0) return;
     this.counters.events++;
     for (const l of [...t.listeners]) {
