@@ -665,11 +665,12 @@ export async function watchLeg(
   conversationId: string,
   participantId: string,
   leg?: { purpose?: string; userId?: string },
+  signal?: AbortSignal,
 ): Promise<LegWatch | undefined> {
   const push = reader.client.notifications;
   if (!push.enabled) return undefined;
   const watch = new LegWatch(push, conversationId, participantId, legTopics(leg));
-  await watch.start(WATCH_READY_MS);
+  await watch.start(WATCH_READY_MS, signal);
   return watch;
 }
 

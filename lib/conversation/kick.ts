@@ -206,7 +206,7 @@ export async function kickParticipant(ctx: KickContext, options: KickOptions): P
   const patch = async (pid: string, target?: NormalisedParticipant): Promise<PatchAnswer> => {
     if (v.confirm && watch?.participantId !== pid) {
       watch?.release();
-      watch = await watchLeg(ctx.reader, v.conversationId, pid, target);
+      watch = await watchLeg(ctx.reader, v.conversationId, pid, target, signal);
     }
     onProgress?.('disconnecting');
     try {

@@ -102,7 +102,7 @@ export class LegWatch implements TopicListener {
    * Subscribes and resolves when every topic is live (true) or one is unavailable, or after `maxWaitMs`
    * (false: the wait polls, as without push).
    */
-  start(maxWaitMs: number): Promise<boolean> {
+  start(maxWaitMs: number, signal?: AbortSignal): Promise<boolean> {
     let pending = 0;
     let unavailable = false;
     eachTopic(this.conversationId, this.kinds, (t) => {
@@ -119,11 +119,14 @@ export class LegWatch implements TopicListener {
       const timer = setTimeout(() => finish(), maxWaitMs);
       timer.unref();
       let left = pending;
+      // Aborted (the node closed): no reason to wait; the caller sees its signal next.
       const finish = () => {
         clearTimeout(timer);
+        signal?.removeEventListener('abort', finish);
         this.ready = undefined;
         resolve(this.live && !this.gap);
       };
+      signal?.addEventListener('abort', finish, { once: true });
       this.ready = () => {
         if (!this.live || --left <= 0) finish();
       };
