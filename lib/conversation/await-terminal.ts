@@ -36,7 +36,8 @@ export interface AwaitOptions {
   /** Slots booked for the reads (a kick books its first confirm read). */
   booking?: Booking;
   signal?: AbortSignal;
-  onProgress?: (info: { polls: number; state?: string; nextPollMs: number }) => void;
+  /** `pushUnavailable`: push is on but cannot serve this wait, which polls (for a status that says so). */
+  onProgress?: (info: { polls: number; state?: string; nextPollMs: number; pushUnavailable?: boolean }) => void;
   /** Learn the end from the Notification Service when the config has it (default true). */
   push?: boolean;
   /** What the leg is, when the caller knows (picks its one topic); unknown: both topics of the conversation. */
@@ -349,7 +350,7 @@ class Wait implements ReadListener, TopicListener {
     }
     this.delay = nextPollDelay(this.delay, now - this.started);
     const wait = Math.min(this.delay, this.deadline - now);
-    this.onProgress?.({ polls: this.polls, state: this.last?.state, nextPollMs: wait });
+    this.onProgress?.({ polls: this.polls, state: this.last?.state, nextPollMs: wait, pushUnavailable: this.pushUnavailable !== undefined });
     this.scheduler.schedule(this, now + wait);
   }
 

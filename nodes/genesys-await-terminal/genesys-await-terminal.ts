@@ -72,6 +72,15 @@ export = function (RED: any) {
       else problem = invalidInput('waitFor', `must be one of ${WAIT_FOR.join(', ')}, got ${JSON.stringify(String(config.waitFor).slice(0, 40))}`);
     }
 
+    // One reporter for every msg of this node (thousands of waits share it): "waiting", or "waiting (push
+    // unavailable: polling)" while push is on but cannot serve the wait.
+    let progress: ((info: { pushUnavailable?: boolean }) => void) | undefined;
+    const progressReporter = (ctx: { reporter(key: string): () => void }) => {
+      const waiting = ctx.reporter('waiting');
+      const polling = ctx.reporter('waitingPolling');
+      return (info: { pushUnavailable?: boolean }) => (info.pushUnavailable ? polling() : waiting());
+    };
+
     setupFlowNode(RED, node, TYPE, async (msg, ctx) => {
       // Validate everything before any request.
       const conversationId = await conversationIdOf(RED, node, msg, config);
@@ -99,7 +108,7 @@ export = function (RED: any) {
           timeoutMs,
           leg: legOf(msg, participantId),
           signal: ctx.signal,
-          onProgress: ctx.reporter('waiting'),
+          onProgress: (progress ??= progressReporter(ctx)),
         }),
         present,
       };

@@ -99,6 +99,10 @@ describe('push through Node-RED (config node, disconnect with confirm, await end
     assert.equal(o.msg.payload.via, 'poll');
     assert.match(o.msg.payload.pushUnavailable, /some:permission:view/);
     assert.match(statuses.at(-1).text, /pushUnavailable/);
+    assert.ok(
+      statuses.some((x) => /waitingPolling/.test(x.text)),
+      'while waiting, the status says it polls',
+    );
   });
 
   it('push off: no channel, the waits poll', async () => {
