@@ -11,7 +11,7 @@ import { start, type SimHandle } from '../../sim';
 import { exampleFiles, readExample } from '../../scripts/example-flows';
 import { launchNodeRed, type NodeRedInstance } from '../../scripts/node-red-launcher';
 import { launchBrowser, openEditor, screenshot, type Browser } from '../support/browser';
-import { nodeRedMain, nodeRedMajor, projectRoot } from '../support/node-red';
+import { nodeRedMain, nodeRedMajor, projectRoot } from '../../testkit/node-red';
 import { until } from '../support/until';
 
 const PACKAGE = 'node-red-contrib-genesys-participants';

@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import type { Page } from 'playwright-core';
 import { launchNodeRed, type NodeRedInstance } from '../../scripts/node-red-launcher';
 import { launchBrowser, openEditor, screenshot, type Browser } from '../support/browser';
-import { nodeRedMain, nodeRedMajor, projectRoot } from '../support/node-red';
+import { nodeRedMain, nodeRedMajor, projectRoot } from '../../testkit/node-red';
 
 const MODULE = 'node-red-contrib-genesys-participants';
 /** Every node type the package registers, but the config node (its dialog opens differently). */

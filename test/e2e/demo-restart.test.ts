@@ -10,7 +10,7 @@ import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { exampleFlows, type FlowNode } from '../../scripts/example-flows';
-import { projectRoot } from '../support/node-red';
+import { projectRoot } from '../../testkit/node-red';
 
 const DEMO_CONVERSATION = 'c0a80001-4d2e-4f3a-9b1c-000000000001'; // the first conversation of sim/scenarios/demo.json
 const COMPLIANCE_INJECT = 'a200000000000002';

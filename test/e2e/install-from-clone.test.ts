@@ -10,7 +10,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { launchNodeRed, type NodeRedInstance } from '../../scripts/node-red-launcher';
-import { nodeRedMain, projectRoot } from '../support/node-red';
+import { nodeRedMain, projectRoot } from '../../testkit/node-red';
 import { packOnce, PACKAGE_NAME } from '../support/packed-install';
 
 const run = promisify(execFile);

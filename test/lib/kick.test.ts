@@ -3,7 +3,8 @@ import { GenesysError } from '../../lib/platform/errors';
 import { kickParticipant, type KickOptions, type KickPhase } from '../../lib/conversation/kick';
 import { ACCEPTED_GONE_MS, KickLedger } from '../../lib/conversation/kick-ledger';
 import { until } from '../support/until';
-import { CONFERENCE, NOBODY, USER_A, USER_B, USER_C, USER_D, useSimulatorClient } from '../support/sim-session';
+import { useSimulatorClient } from '../support/sim-session';
+import { CONFERENCE, NOBODY, USER_A, USER_B, USER_C, USER_D } from '../../testkit/fixtures';
 
 interface Logged { method: string; path: string; status: number; body?: unknown }
 

@@ -1,5 +1,6 @@
 import * as assert from 'node:assert/strict';
-import { helper, load, run, seedConversation, useNodeTestServer } from './support';
+import { helper, load, run, useNodeTestServer } from '../../testkit/harness';
+import { seedConversation } from '../../testkit/fixtures';
 import { until } from '../support/until';
 
 describe('genesys-await-terminal node', () => {

@@ -1,6 +1,7 @@
 import * as assert from 'node:assert/strict';
 import type { SeedParticipant } from '../../sim';
-import { expectError, helper, load, run, seedConversation, useNodeTestServer, USER_A } from './support';
+import { expectError, helper, load, run, useNodeTestServer } from '../../testkit/harness';
+import { THREE_PARTY, USER_A, seedConversation } from '../../testkit/fixtures';
 import { until } from '../support/until';
 
 const WRAPUP = '7e7e7e7e-4444-4444-8444-777777777777';
@@ -12,11 +13,7 @@ describe('genesys-disconnect-participant node', () => {
 
   const seed = (participants: SeedParticipant[]) => seedConversation(ctx.sim, participants);
   // As on the real platform, agent legs have no name (genesys-api.md section 3): agents are found by userId.
-  const three = () => seed([
-    { purpose: 'customer', name: 'Lawrenceburg IN' },
-    { purpose: 'agent', userId: USER_A },
-    { purpose: 'user', userId: '0b0b0b0b-2222-4222-8222-bbbbbbbbbbbb' },
-  ]);
+  const three = () => seed(THREE_PARTY);
   const patches = async () => (await ctx.sim.control.requests()).filter((r: any) => r.method === 'PATCH');
   const stateOf = async (cid: string) => {
     const s: any = await ctx.sim.control.getState(cid);

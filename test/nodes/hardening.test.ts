@@ -4,7 +4,8 @@
 // (refused naming the variable, the password nowhere on the msg or in the log).
 import * as assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { CRED_OK, conference, expectError, helper, load, run, seedConversation, useNodeTestServer } from './support';
+import { SIM_CREDENTIALS, expectError, helper, load, run, useNodeTestServer } from '../../testkit/harness';
+import { CONFERENCE, seedConversation } from '../../testkit/fixtures';
 import { assertNoSecretsIn, registerProxyUrl, registerSecret } from '../reliability/secrets-guard';
 import { startTestServer, type TestServer } from '../support/test-server';
 
@@ -12,7 +13,7 @@ describe('hardening in Node-RED (issue 17)', () => {
   const ctx = useNodeTestServer();
   let cid: string;
   beforeEach(async () => {
-    ({ cid } = await seedConversation(ctx.sim, conference().participants));
+    ({ cid } = await seedConversation(ctx.sim, CONFERENCE));
   });
   const list = (extra: Record<string, unknown> = {}) => ({ id: 'n1', type: 'genesys-list-participants', wires: [['out1']], ...extra });
 
@@ -80,7 +81,7 @@ describe('hardening in Node-RED (issue 17)', () => {
   });
 
   it('40 msgs after invalid_client: a handful of grants, every msg ends auth-failed', async () => {
-    await load(ctx.sim.url, [list()], { credentials: { clientId: CRED_OK.clientId, clientSecret: 'wrong-secret-for-this-test' } });
+    await load(ctx.sim.url, [list()], { credentials: { clientId: SIM_CREDENTIALS.clientId, clientSecret: 'wrong-secret-for-this-test' } });
     const codes: string[] = [];
     for (let i = 0; i < 40; i++) {
       const o = await run('n1', { conversationId: cid });

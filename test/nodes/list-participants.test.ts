@@ -1,12 +1,13 @@
 import * as assert from 'node:assert/strict';
-import { conference, expectError, helper, load, run, seedConversation, useNodeTestServer, USER_C } from './support';
+import { expectError, helper, load, run, useNodeTestServer } from '../../testkit/harness';
+import { CONFERENCE, USER_D, seedConversation } from '../../testkit/fixtures';
 
 describe('genesys-list-participants node', () => {
   const ctx = useNodeTestServer();
   let cid: string;
   let ids: string[];
   beforeEach(async () => {
-    ({ cid, ids } = await seedConversation(ctx.sim, conference().participants));
+    ({ cid, ids } = await seedConversation(ctx.sim, CONFERENCE));
   });
 
   const node = (extra: Record<string, unknown> = {}) => ({ id: 'n1', type: 'genesys-list-participants', wires: [['out1']], ...extra });
@@ -19,21 +20,21 @@ describe('genesys-list-participants node', () => {
     const list = o.msg.payload;
     assert.equal(list.length, 6);
     const byId = new Map(list.map((p: any) => [p.id, p]));
-    const [customer, ana, ben, cyOld, cyLive, expert] = ids.map((id) => byId.get(id) as any);
+    const [customer, agent, held, ringing, failedLeg, liveLeg] = ids.map((id) => byId.get(id) as any);
     assert.equal(customer.purpose, 'customer');
     assert.equal(customer.state, 'connected');
-    assert.equal(ana.live, true);
-    assert.equal(ben.held, true);
-    assert.equal(ben.state, 'connected');
-    assert.equal(expert.state, 'alerting');
-    assert.equal(expert.live, true);
-    assert.equal(cyOld.userId, USER_C);
-    assert.equal(cyOld.state, 'terminated');
-    assert.equal(cyOld.live, false);
-    assert.equal(cyLive.userId, USER_C);
-    assert.equal(cyLive.state, 'connected');
-    assert.equal(cyLive.mediaType, 'call');
-    assert.ok(cyLive.communicationId);
+    assert.equal(agent.live, true);
+    assert.equal(held.held, true);
+    assert.equal(held.state, 'connected');
+    assert.equal(ringing.state, 'alerting');
+    assert.equal(ringing.live, true);
+    assert.equal(failedLeg.userId, USER_D);
+    assert.equal(failedLeg.state, 'terminated');
+    assert.equal(failedLeg.live, false);
+    assert.equal(liveLeg.userId, USER_D);
+    assert.equal(liveLeg.state, 'connected');
+    assert.equal(liveLeg.mediaType, 'call');
+    assert.ok(liveLeg.communicationId);
     // the raw conversation, and every other msg property kept as is
     assert.equal(o.msg.conversation.id, cid);
     assert.equal(o.msg.req, req);
@@ -42,9 +43,9 @@ describe('genesys-list-participants node', () => {
 
   it('liveOnly + a selector keep only the live leg of that user', async () => {
     await load(ctx.sim.url, [node({ liveOnly: true })]);
-    const o = await run('n1', { conversationId: cid, target: { userId: USER_C } });
+    const o = await run('n1', { conversationId: cid, target: { userId: USER_D } });
     assert.equal(o.port, 'out1');
-    assert.deepEqual(o.msg.payload.map((p: any) => p.id), [ids[4]]);
+    assert.deepEqual(o.msg.payload.map((p: any) => p.id), [ids[5]]);
   });
 
   it('split sends one msg per participant', async () => {
@@ -54,7 +55,7 @@ describe('genesys-list-participants node', () => {
     const all = new Promise<void>((resolve) => out.on('input', (m: any) => { got.push(m); if (got.length === 5) resolve(); }));
     helper.getNode('n1').receive({ conversationId: cid });
     await all;
-    assert.deepEqual(got.map((m) => m.payload.id).sort(), [ids[0], ids[1], ids[2], ids[4], ids[5]].sort());
+    assert.deepEqual(got.map((m) => m.payload.id).sort(), [ids[0], ids[1], ids[2], ids[3], ids[5]].sort());
   });
 
   it('a node value wins over msg (str conversation id)', async () => {

@@ -1,5 +1,6 @@
 import * as assert from 'node:assert/strict';
-import { helper, load, run, seedConversation, useNodeTestServer } from './support';
+import { helper, load, run, useNodeTestServer } from '../../testkit/harness';
+import { seedConversation } from '../../testkit/fixtures';
 
 // The test helper's RED._ returns the i18n key: status texts show as keys here.
 describe('flow node status', () => {

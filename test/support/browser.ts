@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
-import { projectRoot } from './node-red';
+import { projectRoot } from '../../testkit/node-red';
 
 export const SYSTEM_CHROMIUM = '/usr/bin/chromium';
 export const SCREENSHOT_DIR = path.join(projectRoot, 'test-artifacts', 'screenshots');

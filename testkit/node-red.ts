@@ -13,5 +13,5 @@ export const nodeRedDir = path.dirname(require.resolve(`${nodeRedPackage}/packag
 export const helper: any = require('node-red-node-test-helper');
 helper.init(nodeRedMain);
 
-/** The project root (dist/test/support -> ../../..). */
-export const projectRoot = path.resolve(__dirname, '..', '..', '..');
+/** The project root (dist/testkit -> ../..). */
+export const projectRoot = path.resolve(__dirname, '..', '..');
