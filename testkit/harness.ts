@@ -3,7 +3,8 @@
 // what comes out of it (the first outcome with run(), all of them with a Collector), and the mocha hooks that
 // unload the flow after every test.
 import * as assert from 'node:assert/strict';
-import { start, type SimHandle, type SimOptions } from '../sim';
+import { start, type SeedParticipant, type SimHandle, type SimOptions } from '../sim';
+import { seedConversation } from './fixtures';
 import { helper } from './node-red';
 import { assertNoTeardown } from './no-teardown';
 import configNode = require('../nodes/genesys-cloud-config/genesys-cloud-config');
@@ -171,18 +172,26 @@ export function useNodeRed(): void {
 export interface NodeTestServer {
   /** A new simulator for each test. */
   sim: Sim;
+  /** With `seed`: the conversation seeded into it before each test, and its participants' ids in order. */
+  cid: string;
+  ids: string[];
 }
 
 /**
  * Registers the mocha hooks of a node test file: the test helper's server for the whole file, a new simulator
- * for each test (on port 0, plus `simOptions`), and after each test `beforeTeardown` if given, then the flow
+ * for each test (on port 0, plus `simOptions`) with the conversation `seed` if given, and after each test `beforeTeardown` if given, then the flow
  * unloaded with the check that no teardown call reached the simulator, then the simulator closed.
  */
-export function useNodeTestServer(opts: { simOptions?: SimOptions; beforeTeardown?: (sim: Sim) => Promise<void> | void } = {}): NodeTestServer {
+export function useNodeTestServer(
+  opts: { simOptions?: SimOptions; seed?: SeedParticipant[]; beforeTeardown?: (sim: Sim) => Promise<void> | void } = {},
+): NodeTestServer {
   const server = {} as NodeTestServer;
   before(async () => { await helper.startServer(); });
   after(async () => { await helper.stopServer(); });
-  beforeEach(async () => { server.sim = await start({ port: 0, ...opts.simOptions }); });
+  beforeEach(async () => {
+    server.sim = await start({ port: 0, ...opts.simOptions });
+    if (opts.seed) ({ cid: server.cid, ids: server.ids } = await seedConversation(server.sim, opts.seed));
+  });
   afterEach(async () => {
     try {
       await opts.beforeTeardown?.(server.sim);

@@ -77,22 +77,23 @@ describe('genesys-disconnect-participant node', () => {
     assert.equal((await patches()).length, 0);
   });
 
-  it('refuse-customer refuses the customer; with the guard off the kick goes through', async () => {
-    const { cid, ids } = await three();
+  /** The guard refuses the kick of leg `target` with `code`, nothing sent; with `guardOff` the kick goes through. */
+  async function expectGuarded(cid: string, ids: string[], target: number, code: string, guardOff: Record<string, unknown>) {
     await load(ctx.sim.url, [node()]);
-    await expectError('k', { conversationId: cid, participantId: ids[0] }, 'refuse-customer');
+    await expectError('k', { conversationId: cid, participantId: ids[target] }, code);
     assert.equal((await patches()).length, 0);
     await helper.unload();
-    await expectKicked(cid, ids, 0, { participantId: ids[0] }, { refuseCustomer: false });
+    await expectKicked(cid, ids, target, { participantId: ids[target] }, guardOff);
+  }
+
+  it('refuse-customer refuses the customer; with the guard off the kick goes through', async () => {
+    const { cid, ids } = await three();
+    await expectGuarded(cid, ids, 0, 'refuse-customer', { refuseCustomer: false });
   });
 
   it('keep-call-alive refuses to leave a single party; with the guard off the kick goes through', async () => {
     const { cid, ids } = await seed([{ purpose: 'customer' }, { purpose: 'agent' }]);
-    await load(ctx.sim.url, [node()]);
-    await expectError('k', { conversationId: cid, participantId: ids[1] }, 'keep-call-alive');
-    assert.equal((await patches()).length, 0);
-    await helper.unload();
-    await expectKicked(cid, ids, 1, { participantId: ids[1] }, { keepCallAlive: false });
+    await expectGuarded(cid, ids, 1, 'keep-call-alive', { keepCallAlive: false });
   });
 
   it('dry run resolves and guards but sends nothing', async () => {
