@@ -42,7 +42,10 @@ export function fourParty(targetExtra: Partial<SeedParticipant> = {}): SeedConve
 }
 
 /** Seeds one conversation with these participants; returns its id and the participants' ids in order. */
-export async function seedConversation(sim: { control: Pick<SimControl, 'seed'> }, participants: SeedParticipant[]): Promise<{ cid: string; ids: string[] }> {
+export async function seedConversation(
+  sim: { control: Pick<SimControl, 'seed'> },
+  participants: SeedParticipant[],
+): Promise<{ cid: string; ids: string[] }> {
   const [conv] = await sim.control.seed({ conversations: [{ participants }] });
   return { cid: conv.id, ids: conv.participants.map((p) => p.id) };
 }

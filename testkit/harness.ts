@@ -35,7 +35,16 @@ export function flow(sim: string | Origins, nodes: Record<string, unknown>[], co
   const origins = typeof sim === 'string' ? { apiBaseUrl: sim, authBaseUrl: sim } : sim;
   return [
     { id: 'f1', type: 'tab', label: 'test' },
-    { id: CONFIG_ID, type: 'genesys-cloud-config', name: 'sim', region: 'custom', ...origins, requestsPerMinute: 300, maxRetryAfterSeconds: 180, ...configExtra },
+    {
+      id: CONFIG_ID,
+      type: 'genesys-cloud-config',
+      name: 'sim',
+      region: 'custom',
+      ...origins,
+      requestsPerMinute: 300,
+      maxRetryAfterSeconds: 180,
+      ...configExtra,
+    },
     ...nodes.map((n) => ({ z: 'f1', genesys: CONFIG_ID, ...n })),
     { id: 'out1', z: 'f1', type: 'helper' },
     { id: 'out2', z: 'f1', type: 'helper' },
@@ -163,9 +172,15 @@ export async function expectError(id: string, msg: Record<string, unknown>, code
 /** Registers the mocha hooks of a file that loads flows itself: the test helper's server for the whole file,
  * and the flow unloaded after each test. */
 export function useNodeRed(): void {
-  before(async () => { await helper.startServer(); });
-  afterEach(async () => { await helper.unload(); });
-  after(async () => { await helper.stopServer(); });
+  before(async () => {
+    await helper.startServer();
+  });
+  afterEach(async () => {
+    await helper.unload();
+  });
+  after(async () => {
+    await helper.stopServer();
+  });
 }
 
 /** What useNodeTestServer() gives the tests. Set by its hooks: read it inside tests only. */
@@ -186,8 +201,12 @@ export function useNodeTestServer(
   opts: { simOptions?: SimOptions; seed?: SeedParticipant[]; beforeTeardown?: (sim: Sim) => Promise<void> | void } = {},
 ): NodeTestServer {
   const server = {} as NodeTestServer;
-  before(async () => { await helper.startServer(); });
-  after(async () => { await helper.stopServer(); });
+  before(async () => {
+    await helper.startServer();
+  });
+  after(async () => {
+    await helper.stopServer();
+  });
   beforeEach(async () => {
     server.sim = await start({ port: 0, ...opts.simOptions });
     if (opts.seed) ({ cid: server.cid, ids: server.ids } = await seedConversation(server.sim, opts.seed));

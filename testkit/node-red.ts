@@ -9,7 +9,6 @@ export const nodeRedMain = require.resolve(nodeRedPackage);
 export const nodeRedDir = path.dirname(require.resolve(`${nodeRedPackage}/package.json`));
 
 /** node-red-node-test-helper, initialised for the Node-RED of this pass. */
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 export const helper: any = require('node-red-node-test-helper');
 helper.init(nodeRedMain);
 

@@ -29,12 +29,16 @@ export async function startTokenTap(simUrl: string): Promise<TokenTap> {
           try {
             const t = JSON.parse(text.toString('utf8')).access_token;
             if (typeof t === 'string') tokens.push(t);
-          } catch { /* not JSON: an error answer */ }
+          } catch {
+            /* not JSON: an error answer */
+          }
           res.writeHead(upRes.statusCode ?? 502, upRes.headers);
           res.end(text);
         });
       });
-      up.on('error', () => { res.destroy(); });
+      up.on('error', () => {
+        res.destroy();
+      });
       up.end(Buffer.concat(chunks));
     });
   });
@@ -43,9 +47,10 @@ export async function startTokenTap(simUrl: string): Promise<TokenTap> {
   return {
     url: `http://127.0.0.1:${port}`,
     tokens,
-    close: () => new Promise<void>((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }

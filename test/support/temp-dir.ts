@@ -9,7 +9,9 @@ import * as path from 'node:path';
  */
 export function useTempDir(prefix: string, stop: () => Promise<unknown> | unknown): () => string {
   let dir = '';
-  before(() => { dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix)); });
+  before(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  });
   after(async () => {
     try {
       await stop();
