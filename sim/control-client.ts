@@ -1,10 +1,30 @@
 // SimControl: a small typed HTTP client for the simulator's control API (/__sim/...). Tests drive the
 // simulator over HTTP only, so this works as well against a simulator started by the CLI in another process.
 import { httpRequest } from './http-request';
-import { Counters, FailRule, FaultConfig, LoggedRequest, Scenario, SeededConversation, SimOptionsPatch, Transition } from './types';
+import { NotificationControl } from './notifications/control';
+import {
+  Counters,
+  FailRule,
+  FaultConfig,
+  LoggedRequest,
+  ParticipantState,
+  Scenario,
+  SeedParticipant,
+  SeededConversation,
+  SimOptionsPatch,
+  Transition,
+} from './types';
 
 export class SimControl {
+  /** added: the Notification Service's faults and state. */
+  readonly notifications = new NotificationControl((method, path, body) => this.call(method, path, body));
+
   constructor(readonly baseUrl: string) {}
+
+  /** added: a participant joins a live conversation; the simulator publishes the events of the change. */
+  async join(conversationId: string, participant: SeedParticipant): Promise<ParticipantState> {
+    return this.call('POST', `/__sim/conversations/${encodeURIComponent(conversationId)}/participants`, participant);
+  }
 
   /** Adds conversations (and clients); returns the conversations as stored, ids filled in. */
   async seed(scenario: Scenario): Promise<SeededConversation[]> {

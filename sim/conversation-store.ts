@@ -8,6 +8,7 @@ import {
   MEDIA_TYPES,
   ParticipantState,
   SeedConversation,
+  SeedParticipant,
   SeededConversation,
   TERMINAL_STATES,
   TRANSITIONAL_STATES,
@@ -34,8 +35,11 @@ export const TERMINATED_AFTER_MS = 250;
 /** Schedules a callback; the server tracks (unrefs, clears) every timer (timers.ts). */
 export type Schedule = (ms: number, fn: () => void) => void;
 
-/** Told of every leg state change, after it is made (e.g. to push a notification event). Must not throw. */
-export type LegListener = (conversation: SeededConversation, participant: ParticipantState) => void;
+/**
+ * Told of every leg state change, after it is made (e.g. to push a notification event), and of a participant
+ * joining: previous is the leg's state before, undefined when it joined. Must not throw.
+ */
+export type LegListener = (conversation: SeededConversation, participant: ParticipantState, previous?: CallState) => void;
 
 export class ConversationStore {
   readonly conversations = new Map<string, SeededConversation>();
@@ -89,73 +93,98 @@ export class ConversationStore {
     const conversation: SeededConversation = { id, startTime: iso(start), participants: [] };
     const timers: { ms: number; fn: () => void }[] = [];
     const ids = new Set<string>();
-    seed.participants.forEach((p, i) => {
-      const pat = `${at}.participants[${i}]`;
-      if (!p || typeof p !== 'object') throw new SeedError(`${pat} must be an object`);
-      const pid = p.id ?? randomUUID();
-      if (typeof pid !== 'string' || !UUID_RE.test(pid)) throw new SeedError(`${pat}.id must be a UUID`);
-      if (ids.has(pid)) throw new SeedError(`${pat}.id is used twice`);
-      ids.add(pid);
-      if (typeof p.purpose !== 'string' || !p.purpose) throw new SeedError(`${pat}.purpose is required`);
-      const state = p.state ?? 'connected';
-      if (!isCallState(state)) throw new SeedError(`${pat}.state must be one of ${CALL_STATES.join(', ')}`);
-      const mediaType = p.mediaType ?? 'call';
-      if (!MEDIA_TYPES.includes(mediaType)) throw new SeedError(`${pat}.mediaType must be one of ${MEDIA_TYPES.join(', ')}`);
-      for (const f of ['name', 'userId', 'queueId', 'externalContactId', 'address', 'disconnectType'] as const) {
-        if (p[f] !== undefined && typeof p[f] !== 'string') throw new SeedError(`${pat}.${f} must be a string`);
-      }
-      for (const f of ['connectAfterMs', 'endAfterMs'] as const) {
-        if (p[f] !== undefined && (typeof p[f] !== 'number' || !(p[f]! >= 0))) throw new SeedError(`${pat}.${f} must be a number >= 0`);
-      }
-      const legStart = start + i * 1000; // later joiners start a little later, as in a real conference
-      const participant: ParticipantState = {
-        id: pid,
-        purpose: p.purpose,
-        name: p.name,
-        userId: p.userId,
-        queueId: p.queueId,
-        externalContactId: p.externalContactId,
-        address: p.address,
-        mediaType,
-        communicationId: randomUUID(),
-        state,
-        held: p.held === true,
-        muted: p.muted === true,
-        confined: p.confined === true,
-        recording: false,
-        wrapupRequired: p.wrapupRequired === true,
-        startTime: iso(legStart),
-        disconnectPending: false,
-      };
-      if (!isTransitional(state) && state !== 'none') participant.connectedTime = iso(legStart + 500);
-      if (isTerminal(state)) {
-        participant.endTime = iso(Math.max(legStart + 1000, now - 1000));
-        participant.disconnectType = p.disconnectType ?? 'endpoint';
-      }
-      conversation.participants.push(participant);
-      if (p.connectAfterMs !== undefined && isTransitional(state)) {
-        timers.push({
-          ms: p.connectAfterMs,
-          fn: () => {
-            if (isTransitional(participant.state)) this.setState(conversation, participant, 'connected');
-          },
-        });
-      }
-      if (p.endAfterMs !== undefined && !isTerminal(state)) {
-        timers.push({
-          ms: p.endAfterMs,
-          fn: () => {
-            if (!isTerminal(participant.state)) this.setState(conversation, participant, 'disconnected', 'endpoint');
-          },
-        });
-      }
-    });
+    seed.participants.forEach((p, i) => this.buildParticipant(p, `${at}.participants[${i}]`, start + i * 1000, now, ids, conversation, timers));
     return { conversation, timers };
+  }
+
+  /** Validates one seeded participant and adds it to the conversation; its own timers go to `timers`. Later
+   * joiners start a little later (legStart), as in a real conference. */
+  private buildParticipant(
+    p: SeedParticipant,
+    pat: string,
+    legStart: number,
+    now: number,
+    ids: Set<string>,
+    conversation: SeededConversation,
+    timers: { ms: number; fn: () => void }[],
+  ): ParticipantState {
+    if (!p || typeof p !== 'object') throw new SeedError(`${pat} must be an object`);
+    const pid = p.id ?? randomUUID();
+    if (typeof pid !== 'string' || !UUID_RE.test(pid)) throw new SeedError(`${pat}.id must be a UUID`);
+    if (ids.has(pid)) throw new SeedError(`${pat}.id is used twice`);
+    ids.add(pid);
+    if (typeof p.purpose !== 'string' || !p.purpose) throw new SeedError(`${pat}.purpose is required`);
+    const state = p.state ?? 'connected';
+    if (!isCallState(state)) throw new SeedError(`${pat}.state must be one of ${CALL_STATES.join(', ')}`);
+    const mediaType = p.mediaType ?? 'call';
+    if (!MEDIA_TYPES.includes(mediaType)) throw new SeedError(`${pat}.mediaType must be one of ${MEDIA_TYPES.join(', ')}`);
+    for (const f of ['name', 'userId', 'queueId', 'externalContactId', 'address', 'disconnectType'] as const) {
+      if (p[f] !== undefined && typeof p[f] !== 'string') throw new SeedError(`${pat}.${f} must be a string`);
+    }
+    for (const f of ['connectAfterMs', 'endAfterMs'] as const) {
+      if (p[f] !== undefined && (typeof p[f] !== 'number' || !(p[f]! >= 0))) throw new SeedError(`${pat}.${f} must be a number >= 0`);
+    }
+    const participant: ParticipantState = {
+      id: pid,
+      purpose: p.purpose,
+      name: p.name,
+      userId: p.userId,
+      queueId: p.queueId,
+      externalContactId: p.externalContactId,
+      address: p.address,
+      mediaType,
+      communicationId: randomUUID(),
+      state,
+      held: p.held === true,
+      muted: p.muted === true,
+      confined: p.confined === true,
+      recording: false,
+      wrapupRequired: p.wrapupRequired === true,
+      startTime: iso(legStart),
+      disconnectPending: false,
+    };
+    if (!isTransitional(state) && state !== 'none') participant.connectedTime = iso(legStart + 500);
+    if (isTerminal(state)) {
+      participant.endTime = iso(Math.max(legStart + 1000, now - 1000));
+      participant.disconnectType = p.disconnectType ?? 'endpoint';
+    }
+    conversation.participants.push(participant);
+    if (p.connectAfterMs !== undefined && isTransitional(state)) {
+      timers.push({
+        ms: p.connectAfterMs,
+        fn: () => {
+          if (isTransitional(participant.state)) this.setState(conversation, participant, 'connected');
+        },
+      });
+    }
+    if (p.endAfterMs !== undefined && !isTerminal(state)) {
+      timers.push({
+        ms: p.endAfterMs,
+        fn: () => {
+          if (!isTerminal(participant.state)) this.setState(conversation, participant, 'disconnected', 'endpoint');
+        },
+      });
+    }
+    return participant;
+  }
+
+  /** A scripted join: one more participant on a live conversation, as a conference add or transfer makes one. */
+  join(c: SeededConversation, seed: unknown): ParticipantState {
+    if (c.participants.length >= MAX_PARTICIPANTS) throw new SeedError(`at most ${MAX_PARTICIPANTS} participants`);
+    const now = Date.now();
+    const timers: { ms: number; fn: () => void }[] = [];
+    const ids = new Set(c.participants.map((q) => q.id));
+    const p = this.buildParticipant(seed as SeedParticipant, 'participant', now - 500, now, ids, c, timers);
+    for (const t of timers) this.schedule(t.ms, t.fn);
+    this.updateEnd(c);
+    this.changed(c, p, undefined);
+    return p;
   }
 
   /** Moves one leg to a state, with the timestamps the real API would show. */
   setState(conversation: SeededConversation, p: ParticipantState, state: CallState, disconnectType?: string): void {
     const now = iso(Date.now());
+    const previous = p.state;
     const wasTerminal = isTerminal(p.state);
     p.state = state;
     if (state === 'connected' && !p.connectedTime) p.connectedTime = now;
@@ -166,7 +195,9 @@ export class ConversationStore {
         p.disconnectType = disconnectType ?? p.disconnectType ?? 'endpoint';
         if (state === 'disconnected') {
           this.schedule(TERMINATED_AFTER_MS, () => {
-            if (p.state === 'disconnected') p.state = 'terminated';
+            if (p.state !== 'disconnected') return;
+            p.state = 'terminated';
+            this.changed(conversation, p, 'disconnected');
           });
         }
       }
@@ -176,7 +207,11 @@ export class ConversationStore {
       p.disconnectType = undefined;
     }
     this.updateEnd(conversation);
-    for (const listener of this.listeners) listener(conversation, p);
+    this.changed(conversation, p, previous);
+  }
+
+  private changed(c: SeededConversation, p: ParticipantState, previous: CallState | undefined): void {
+    for (const listener of this.listeners) listener(c, p, previous);
   }
 
   /** The conversation ends when its last participant leaves. */

@@ -9,6 +9,7 @@ import { Scenario, SimOptions } from './types';
 import demo from './scenarios/demo.json';
 
 export * from './types';
+export type { NotificationControl, NotificationState, TopicRejection } from './notifications/control';
 export { SimControl, DEFAULT_CLIENT, ORGANIZATION_ID };
 
 export interface SimHandle {

@@ -7,6 +7,7 @@ import type { Faults } from './faults';
 import type { TeardownEndpoint } from './request-log';
 import type { Tunables } from './settings';
 import type { Timers } from './timers';
+import type { SimOptions } from './types';
 
 /** An answer: JSON body (none: an empty body), extra headers. */
 export interface Reply {
@@ -70,6 +71,8 @@ export interface SimContext {
   timers: Timers;
   /** The options as they are now (PATCH /__sim/options changes them). */
   settings(): Readonly<Tunables>;
+  /** The options the simulator was started with (an area reads its own, e.g. `notifications`). */
+  options: Readonly<SimOptions>;
 }
 
 export type SimModuleFactory = (sim: SimContext) => SimModule;

@@ -24,6 +24,7 @@ import type { ApiRoute, Reply, SimContext, SimModule, SimModuleFactory } from '.
 import { type Exchange, MAX_BODY_BYTES, readBody } from './request';
 import { RequestLog } from './request-log';
 import { Router } from './router';
+import { notifications } from './notifications/module';
 import { analytics } from './routes/analytics';
 import { conversations } from './routes/conversations';
 import { organization } from './routes/organization';
@@ -34,7 +35,7 @@ import { Timers } from './timers';
 import type { SimOptions } from './types';
 
 /** The API areas the simulator serves, one module each. */
-const API_AREAS: SimModuleFactory[] = [organization, conversations, participants, teardown, analytics];
+const API_AREAS: SimModuleFactory[] = [organization, conversations, participants, teardown, analytics, notifications];
 
 export class SimServer {
   readonly server: http.Server;
@@ -63,7 +64,7 @@ export class SimServer {
     this.faults = new Faults(this.timers, rateLimit);
     this.log = new RequestLog(options.log);
 
-    const context: SimContext = { store: this.store, faults: this.faults, timers: this.timers, settings: () => this.settings.current };
+    const context: SimContext = { store: this.store, faults: this.faults, timers: this.timers, settings: () => this.settings.current, options };
     this.modules = API_AREAS.map((area) => area(context));
     for (const m of this.modules) for (const r of m.routes ?? []) this.api.add(r);
     const { store, oauth, faults, log, settings, timers } = this;

@@ -1,4 +1,7 @@
 // Public types of the Genesys Cloud simulator. The contract in the task brief; additions are marked "added".
+import type { NotificationOptions } from './notifications/service';
+
+export type { NotificationOptions };
 
 /** Communication states of the real Platform API (calls[].state, CallMediaParticipant.state). */
 export const CALL_STATES = [
@@ -43,6 +46,8 @@ export interface SimOptions {
   /** added: analytics lags: a conversation shows up in the details query this long after its startTime,
    * and a leg that ended less than this long ago still shows no segmentEnd (nor the conversation a conversationEnd). Default 0. */
   analyticsLagMs?: number;
+  /** added: the Notification Service (heartbeat, channel lifetime, limits, event lag). */
+  notifications?: NotificationOptions;
   scenario?: Scenario; // seeded at start
   log?: (line: string) => void; // one line per request; never tokens or secrets
 }
