@@ -20,7 +20,7 @@ module.exports = tseslint.config(
   },
   {
     // Tests and benchmarks drive Node-RED's untyped test helper and read raw answers: any is allowed there.
-    files: ['test/**/*.ts', 'bench/**/*.ts', 'scripts/**/*.ts'],
+    files: ['testkit/**/*.ts', 'test/**/*.ts', 'bench/**/*.ts', 'scripts/**/*.ts'],
     // node-red-node-test-helper and Node-RED's runtime ship no types: tests require() them.
     rules: { '@typescript-eslint/no-explicit-any': 'off', '@typescript-eslint/no-require-imports': 'off' },
   },
