@@ -4,7 +4,8 @@
 // the reads that actually went out) are counted per wait, and memory is reported.
 //   node dist/bench/run.js --only push [--quick]
 import { Report } from './report';
-import { helper, loadBenchFlow, seedMany, settledMemory, sleep } from './kit';
+import { seedMany } from '../testkit/fixtures';
+import { helper, loadBenchFlow, settledMemory, sleep } from './kit';
 import { forkSim } from './sim-host';
 import { mb, ms, summarize } from './stats';
 
@@ -38,13 +39,11 @@ export async function pushScale(report: Report, n = 10_000): Promise<void> {
     const log0 = (await sim.control.requests()).length;
     const t0 = Date.now();
     for (const l of legs) {
-      helper
-        .getNode('await')
-        .receive({
-          conversationId: l.cid,
-          participantId: l.pid,
-          payload: { participantId: l.pid, participant: { purpose: 'agent', userId: l.userId } },
-        });
+      helper.getNode('await').receive({
+        conversationId: l.cid,
+        participantId: l.pid,
+        payload: { participantId: l.pid, participant: { purpose: 'agent', userId: l.userId } },
+      });
     }
     report.figure(s, 'time to hand over all msgs', ms(Date.now() - t0));
     const topicsOf = (cid: string) => `v2.detail.events.conversation.${cid}.user.end`;

@@ -13,7 +13,8 @@ import { KickLedger } from '../../lib/conversation/kick-ledger';
 import { topicOf, USER_END } from '../../lib/conversation/leg-events';
 import { GenesysClient } from '../../lib/platform/client';
 import { GenesysError } from '../../lib/platform/errors';
-import { USER_A, USER_B, useSimulatorClient } from '../support/sim-session';
+import { USER_A, USER_B } from '../../testkit/fixtures';
+import { useSimulatorClient } from '../support/sim-session';
 import { until } from '../support/until';
 
 const AGENT = { purpose: 'agent', userId: USER_A };

@@ -3,7 +3,8 @@
 // (output and status), redeploy closing the socket. Against the simulator's Notification Service over real
 // sockets; count-based (what came out, what the simulator logged).
 import * as assert from 'node:assert/strict';
-import { helper, load, run, seedConversation, useNodeTestServer } from './support';
+import { helper, load, run, useNodeTestServer } from '../../testkit/harness';
+import { seedConversation } from '../../testkit/fixtures';
 import { until } from '../support/until';
 
 const AGENT_A = 'a0000000-0000-4000-8000-00000000000a';
