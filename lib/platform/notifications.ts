@@ -138,8 +138,9 @@ interface Channel {
   watchdog: NodeJS.Timeout | undefined;
   pinged: boolean;
   reconnectTimer: NodeJS.Timeout | undefined;
-  /** A failed subscription request's retry. */
+  /** A failed subscription request's retry, and how many failed in a row (its backoff grows with them). */
   retryTimer: NodeJS.Timeout | undefined;
+  subscribeFailures: number;
   renewTimer: NodeJS.Timeout | undefined;
   retired: boolean;
   /** Renewal before expiry: the channel taking over; this one keeps its socket until then (no gap). */
@@ -347,6 +348,7 @@ export class NotificationChannels {
       pinged: false,
       reconnectTimer: undefined,
       retryTimer: undefined,
+      subscribeFailures: 0,
       renewTimer: undefined,
       retired: false,
       successor: undefined,
@@ -500,7 +502,7 @@ export class NotificationChannels {
       })
       .then(
         (res) => this.subscribed(ch, batch, res.body),
-        (err: unknown) => this.subscribeFailed(ch, batch, err),
+        (err: unknown) => this.subscribeFailed(ch, batch, err, replace),
       )
       .finally(() => {
         ch.busy = false;
@@ -512,6 +514,7 @@ export class NotificationChannels {
 
   private subscribed(ch: Channel, batch: Topic[], listing: ChannelTopics): void {
     if (this.closed || ch.retired) return;
+    ch.subscribeFailures = 0;
     const answer = new Map((listing.entities ?? []).map((e) => [e.id.toLowerCase(), e]));
     for (const t of batch) {
       if (ch.topics.get(t.name) !== t) continue; // left meanwhile
@@ -539,8 +542,10 @@ export class NotificationChannels {
     this.emitStatus();
   }
 
-  private subscribeFailed(ch: Channel, batch: Topic[], err: unknown): void {
+  private subscribeFailed(ch: Channel, batch: Topic[], err: unknown, replace: boolean): void {
     if (this.closed || ch.retired) return;
+    // A replace that failed: Genesys still holds the old list, idle topics included; the next request replaces.
+    if (replace) ch.replace = true;
     if (err instanceof GenesysError && err.status === 404) return this.recreate(ch, 'the channel is gone (404)');
     // Their waits poll meanwhile; the topics go in the next request (backoff: the client already retried).
     const reason = `subscribing failed (${describe(err)})`;
@@ -562,12 +567,16 @@ export class NotificationChannels {
     }
     for (const t of batch) if (ch.topics.get(t.name) === t && !t.permitted) ch.toSubscribe.add(t);
     ch.busy = true;
+    ch.subscribeFailures++;
     ch.retryTimer = unref(
-      setTimeout(() => {
-        ch.retryTimer = undefined;
-        ch.busy = false;
-        this.flush(ch);
-      }, this.backoff(2)),
+      setTimeout(
+        () => {
+          ch.retryTimer = undefined;
+          ch.busy = false;
+          this.flush(ch);
+        },
+        this.backoff(ch.subscribeFailures + 1),
+      ),
     );
   }
 

@@ -205,6 +205,47 @@ describe('lib/platform/notifications (channel manager)', function () {
     });
   }
 
+  it('hostile frames on the socket (not JSON, binary, odd shapes) change nothing; the next event still arrives', async () => {
+    client = newClient();
+    const l = new Recorder();
+    const topic = userEnd();
+    client.notifications.subscribe(topic, l);
+    await until(() => l.last === 'live', 'live');
+    const [socket] = fake.channels.get('ch-1')!.sockets;
+    socket.send('not json {');
+    socket.send(Buffer.from([1, 2, 3]));
+    for (const m of [
+      null,
+      42,
+      [],
+      { topicName: 7 },
+      { topicName: topic },
+      { topicName: topic, eventBody: 'x' },
+      { topicName: topic, eventBody: { participantId: 5 } },
+    ])
+      socket.send(JSON.stringify(m));
+    fake.event(topic, { participantId: 'p-1' });
+    await until(() => l.events.some((e) => (e as { participantId?: string })?.participantId === 'p-1'), 'the real event');
+    assert.deepEqual(
+      l.states.map((x) => x.state),
+      ['live'],
+      'no reconnect',
+    );
+  });
+
+  it('a malformed subscription answer: the topics poll, and the request is retried (with a growing backoff)', async () => {
+    client = newClient({ timing: { reconnectBaseMs: 20, reconnectMaxMs: 200 } });
+    const original = fake.handler;
+    fake.http.setHandler((req, res) => {
+      if (req.path.includes('/subscriptions')) return sendJson(res, 200, { entities: 'nope' });
+      return original(req, res);
+    });
+    const l = new Recorder();
+    client.notifications.subscribe(userEnd(), l);
+    await until(() => l.last === 'unavailable', 'unavailable');
+    await until(() => fake.subscriptionRequests().length >= 4, 'a few retries');
+  });
+
   it('push off: every topic unavailable, no request', async () => {
     client = newClient({ enabled: false });
     assert.equal(client.notifications.subscribe(userEnd(), new Recorder()).state, 'unavailable');

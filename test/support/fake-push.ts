@@ -4,7 +4,7 @@
 // channel. The simulator's own Notification Service is tested against in test/lib/push-sim.test.ts.
 import type { AddressInfo } from 'node:net';
 import WebSocket = require('ws');
-import { sendJson, startTestServer, withTokenGrant, type RecordedRequest, type TestServer } from './test-server';
+import { sendJson, startTestServer, withTokenGrant, type Handler, type RecordedRequest, type TestServer } from './test-server';
 
 export interface FakeChannel {
   id: string;
@@ -16,6 +16,8 @@ export interface FakeChannel {
 
 export interface FakePush {
   http: TestServer;
+  /** The fake's own request handler (to wrap with a fault). */
+  handler: Handler;
   channels: Map<string, FakeChannel>;
   /** Topics matching this are Rejected with a missing permission. */
   reject: RegExp | undefined;
@@ -46,6 +48,7 @@ export async function startFakePush(): Promise<FakePush> {
   let n = 0;
   const fake: FakePush = {
     http: undefined as unknown as TestServer,
+    handler: undefined as unknown as Handler,
     channels: new Map(),
     reject: undefined,
     pong: true,
@@ -84,45 +87,44 @@ export async function startFakePush(): Promise<FakePush> {
     });
   });
 
-  fake.http = await startTestServer(
-    withTokenGrant((req, res) => {
-      const url = new URL(req.path, 'http://x');
-      if (req.method === 'POST' && url.pathname === '/api/v2/notifications/channels') {
-        const id = `ch-${++n}`;
-        fake.channels.set(id, { id, topics: new Set(), sockets: [], gone: false });
-        return sendJson(res, 200, {
-          id,
-          connectUri: fake.connectUri ? fake.connectUri(id, wsPort) : `ws://127.0.0.1:${wsPort}/channels/${id}`,
-          expires: new Date(Date.now() + fake.expiresInS * 1000).toISOString(),
-        });
-      }
-      const m = /^\/api\/v2\/notifications\/channels\/([\w-]+)(\/subscriptions)?$/.exec(url.pathname);
-      if (m) {
-        const ch = fake.channels.get(m[1]);
-        if (!ch || ch.gone) return sendJson(res, 404, { code: 'not.found', message: 'channel not found', status: 404 });
-        if (!m[2]) return sendJson(res, 200, undefined);
-        const body = req.body ? (JSON.parse(req.body) as { id: string }[]) : [];
-        if (req.method === 'PUT') ch.topics.clear();
-        const entities = [];
-        for (const { id } of body) {
-          if (fake.reject?.test(id)) {
-            entities.push({
-              id,
-              state: 'Rejected',
-              rejectionReason: 'Missing permissions',
-              missingPermissions: ['analytics:conversationDetail:view'],
-            });
-          } else {
-            ch.topics.add(id);
-            entities.push({ id, state: 'Permitted' });
-          }
+  fake.handler = withTokenGrant((req, res) => {
+    const url = new URL(req.path, 'http://x');
+    if (req.method === 'POST' && url.pathname === '/api/v2/notifications/channels') {
+      const id = `ch-${++n}`;
+      fake.channels.set(id, { id, topics: new Set(), sockets: [], gone: false });
+      return sendJson(res, 200, {
+        id,
+        connectUri: fake.connectUri ? fake.connectUri(id, wsPort) : `ws://127.0.0.1:${wsPort}/channels/${id}`,
+        expires: new Date(Date.now() + fake.expiresInS * 1000).toISOString(),
+      });
+    }
+    const m = /^\/api\/v2\/notifications\/channels\/([\w-]+)(\/subscriptions)?$/.exec(url.pathname);
+    if (m) {
+      const ch = fake.channels.get(m[1]);
+      if (!ch || ch.gone) return sendJson(res, 404, { code: 'not.found', message: 'channel not found', status: 404 });
+      if (!m[2]) return sendJson(res, 200, undefined);
+      const body = req.body ? (JSON.parse(req.body) as { id: string }[]) : [];
+      if (req.method === 'PUT') ch.topics.clear();
+      const entities = [];
+      for (const { id } of body) {
+        if (fake.reject?.test(id)) {
+          entities.push({
+            id,
+            state: 'Rejected',
+            rejectionReason: 'Missing permissions',
+            missingPermissions: ['analytics:conversationDetail:view'],
+          });
+        } else {
+          ch.topics.add(id);
+          entities.push({ id, state: 'Permitted' });
         }
-        if (ch.topics.size > 1000) return sendJson(res, 400, { code: 'too.many.topics', status: 400 });
-        return sendJson(res, 200, { entities });
       }
-      if (fake.api) return fake.api(req, res);
-      return sendJson(res, 404, { code: 'not.found', status: 404 });
-    }),
-  );
+      if (ch.topics.size > 1000) return sendJson(res, 400, { code: 'too.many.topics', status: 400 });
+      return sendJson(res, 200, { entities });
+    }
+    if (fake.api) return fake.api(req, res);
+    return sendJson(res, 404, { code: 'not.found', status: 404 });
+  });
+  fake.http = await startTestServer(fake.handler);
   return fake;
 }
