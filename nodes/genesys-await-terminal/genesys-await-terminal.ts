@@ -1,15 +1,13 @@
 // Waits until a participant's leg (waitFor "participant", the default) or the whole conversation ("conversation")
 // has ended, through lib/await-terminal.ts. Output 1: ended; output 2: timed out, with the last state seen.
-import { conversationIdOf, readTyped, setupFlowNode, getConnection, type Outcome } from '../shared/flow-node';
+import { conversationIdOf, getConnection, readTyped, settingsOf, setupFlowNode, type Outcome } from '../shared/flow-node';
 import {
   type AwaitResult,
   awaitTerminal,
-  type GenesysError,
+  awaitTimeoutMs,
   invalidInput,
   optionalId,
-  parseTimeoutSeconds,
-  WAIT_FOR,
-  type WaitFor,
+  parseAwaitOptions,
 } from '../../lib';
 
 const TYPE = 'genesys-await-terminal';
@@ -36,14 +34,9 @@ export = function (RED: any) {
     const node = this;
     node.name = config.name;
     node.genesysId = config.genesys;
-    // A flow file without the option waits for the participant, never silently for the whole call.
-    let waitFor: WaitFor = 'participant';
-    let problem: GenesysError | undefined;
-    if (config.waitFor !== undefined) {
-      const text = typeof config.waitFor === 'string' ? config.waitFor.trim().toLowerCase() : '';
-      if ((WAIT_FOR as readonly string[]).includes(text)) waitFor = text as WaitFor;
-      else problem = invalidInput('waitFor', `must be one of ${WAIT_FOR.join(', ')}, got ${JSON.stringify(String(config.waitFor).slice(0, 40))}`);
-    }
+    // A flow file without waitFor waits for the participant, never silently for the whole call.
+    const { settings, problem } = settingsOf(parseAwaitOptions, config);
+    const waitFor = settings?.waitFor;
 
     setupFlowNode(RED, node, TYPE, async (msg, ctx) => {
       // Validate everything before any request.
@@ -54,12 +47,8 @@ export = function (RED: any) {
       if (waitFor === 'participant' && !participantId) {
         throw invalidInput('participantId', 'is empty: set msg.participantId (a disconnect node sets it), or set the node to wait for the whole conversation');
       }
-      // The node's value; a node left empty (or from a flow file without it) takes msg.timeout, else 30 s.
-      const nodeTimeout = config.timeout;
-      const rawTimeout = nodeTimeout === undefined || nodeTimeout === null || String(nodeTimeout).trim() === ''
-        ? msg.timeout ?? 30
-        : nodeTimeout;
-      const timeoutMs = parseTimeoutSeconds(rawTimeout, 'timeout') * 1000;
+      // The node's value; a node left empty (or from a flow file without it) takes msg.timeout, else the default.
+      const timeoutMs = awaitTimeoutMs(settings, msg.timeout);
       const { reader } = getConnection(RED, node.genesysId);
 
       ctx.phase('waiting');

@@ -2,14 +2,17 @@
 // rate-limit budget) shared by every flow node that points at it, closed when the node closes. Also serves
 // the editor's region list and "Test connection" admin endpoints.
 import {
+  CLIENT_DEFAULTS,
+  type ClientSettings,
   ConversationReader,
   CUSTOM_REGION,
+  DEFAULT_REGION,
   GenesysClient,
   GenesysError,
   invalidInput,
   isGenesysError,
   KickLedger,
-  MAX_RETRY_AFTER_SECONDS,
+  parseClientOptions,
   REGIONS,
   resolveOrigins,
 } from '../../lib';
@@ -19,33 +22,14 @@ const TYPE = 'genesys-cloud-config';
 /** What Node-RED's editor sends back for a password credential the user did not change. */
 const PASSWORD_PLACEHOLDER = '__PWRD__';
 const ENV_RE = /^\$\{(\S+)\}$/;
-const TEST_TIMEOUT_MS = 30_000;
-
-interface Settings {
-  region: string;
-  apiBaseUrl?: string;
-  authBaseUrl?: string;
-  clientId: string;
-  clientSecret: string;
-  requestsPerMinute: number;
-  maxRetryAfterSeconds: number;
-}
-
-function positiveInteger(value: unknown, field: string, dflt: number, max = Number.MAX_SAFE_INTEGER): number {
-  if (value === undefined || value === null || value === '') return dflt;
-  const n = typeof value === 'number' ? value : Number(String(value).trim());
-  if (!Number.isInteger(n) || n <= 0 || n > max) {
-    const what = max === Number.MAX_SAFE_INTEGER ? 'a positive whole number' : `a whole number from 1 to ${max}`;
-    throw invalidInput(field, `must be ${what}, got ${JSON.stringify(String(value).slice(0, 20))}`);
-  }
-  return n;
-}
+/** "Test connection" waits as long as one request may take. */
+const TEST_TIMEOUT_MS = CLIENT_DEFAULTS.requestTimeoutMs;
 
 /**
  * A credential after Node-RED's substitution. Node-RED replaces a whole-value `${NAME}` with the env var
  * when it is set and leaves it as typed when it is not: say which variable is missing (never the value).
  */
-function credential(value: unknown, field: string): string {
+function credential(field: string, value: unknown): string {
   const text = typeof value === 'string' ? value.trim() : '';
   if (text === '') throw invalidInput(field, 'is empty: set it in the genesys-cloud-config node (or as ${ENV_VAR})');
   const env = ENV_RE.exec(text);
@@ -53,31 +37,17 @@ function credential(value: unknown, field: string): string {
   return text;
 }
 
-/** Validates everything before a client exists, so a bad config never sends a request. */
-function validate(raw: Record<string, unknown>): Settings {
-  // Absent or blank (a flow file without it): the default region. Anything else must be a string.
-  const absent = raw.region === undefined || raw.region === null || (typeof raw.region === 'string' && raw.region.trim() === '');
-  if (!absent && typeof raw.region !== 'string') throw invalidInput('region', `must be a region domain such as mypurecloud.com, got a ${typeof raw.region}`);
-  const region = absent ? 'mypurecloud.com' : String(raw.region).trim();
-  const custom = region.toLowerCase() === CUSTOM_REGION;
-  // Throws invalid-input naming region / apiBaseUrl / authBaseUrl.
-  resolveOrigins(region, custom ? { apiBaseUrl: raw.apiBaseUrl as string, authBaseUrl: raw.authBaseUrl as string } : undefined);
-  return {
-    region,
-    apiBaseUrl: custom ? String(raw.apiBaseUrl).trim() : undefined,
-    authBaseUrl: custom ? String(raw.authBaseUrl).trim() : undefined,
-    clientId: credential(raw.clientId, 'clientId'),
-    clientSecret: credential(raw.clientSecret, 'clientSecret'),
-    requestsPerMinute: positiveInteger(raw.requestsPerMinute, 'requestsPerMinute', 300),
-    maxRetryAfterSeconds: positiveInteger(raw.maxRetryAfterSeconds, 'maxRetryAfterSeconds', 180, MAX_RETRY_AFTER_SECONDS),
-  };
+/** Validates everything before a client exists (lib's parseClientOptions), so a bad config never sends a request. */
+function validate(raw: Record<string, unknown>): ClientSettings {
+  const { region, apiBaseUrl, authBaseUrl, clientId, clientSecret, requestsPerMinute, maxRetryAfterSeconds } = raw;
+  return parseClientOptions({ region, apiBaseUrl, authBaseUrl, clientId, clientSecret, requestsPerMinute, maxRetryAfterSeconds }, credential);
 }
 
-function newClient(s: Settings): GenesysClient {
+function newClient(s: ClientSettings): GenesysClient {
   return new GenesysClient({
     region: s.region,
-    apiBaseUrl: s.apiBaseUrl,
-    authBaseUrl: s.authBaseUrl,
+    apiBaseUrl: s.origins.apiBaseUrl,
+    authBaseUrl: s.origins.authBaseUrl,
     clientId: s.clientId,
     clientSecret: s.clientSecret,
     requestsPerMinute: s.requestsPerMinute,
@@ -156,7 +126,7 @@ export = function (RED: any) {
 
   // One source for the editor's dropdown: lib/regions.ts.
   RED.httpAdmin.get(`/${TYPE}/regions`, RED.auth.needsPermission(`${TYPE}.read`), (_req: any, res: any) => {
-    res.json({ regions: REGIONS, custom: CUSTOM_REGION, default: 'mypurecloud.com' });
+    res.json({ regions: REGIONS, custom: CUSTOM_REGION, default: DEFAULT_REGION });
   });
 
   // "Test connection": gets a token and reads the organisation. Two cases, never mixed:
@@ -225,7 +195,7 @@ export = function (RED: any) {
       invalidInput(field, 'differs from the deployed config node: the stored secret is only sent with the deployed region, origins and client id. Deploy the change first, or type the secret again to test these settings');
     const postedId = body.clientId;
     if (postedId !== PASSWORD_PLACEHOLDER && !(typeof postedId === 'string' && entry.clientIds.some((v) => v.trim() === postedId.trim()))) throw refuse('clientId');
-    const region = typeof body.region === 'string' && body.region.trim() !== '' ? body.region : 'mypurecloud.com';
+    const region = typeof body.region === 'string' && body.region.trim() !== '' ? body.region : DEFAULT_REGION;
     if (!same(region, entry.region)) {
       // An AWS name for the same domain (eu-west-1 for mypurecloud.ie) is the same region.
       let posted: string | undefined;

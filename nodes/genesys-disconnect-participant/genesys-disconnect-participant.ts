@@ -1,13 +1,13 @@
 // The kick: removes exactly one participant from a live conversation through lib/kick.ts (resolve the
 // target, guards, one PATCH {"state":"disconnected"}, optional confirm). The output carries msg.conversationId
 // and msg.participantId of the leg acted on, so that await end (or a log) acts on the same leg.
-import { conversationIdOf, flags, getConnection, readTyped, selectorOf, setupFlowNode } from '../shared/flow-node';
+import { conversationIdOf, getConnection, readTyped, selectorOf, settingsOf, setupFlowNode } from '../shared/flow-node';
 import {
   invalidInput,
   type KickOptions,
   kickParticipant,
   optionalId,
-  parseTimeoutSeconds,
+  parseKickOptions,
 } from '../../lib';
 
 const TYPE = 'genesys-disconnect-participant';
@@ -32,8 +32,7 @@ export = function (RED: any) {
     node.name = config.name;
     node.genesysId = config.genesys;
     // Safety options fail closed: a value that is not a boolean or "true"/"false" stops the node.
-    const options = flags(config, { refuseCustomer: true, keepCallAlive: true, dryRun: false, confirm: false });
-    const { refuseCustomer, keepCallAlive, dryRun, confirm } = options.values;
+    const { settings, problem } = settingsOf(parseKickOptions, config);
 
     setupFlowNode(RED, node, TYPE, async (msg, ctx) => {
       // Validate everything before any request.
@@ -49,7 +48,6 @@ export = function (RED: any) {
       if (!participantId && !selector) {
         throw invalidInput('participantId', 'is empty and there is no target selector (msg.target, e.g. { "userId": "..." })');
       }
-      const confirmTimeoutMs = confirm ? parseTimeoutSeconds(config.confirmTimeout ?? 30, 'confirmTimeout') * 1000 : undefined;
       const wrapupCode = optionalId(
         await readTyped(RED, node, msg, config.wrapupCode ?? '', config.wrapupCodeType || 'str', 'wrapupCode'),
         'wrapupCode',
@@ -67,11 +65,7 @@ export = function (RED: any) {
         conversationId,
         participantId,
         selector,
-        refuseCustomer,
-        keepCallAlive,
-        dryRun,
-        confirm,
-        confirmTimeoutMs,
+        ...settings,
         wrapup,
         signal: ctx.signal,
         onProgress: (phase, detail) => {
@@ -83,7 +77,7 @@ export = function (RED: any) {
       msg.conversationId = result.conversationId;
       msg.participantId = result.participantId;
       return { out: msg, status: OUTCOME_STATUS[result.outcome] ?? { fill: 'green', key: 'disconnected' } };
-    }, options.problem);
+    }, problem);
   }
 
   RED.nodes.registerType(TYPE, GenesysDisconnectParticipantNode);

@@ -1,16 +1,14 @@
 // Finds the live conversations of a user (or queue, or caller address) when the flow knows who, not which
 // call (design 2.5c; the workflow is lib/find-conversations.ts): outputs them as one array, or one msg per
 // conversation with msg.conversationId and msg.participantId set, ready for genesys-disconnect-participant.
-import { flags, getConnection, readTyped, setupFlowNode } from '../shared/flow-node';
+import { getConnection, readTyped, settingsOf, setupFlowNode } from '../shared/flow-node';
 import {
   type FindCriteria,
   findLiveConversations,
-  invalidInput,
+  parseFindOptions,
 } from '../../lib';
 
 const TYPE = 'genesys-find-conversations';
-const SEARCH_BY = ['userId', 'queueId', 'ani'] as const;
-type SearchBy = (typeof SEARCH_BY)[number];
 
 export = function (RED: any) {
   function GenesysFindConversationsNode(this: any, config: any) {
@@ -18,17 +16,12 @@ export = function (RED: any) {
     const node = this;
     node.name = config.name;
     node.genesysId = config.genesys;
-    const options = flags(config, { split: false });
-    const { split } = options.values;
-    // A flow file without these options uses the defaults: by user id, voice, the last 24 h.
-    let problem = options.problem;
-    const searchBy: SearchBy = config.searchBy === undefined || config.searchBy === '' ? 'userId' : config.searchBy;
-    if (!SEARCH_BY.includes(searchBy)) problem ??= invalidInput('searchBy', `must be one of ${SEARCH_BY.join(', ')}`);
-    const mediaType = config.mediaType === undefined || config.mediaType === '' ? undefined : config.mediaType;
-    const intervalHours = config.intervalHours === undefined || config.intervalHours === '' ? undefined : Number(config.intervalHours);
+    // A flow file without these options uses lib's defaults: by user id, voice, the last 24 h.
+    const { settings, problem } = settingsOf(parseFindOptions, config);
 
     setupFlowNode(RED, node, TYPE, async (msg, ctx) => {
       // Validate everything before any request (lib validates the criteria again, with the field names).
+      const { searchBy, mediaType, intervalHours, split } = settings;
       const who = await readTyped(RED, node, msg, config.who, config.whoType, searchBy);
       const criteria: FindCriteria = { [searchBy]: who === undefined || who === null ? '' : who, mediaType, intervalHours };
       const { client, reader } = getConnection(RED, node.genesysId);

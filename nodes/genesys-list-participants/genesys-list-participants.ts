@@ -1,7 +1,7 @@
-// Reads one conversation and outputs its participants, normalised (lib/participants.ts): all, only the
-// live ones, or those matching a selector; as one array or one msg per participant.
-import { conversationIdOf, flags, getConnection, selectorOf, setupFlowNode } from '../shared/flow-node';
-import { filterParticipants } from '../../lib';
+// Reads one conversation and outputs its participants through lib's list workflow: all, only the live ones, or
+// those matching a selector; as one array or one msg per participant.
+import { conversationIdOf, getConnection, selectorOf, settingsOf, setupFlowNode } from '../shared/flow-node';
+import { listParticipants, parseListOptions } from '../../lib';
 
 const TYPE = 'genesys-list-participants';
 
@@ -11,8 +11,7 @@ export = function (RED: any) {
     const node = this;
     node.name = config.name;
     node.genesysId = config.genesys;
-    const options = flags(config, { liveOnly: false, split: false });
-    const { liveOnly, split } = options.values;
+    const { settings, problem } = settingsOf(parseListOptions, config);
 
     setupFlowNode(RED, node, TYPE, async (msg, ctx) => {
       // Validate everything before any request.
@@ -21,14 +20,16 @@ export = function (RED: any) {
       const { reader } = getConnection(RED, node.genesysId);
 
       ctx.phase('reading');
-      const read = await reader.read(conversationId, {
+      const { conversation, participants } = await listParticipants(reader, {
+        conversationId,
+        selector,
+        liveOnly: settings.liveOnly,
         signal: ctx.signal,
         onWait: (info) => ctx.phase('waiting', `${Math.ceil(info.ms / 1000)}s`),
       });
-      const participants = filterParticipants(read.participants, { selector, liveOnly });
-      msg.conversation = read.conversation;
+      msg.conversation = conversation;
       const status = { fill: 'green', key: 'listed', extra: String(participants.length) };
-      if (!split) {
+      if (!settings.split) {
         msg.payload = participants;
         return { out: msg, status };
       }
@@ -45,7 +46,7 @@ export = function (RED: any) {
         return m;
       });
       return { out: [msgs], status };
-    }, options.problem);
+    }, problem);
   }
 
   RED.nodes.registerType(TYPE, GenesysListParticipantsNode);

@@ -9,7 +9,6 @@ import {
   invalidInput,
   isGenesysError,
   type KickLedger,
-  parseFlag,
   parseSelector,
   requireId,
   type TargetSelector,
@@ -122,21 +121,16 @@ function errorText(err: unknown): string {
 }
 
 /**
- * The on/off options of a node from its flow file (lib/validate parseFlag: a boolean or "true"/"false", absent
- * means the default). A bad value is a configuration error: `problem` holds the first, and every msg fails with
- * it (a safety option is never read as "off" by accident).
+ * A node's settings from its flow file, parsed by the lib workflow that owns them (parseXxOptions). A bad value
+ * is a configuration error: `problem` holds it, setupFlowNode fails every msg with it before any request (a
+ * safety option is never read as "off" by accident), and `settings` is then never read.
  */
-export function flags<K extends string>(config: any, defaults: Record<K, boolean>): { values: Record<K, boolean>; problem?: GenesysError } {
-  const values = { ...defaults };
-  let problem: GenesysError | undefined;
-  for (const key of Object.keys(defaults) as K[]) {
-    try {
-      values[key] = parseFlag(config[key], key, defaults[key]);
-    } catch (err) {
-      problem ??= err as GenesysError;
-    }
+export function settingsOf<T>(parse: (raw: Record<string, unknown>) => T, config: object): { settings: T; problem?: GenesysError } {
+  try {
+    return { settings: parse(config as Record<string, unknown>) };
+  } catch (err) {
+    return { settings: undefined as T, problem: toGenesysError(err, false) };
   }
-  return { values, problem };
 }
 
 /** Any failure as a GenesysError (a foreign error becomes 'genesys-error'; an abort becomes 'cancelled'). */
