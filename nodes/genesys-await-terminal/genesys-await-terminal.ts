@@ -1,6 +1,7 @@
 // Waits until a participant's leg (waitFor "participant", the default) or the whole conversation ("conversation")
 // has ended, through lib/await-terminal.ts. Output 1: ended; output 2: timed out, with the last state seen.
-import { conversationIdOf, getConnection, readTyped, settingsOf, setupFlowNode, type Outcome } from '../shared/flow-node';
+import type { NodeAPI } from 'node-red';
+import { conversationIdOf, type FlowNode, type FlowNodeDef, type Msg, nodeConfig, type Outcome, readTyped, setupFlowNode, type Typed } from '../shared/flow-node';
 import {
   type AwaitResult,
   awaitTerminal,
@@ -9,12 +10,13 @@ import {
   optionalId,
   parseAwaitOptions,
 } from '../../lib';
+import { MIGRATIONS } from './migrations';
 
 const TYPE = 'genesys-await-terminal';
 
 /** The msg out of a finished wait: output 1 when the target ended, output 2 on the timeout. */
-function present(msg: any, result: AwaitResult): Outcome {
-  msg.payload = {
+function present(msg: Msg, result: AwaitResult): Outcome {
+  const payload: Record<string, unknown> = {
     conversationId: result.conversationId,
     participantId: result.participantId,
     state: result.state,
@@ -23,22 +25,30 @@ function present(msg: any, result: AwaitResult): Outcome {
     waitedMs: result.waitedMs,
     polls: result.polls,
   };
-  if (result.lastError) msg.payload.lastError = result.lastError;
+  if (result.lastError) payload.lastError = result.lastError;
+  msg.payload = payload;
   if (result.timedOut) return { out: [null, msg], status: { fill: 'yellow', key: 'timedOut' } };
   return { out: [msg, null], status: { fill: 'green', key: 'ended' } };
 }
 
-export = function (RED: any) {
-  function GenesysAwaitTerminalNode(this: any, config: any) {
-    RED.nodes.createNode(this, config);
-    const node = this;
-    node.name = config.name;
-    node.genesysId = config.genesys;
+/** The await node as its flow file holds it (options: lib parseAwaitOptions). */
+interface AwaitTerminalDef extends FlowNodeDef, Typed<'conversationId'>, Typed<'participantId'> {
+  waitFor?: string;
+  /** Seconds; blank: msg.timeout, else the default. */
+  timeout?: number | string;
+}
+
+export = function (RED: NodeAPI) {
+  function GenesysAwaitTerminalNode(this: FlowNode, raw: AwaitTerminalDef) {
+    // The node is made from the flow file's own object (Node-RED keeps hidden fields on it); the settings
+    // are read from the migrated copy.
+    RED.nodes.createNode(this, raw);
     // A flow file without waitFor waits for the participant, never silently for the whole call.
-    const { settings, problem } = settingsOf(parseAwaitOptions, config);
+    const { config, settings, problem } = nodeConfig(raw, MIGRATIONS, parseAwaitOptions);
+    const node = this;
     const waitFor = settings?.waitFor;
 
-    setupFlowNode(RED, node, TYPE, async (msg, ctx) => {
+    setupFlowNode(RED, node, TYPE, config, async (msg, ctx) => {
       // Validate everything before any request.
       const conversationId = await conversationIdOf(RED, node, msg, config);
       const participantId = waitFor === 'participant'
@@ -49,7 +59,7 @@ export = function (RED: any) {
       }
       // The node's value; a node left empty (or from a flow file without it) takes msg.timeout, else the default.
       const timeoutMs = awaitTimeoutMs(settings, msg.timeout);
-      const { reader } = getConnection(RED, node.genesysId);
+      const { reader } = ctx.connection();
 
       ctx.phase('waiting');
       // Returned, not awaited: while the leg is live this msg holds only the wait and this one reaction.

@@ -16,7 +16,11 @@ import {
   REGIONS,
   resolveOrigins,
 } from '../../lib';
-import type { GenesysConnection } from '../shared/flow-node';
+import type { NodeAPI } from 'node-red';
+import type { Request, Response } from 'express';
+import { migrate } from '../shared/migrations';
+import type { ConfigUser, GenesysConfigCredentials, GenesysConfigDef, GenesysConfigNode, GenesysConnection } from './connection';
+import { MIGRATIONS } from './migrations';
 
 const TYPE = 'genesys-cloud-config';
 /** What Node-RED's editor sends back for a password credential the user did not change. */
@@ -64,8 +68,7 @@ function asGenesysError(err: unknown): GenesysError {
 
 /** What a deployed config node keeps for "Test connection" with the stored secret. */
 interface Deployed {
-  node: unknown;
-  connection: GenesysConnection;
+  node: GenesysConfigNode;
   /** The deployed values (after Node-RED's substitution), to compare with what the dialog sends. */
   region: string;
   origins?: { apiBaseUrl: string; authBaseUrl: string };
@@ -74,50 +77,61 @@ interface Deployed {
 
 const same = (a: unknown, b: unknown) => typeof a === 'string' && typeof b === 'string' && a.trim().toLowerCase() === b.trim().toLowerCase();
 
-export = function (RED: any) {
+export = function (RED: NodeAPI) {
   const deployed = new Map<string, Deployed>();
 
-  function GenesysCloudConfigNode(this: any, config: any) {
-    RED.nodes.createNode(this, config);
+  function GenesysCloudConfigNode(this: GenesysConfigNode, raw: GenesysConfigDef) {
+    // The node is made from the flow file's own object (Node-RED keeps hidden fields on it); the settings
+    // are read from the migrated copy.
+    RED.nodes.createNode(this, raw);
+    const { config, problem } = migrate(raw, MIGRATIONS);
     const node = this;
-    node.name = config.name;
-    node.region = config.region;
-    const connection: GenesysConnection = {};
-    node.connection = connection;
-    try {
-      const settings = validate({ ...config, ...(node.credentials ?? {}) });
-      connection.client = newClient(settings);
-      connection.reader = new ConversationReader(connection.client);
-      connection.ledger = new KickLedger();
-      const stored = RED.nodes.getCredentials?.(node.id) ?? {};
-      deployed.set(node.id, {
-        node,
-        connection,
-        region: settings.region,
-        origins: connection.client.origins,
-        // The value as typed (maybe ${VAR}, what the editor shows) and after substitution.
-        clientIds: [settings.clientId, stored.clientId].filter((v): v is string => typeof v === 'string'),
-      });
-    } catch (err) {
-      connection.error = asGenesysError(err);
-      deployed.set(node.id, { node, connection, region: '', clientIds: [] });
-      // One clear line in the log at deploy; flow nodes repeat it on every msg and in their status.
-      node.warn(connection.error.message);
-    }
+    const users = new Map<string, ConfigUser>();
+    /** Resolved once: the settings, the client and its reader and ledger, or the reason there are none. */
+    const resolve = (): GenesysConnection => {
+      try {
+        if (problem) throw problem;
+        const settings = validate({ ...config, ...(node.credentials ?? {}) });
+        const client = newClient(settings);
+        // The typed boundary with Node-RED's registry: the credentials as stored (before substitution).
+        const stored = (RED.nodes.getCredentials?.(node.id) ?? {}) as GenesysConfigCredentials;
+        deployed.set(node.id, {
+          node,
+          region: settings.region,
+          origins: client.origins,
+          // The value as typed (maybe ${VAR}, what the editor shows) and after substitution.
+          clientIds: [settings.clientId, stored.clientId].filter((v): v is string => typeof v === 'string'),
+        });
+        return { state: 'ready', client, reader: new ConversationReader(client), ledger: new KickLedger() };
+      } catch (err) {
+        const error = asGenesysError(err);
+        deployed.set(node.id, { node, region: '', clientIds: [] });
+        // One clear line in the log at deploy; flow nodes repeat it on every msg and in their status.
+        node.warn(error.message);
+        return { state: 'broken', error };
+      }
+    };
+    node.connection = resolve();
+
+    node.register = (user) => {
+      users.set(user.id, user);
+      if (node.connection.state === 'broken') user.showConfigProblem(node.connection.error);
+    };
+    node.deregister = (user) => {
+      if (users.get(user.id) === user) users.delete(user.id);
+    };
 
     node.on('close', (_removed: boolean, done: () => void) => {
       if (deployed.get(node.id)?.node === node) deployed.delete(node.id);
-      const client = connection.client;
-      connection.client = undefined;
-      connection.reader = undefined;
-      connection.ledger = undefined;
-      connection.error = new GenesysError('cancelled', 'the genesys-cloud-config node was closed');
-      if (!client) return done();
-      client.close().then(() => done(), () => done());
+      const previous = node.connection;
+      node.connection = { state: 'closed', error: new GenesysError('cancelled', 'the genesys-cloud-config node was closed') };
+      users.clear();
+      if (previous.state !== 'ready') return done();
+      previous.client.close().then(() => done(), () => done());
     });
   }
 
-  RED.nodes.registerType(TYPE, GenesysCloudConfigNode, {
+  RED.nodes.registerType<GenesysConfigNode, GenesysConfigDef, object, GenesysConfigCredentials>(TYPE, GenesysCloudConfigNode, {
     credentials: {
       clientId: { type: 'text' },
       clientSecret: { type: 'password' },
@@ -125,7 +139,7 @@ export = function (RED: any) {
   });
 
   // One source for the editor's dropdown: lib/regions.ts.
-  RED.httpAdmin.get(`/${TYPE}/regions`, RED.auth.needsPermission(`${TYPE}.read`), (_req: any, res: any) => {
+  RED.httpAdmin.get(`/${TYPE}/regions`, RED.auth.needsPermission(`${TYPE}.read`), (_req: Request, res: Response) => {
     res.json({ regions: REGIONS, custom: CUSTOM_REGION, default: DEFAULT_REGION });
   });
 
@@ -137,8 +151,8 @@ export = function (RED: any) {
   // - a freshly typed secret: the posted values, as typed. `${VAR}` is NOT expanded here: only a deployed
   //   node's own configuration is substituted, by Node-RED; the runtime's environment never goes out this way.
   // Answers never carry the secret or the token.
-  RED.httpAdmin.post(`/${TYPE}/test`, RED.auth.needsPermission(`${TYPE}.write`), async (req: any, res: any) => {
-    const body = req.body && typeof req.body === 'object' ? req.body : {};
+  RED.httpAdmin.post(`/${TYPE}/test`, RED.auth.needsPermission(`${TYPE}.write`), async (req: Request, res: Response) => {
+    const body: Record<string, unknown> = req.body && typeof req.body === 'object' ? req.body : {};
     let client: GenesysClient | undefined;
     try {
       const deadline = AbortSignal.timeout(TEST_TIMEOUT_MS);
@@ -189,8 +203,8 @@ export = function (RED: any) {
     if (!entry) {
       throw invalidInput('clientSecret', 'the stored secret is only used by a deployed config node, and this one is not deployed: deploy it first, or type the secret to test these settings');
     }
-    if (entry.connection.error) throw entry.connection.error;
-    if (!entry.connection.client) throw invalidInput('genesys', 'the deployed config node has no client');
+    const connection = entry.node.connection;
+    if (connection.state !== 'ready') throw connection.error;
     const refuse = (field: string) =>
       invalidInput(field, 'differs from the deployed config node: the stored secret is only sent with the deployed region, origins and client id. Deploy the change first, or type the secret again to test these settings');
     const postedId = body.clientId;
@@ -217,7 +231,7 @@ export = function (RED: any) {
         if (posted === undefined || posted !== entry.origins?.[field]) throw refuse(field);
       }
     }
-    return entry.connection.client;
+    return connection.client;
   }
 
 };

@@ -1,7 +1,8 @@
 // The kick: removes exactly one participant from a live conversation through lib/kick.ts (resolve the
 // target, guards, one PATCH {"state":"disconnected"}, optional confirm). The output carries msg.conversationId
 // and msg.participantId of the leg acted on, so that await end (or a log) acts on the same leg.
-import { conversationIdOf, getConnection, readTyped, selectorOf, settingsOf, setupFlowNode } from '../shared/flow-node';
+import type { NodeAPI, NodeStatusFill } from 'node-red';
+import { conversationIdOf, type FlowNode, type FlowNodeDef, nodeConfig, readTyped, selectorOf, setupFlowNode, type Typed } from '../shared/flow-node';
 import {
   invalidInput,
   type KickOptions,
@@ -9,6 +10,7 @@ import {
   optionalId,
   parseKickOptions,
 } from '../../lib';
+import { MIGRATIONS } from './migrations';
 
 const TYPE = 'genesys-disconnect-participant';
 
@@ -19,22 +21,33 @@ const PHASE_KEYS: Record<string, string> = {
   waiting: 'waiting',
 };
 
-const OUTCOME_STATUS: Record<string, { fill: string; key: string }> = {
+const OUTCOME_STATUS: Record<string, { fill: NodeStatusFill; key: string }> = {
   disconnected: { fill: 'green', key: 'disconnected' },
   'already-disconnected': { fill: 'grey', key: 'alreadyDisconnected' },
   'dry-run': { fill: 'yellow', key: 'dryRun' },
 };
 
-export = function (RED: any) {
-  function GenesysDisconnectParticipantNode(this: any, config: any) {
-    RED.nodes.createNode(this, config);
-    const node = this;
-    node.name = config.name;
-    node.genesysId = config.genesys;
-    // Safety options fail closed: a value that is not a boolean or "true"/"false" stops the node.
-    const { settings, problem } = settingsOf(parseKickOptions, config);
+/** The disconnect node as its flow file holds it (options: lib parseKickOptions). */
+interface DisconnectParticipantDef
+  extends FlowNodeDef, Typed<'conversationId'>, Typed<'participantId'>, Typed<'target'>, Typed<'wrapupCode'>, Typed<'wrapupNotes'> {
+  refuseCustomer?: boolean | string;
+  keepCallAlive?: boolean | string;
+  dryRun?: boolean | string;
+  confirm?: boolean | string;
+  /** Seconds. */
+  confirmTimeout?: number | string;
+}
 
-    setupFlowNode(RED, node, TYPE, async (msg, ctx) => {
+export = function (RED: NodeAPI) {
+  function GenesysDisconnectParticipantNode(this: FlowNode, raw: DisconnectParticipantDef) {
+    // The node is made from the flow file's own object (Node-RED keeps hidden fields on it); the settings
+    // are read from the migrated copy.
+    RED.nodes.createNode(this, raw);
+    // Safety options fail closed: a value that is not a boolean or "true"/"false" stops the node.
+    const { config, settings, problem } = nodeConfig(raw, MIGRATIONS, parseKickOptions);
+    const node = this;
+
+    setupFlowNode(RED, node, TYPE, config, async (msg, ctx) => {
       // Validate everything before any request.
       const conversationId = await conversationIdOf(RED, node, msg, config);
       const participantId = optionalId(
@@ -58,7 +71,7 @@ export = function (RED: any) {
         const notes = await readTyped(RED, node, msg, config.wrapupNotes ?? '', config.wrapupNotesType || 'str', 'wrapupNotes');
         wrapup = { code: wrapupCode, notes: notes as string | undefined };
       }
-      const connection = getConnection(RED, node.genesysId);
+      const connection = ctx.connection();
 
       ctx.phase('resolving');
       const result = await kickParticipant(connection, {

@@ -1,30 +1,40 @@
 // Finds the live conversations of a user (or queue, or caller address) when the flow knows who, not which
 // call (design 2.5c; the workflow is lib/find-conversations.ts): outputs them as one array, or one msg per
 // conversation with msg.conversationId and msg.participantId set, ready for genesys-disconnect-participant.
-import { getConnection, readTyped, settingsOf, setupFlowNode } from '../shared/flow-node';
+import type { NodeAPI } from 'node-red';
+import { type FlowNode, type FlowNodeDef, nodeConfig, type Outcome, readTyped, setupFlowNode, type Typed } from '../shared/flow-node';
 import {
   type FindCriteria,
   findLiveConversations,
   parseFindOptions,
 } from '../../lib';
+import { MIGRATIONS } from './migrations';
 
 const TYPE = 'genesys-find-conversations';
 
-export = function (RED: any) {
-  function GenesysFindConversationsNode(this: any, config: any) {
-    RED.nodes.createNode(this, config);
-    const node = this;
-    node.name = config.name;
-    node.genesysId = config.genesys;
-    // A flow file without these options uses lib's defaults: by user id, voice, the last 24 h.
-    const { settings, problem } = settingsOf(parseFindOptions, config);
+/** The find node as its flow file holds it (options: lib parseFindOptions). */
+interface FindConversationsDef extends FlowNodeDef, Typed<'who'> {
+  searchBy?: string;
+  mediaType?: string;
+  intervalHours?: number | string;
+  split?: boolean | string;
+}
 
-    setupFlowNode(RED, node, TYPE, async (msg, ctx) => {
+export = function (RED: NodeAPI) {
+  function GenesysFindConversationsNode(this: FlowNode, raw: FindConversationsDef) {
+    // The node is made from the flow file's own object (Node-RED keeps hidden fields on it); the settings
+    // are read from the migrated copy.
+    RED.nodes.createNode(this, raw);
+    // A flow file without these options uses lib's defaults: by user id, voice, the last 24 h.
+    const { config, settings, problem } = nodeConfig(raw, MIGRATIONS, parseFindOptions);
+    const node = this;
+
+    setupFlowNode(RED, node, TYPE, config, async (msg, ctx) => {
       // Validate everything before any request (lib validates the criteria again, with the field names).
       const { searchBy, mediaType, intervalHours, split } = settings;
       const who = await readTyped(RED, node, msg, config.who, config.whoType, searchBy);
       const criteria: FindCriteria = { [searchBy]: who === undefined || who === null ? '' : who, mediaType, intervalHours };
-      const { client, reader } = getConnection(RED, node.genesysId);
+      const { client, reader } = ctx.connection();
 
       const result = await findLiveConversations(client, reader, criteria, {
         signal: ctx.signal,
@@ -32,7 +42,7 @@ export = function (RED: any) {
         onPhase: (phase) => ctx.phase(phase),
       });
       const found = result.conversations;
-      const status = { fill: found.length ? 'green' : 'grey', key: 'found', extra: String(found.length) + (result.truncated ? '+' : '') };
+      const status: Outcome['status'] = { fill: found.length ? 'green' : 'grey', key: 'found', extra: String(found.length) + (result.truncated ? '+' : '') };
       // None found is an answer too: one msg with payload [] (a flow that must answer never hangs).
       if (!split || found.length === 0) {
         msg.payload = found;

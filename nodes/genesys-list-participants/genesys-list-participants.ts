@@ -1,23 +1,31 @@
 // Reads one conversation and outputs its participants through lib's list workflow: all, only the live ones, or
 // those matching a selector; as one array or one msg per participant.
-import { conversationIdOf, getConnection, selectorOf, settingsOf, setupFlowNode } from '../shared/flow-node';
+import type { NodeAPI } from 'node-red';
+import { conversationIdOf, type FlowNode, type FlowNodeDef, nodeConfig, selectorOf, setupFlowNode, type Typed } from '../shared/flow-node';
 import { listParticipants, parseListOptions } from '../../lib';
+import { MIGRATIONS } from './migrations';
 
 const TYPE = 'genesys-list-participants';
 
-export = function (RED: any) {
-  function GenesysListParticipantsNode(this: any, config: any) {
-    RED.nodes.createNode(this, config);
-    const node = this;
-    node.name = config.name;
-    node.genesysId = config.genesys;
-    const { settings, problem } = settingsOf(parseListOptions, config);
+/** The list node as its flow file holds it (options: lib parseListOptions). */
+interface ListParticipantsDef extends FlowNodeDef, Typed<'conversationId'>, Typed<'target'> {
+  liveOnly?: boolean | string;
+  split?: boolean | string;
+}
 
-    setupFlowNode(RED, node, TYPE, async (msg, ctx) => {
+export = function (RED: NodeAPI) {
+  function GenesysListParticipantsNode(this: FlowNode, raw: ListParticipantsDef) {
+    // The node is made from the flow file's own object (Node-RED keeps hidden fields on it); the settings
+    // are read from the migrated copy.
+    RED.nodes.createNode(this, raw);
+    const { config, settings, problem } = nodeConfig(raw, MIGRATIONS, parseListOptions);
+    const node = this;
+
+    setupFlowNode(RED, node, TYPE, config, async (msg, ctx) => {
       // Validate everything before any request.
       const conversationId = await conversationIdOf(RED, node, msg, config);
       const selector = await selectorOf(RED, node, msg, config);
-      const { reader } = getConnection(RED, node.genesysId);
+      const { reader } = ctx.connection();
 
       ctx.phase('reading');
       const { conversation, participants } = await listParticipants(reader, {
@@ -28,7 +36,7 @@ export = function (RED: any) {
         onWait: (info) => ctx.phase('waiting', `${Math.ceil(info.ms / 1000)}s`),
       });
       msg.conversation = conversation;
-      const status = { fill: 'green', key: 'listed', extra: String(participants.length) };
+      const status = { fill: 'green', key: 'listed', extra: String(participants.length) } as const;
       if (!settings.split) {
         msg.payload = participants;
         return { out: msg, status };
