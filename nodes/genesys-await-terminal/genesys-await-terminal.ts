@@ -3,6 +3,7 @@
 import type { NodeAPI } from 'node-red';
 import { conversationIdOf, type FlowNode, type FlowNodeDef, type Msg, nodeConfig, type Outcome, readTyped, setupFlowNode, type Typed } from '../shared/flow-node';
 import {
+  AWAIT_DEFAULTS,
   type AwaitResult,
   awaitTerminal,
   awaitTimeoutMs,
@@ -10,6 +11,7 @@ import {
   optionalId,
   parseAwaitOptions,
 } from '../../lib';
+import { editorDefaults } from '../shared/editor-defaults';
 import { MIGRATIONS } from './migrations';
 
 const TYPE = 'genesys-await-terminal';
@@ -77,5 +79,5 @@ export = function (RED: NodeAPI) {
     }, problem);
   }
 
-  RED.nodes.registerType(TYPE, GenesysAwaitTerminalNode);
+  RED.nodes.registerType(TYPE, GenesysAwaitTerminalNode, { settings: editorDefaults(TYPE, { ...AWAIT_DEFAULTS, version: MIGRATIONS.length }) });
 };

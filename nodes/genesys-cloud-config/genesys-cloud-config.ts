@@ -12,12 +12,14 @@ import {
   invalidInput,
   isGenesysError,
   KickLedger,
+  MAX_RETRY_AFTER_SECONDS,
   parseClientOptions,
   REGIONS,
   resolveOrigins,
 } from '../../lib';
 import type { NodeAPI } from 'node-red';
 import type { Request, Response } from 'express';
+import { editorDefaults } from '../shared/editor-defaults';
 import { migrate } from '../shared/migrations';
 import type { ConfigUser, GenesysConfigCredentials, GenesysConfigDef, GenesysConfigNode, GenesysConnection } from './connection';
 import { MIGRATIONS } from './migrations';
@@ -136,6 +138,13 @@ export = function (RED: NodeAPI) {
       clientId: { type: 'text' },
       clientSecret: { type: 'password' },
     },
+    settings: editorDefaults(TYPE, {
+      version: MIGRATIONS.length,
+      region: CLIENT_DEFAULTS.region,
+      requestsPerMinute: CLIENT_DEFAULTS.requestsPerMinute,
+      maxRetryAfterSeconds: CLIENT_DEFAULTS.maxRetryAfterSeconds,
+      maxRetryAfterSecondsLimit: MAX_RETRY_AFTER_SECONDS,
+    }),
   });
 
   // One source for the editor's dropdown: lib/regions.ts.

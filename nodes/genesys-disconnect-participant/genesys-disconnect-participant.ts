@@ -5,11 +5,13 @@ import type { NodeAPI, NodeStatusFill } from 'node-red';
 import { conversationIdOf, type FlowNode, type FlowNodeDef, nodeConfig, readTyped, selectorOf, setupFlowNode, type Typed } from '../shared/flow-node';
 import {
   invalidInput,
+  KICK_DEFAULTS,
   type KickOptions,
   kickParticipant,
   optionalId,
   parseKickOptions,
 } from '../../lib';
+import { editorDefaults } from '../shared/editor-defaults';
 import { MIGRATIONS } from './migrations';
 
 const TYPE = 'genesys-disconnect-participant';
@@ -93,5 +95,5 @@ export = function (RED: NodeAPI) {
     }, problem);
   }
 
-  RED.nodes.registerType(TYPE, GenesysDisconnectParticipantNode);
+  RED.nodes.registerType(TYPE, GenesysDisconnectParticipantNode, { settings: editorDefaults(TYPE, { ...KICK_DEFAULTS, version: MIGRATIONS.length }) });
 };

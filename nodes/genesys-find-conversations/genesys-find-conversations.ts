@@ -4,10 +4,12 @@
 import type { NodeAPI } from 'node-red';
 import { type FlowNode, type FlowNodeDef, nodeConfig, type Outcome, readTyped, setupFlowNode, type Typed } from '../shared/flow-node';
 import {
+  FIND_DEFAULTS,
   type FindCriteria,
   findLiveConversations,
   parseFindOptions,
 } from '../../lib';
+import { editorDefaults } from '../shared/editor-defaults';
 import { MIGRATIONS } from './migrations';
 
 const TYPE = 'genesys-find-conversations';
@@ -61,5 +63,5 @@ export = function (RED: NodeAPI) {
     }, problem);
   }
 
-  RED.nodes.registerType(TYPE, GenesysFindConversationsNode);
+  RED.nodes.registerType(TYPE, GenesysFindConversationsNode, { settings: editorDefaults(TYPE, { ...FIND_DEFAULTS, version: MIGRATIONS.length }) });
 };

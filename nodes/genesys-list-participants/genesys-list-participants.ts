@@ -2,7 +2,8 @@
 // those matching a selector; as one array or one msg per participant.
 import type { NodeAPI } from 'node-red';
 import { conversationIdOf, type FlowNode, type FlowNodeDef, nodeConfig, selectorOf, setupFlowNode, type Typed } from '../shared/flow-node';
-import { listParticipants, parseListOptions } from '../../lib';
+import { LIST_DEFAULTS, listParticipants, parseListOptions } from '../../lib';
+import { editorDefaults } from '../shared/editor-defaults';
 import { MIGRATIONS } from './migrations';
 
 const TYPE = 'genesys-list-participants';
@@ -57,5 +58,5 @@ export = function (RED: NodeAPI) {
     }, problem);
   }
 
-  RED.nodes.registerType(TYPE, GenesysListParticipantsNode);
+  RED.nodes.registerType(TYPE, GenesysListParticipantsNode, { settings: editorDefaults(TYPE, { ...LIST_DEFAULTS, version: MIGRATIONS.length }) });
 };
