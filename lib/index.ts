@@ -3,7 +3,7 @@
 // lib/conversation/ is the participant domain built on it (validation, normalising, reading, the list, the
 // kick, the await, the search). Each workflow owns its options: XX_DEFAULTS and parseXxOptions(raw).
 // Dependencies run one way: nodes/ -> lib/index -> conversation/ -> platform/; lib/ never imports Node-RED.
-export { CLIENT_DEFAULTS, GenesysClient, MAX_RETRY_AFTER_SECONDS, parseClientOptions, type ClientSettings, type GenesysClientOptions } from './platform/client';
+export { CLIENT_DEFAULTS, CONFIG_DEFAULTS, GenesysClient, MAX_RETRY_AFTER_SECONDS, parseClientOptions, type ClientSettings, type GenesysClientOptions } from './platform/client';
 export { GenesysError, invalidInput, isGenesysError } from './platform/errors';
 export { CUSTOM_REGION, DEFAULT_REGION, REGIONS, resolveOrigins, type Origins } from './platform/regions';
 export { ConversationReader } from './conversation/conversation-reader';

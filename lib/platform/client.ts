@@ -96,6 +96,17 @@ export const CLIENT_DEFAULTS = {
 } as const;
 
 /**
+ * What a genesys-cloud-config node offers besides the origins and credentials, with the defaults: the fields of
+ * its editor. The config node hands exactly these from its flow file to parseClientOptions (the other options
+ * are for code), and its editor shows these defaults.
+ */
+export const CONFIG_DEFAULTS = {
+  region: CLIENT_DEFAULTS.region,
+  requestsPerMinute: CLIENT_DEFAULTS.requestsPerMinute,
+  maxRetryAfterSeconds: CLIENT_DEFAULTS.maxRetryAfterSeconds,
+} as const;
+
+/**
  * Upper bound of every time option (timeouts, retry delays, the limiter's window): one hour. Node's timers
  * hold at most 2^31-1 ms (24.8 days); a longer delay fires after 1 ms with a TimeoutOverflowWarning, and a
  * loop re-arming it spins. One hour is far above anything useful and far below that limit.

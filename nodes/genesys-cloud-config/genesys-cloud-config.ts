@@ -3,6 +3,7 @@
 // the editor's region list and "Test connection" admin endpoints.
 import {
   CLIENT_DEFAULTS,
+  CONFIG_DEFAULTS,
   type ClientSettings,
   ConversationReader,
   CUSTOM_REGION,
@@ -43,22 +44,19 @@ function credential(field: string, value: unknown): string {
   return text;
 }
 
-/** Validates everything before a client exists (lib's parseClientOptions), so a bad config never sends a request. */
+/**
+ * Validates everything before a client exists (lib's parseClientOptions), so a bad config never sends a request.
+ * Only the config node's own fields are read: the origins, the credentials and lib's CONFIG_DEFAULTS options.
+ */
 function validate(raw: Record<string, unknown>): ClientSettings {
-  const { region, apiBaseUrl, authBaseUrl, clientId, clientSecret, requestsPerMinute, maxRetryAfterSeconds } = raw;
-  return parseClientOptions({ region, apiBaseUrl, authBaseUrl, clientId, clientSecret, requestsPerMinute, maxRetryAfterSeconds }, credential);
+  const options: Record<string, unknown> = { apiBaseUrl: raw.apiBaseUrl, authBaseUrl: raw.authBaseUrl, clientId: raw.clientId, clientSecret: raw.clientSecret };
+  for (const key of Object.keys(CONFIG_DEFAULTS)) options[key] = raw[key];
+  return parseClientOptions(options, credential);
 }
 
 function newClient(s: ClientSettings): GenesysClient {
-  return new GenesysClient({
-    region: s.region,
-    apiBaseUrl: s.origins.apiBaseUrl,
-    authBaseUrl: s.origins.authBaseUrl,
-    clientId: s.clientId,
-    clientSecret: s.clientSecret,
-    requestsPerMinute: s.requestsPerMinute,
-    maxRetryAfterSeconds: s.maxRetryAfterSeconds,
-  });
+  // The settings as parsed (the custom origins normalised).
+  return new GenesysClient({ ...s, apiBaseUrl: s.origins.apiBaseUrl, authBaseUrl: s.origins.authBaseUrl });
 }
 
 /** Any failure as a GenesysError, without the raw cause (Node-RED would copy it into msgs and the log). */
@@ -138,13 +136,7 @@ export = function (RED: NodeAPI) {
       clientId: { type: 'text' },
       clientSecret: { type: 'password' },
     },
-    settings: editorDefaults(TYPE, {
-      version: MIGRATIONS.length,
-      region: CLIENT_DEFAULTS.region,
-      requestsPerMinute: CLIENT_DEFAULTS.requestsPerMinute,
-      maxRetryAfterSeconds: CLIENT_DEFAULTS.maxRetryAfterSeconds,
-      maxRetryAfterSecondsLimit: MAX_RETRY_AFTER_SECONDS,
-    }),
+    settings: editorDefaults(TYPE, { ...CONFIG_DEFAULTS, version: MIGRATIONS.length, maxRetryAfterSecondsLimit: MAX_RETRY_AFTER_SECONDS }),
   });
 
   // One source for the editor's dropdown: lib/regions.ts.
@@ -177,13 +169,9 @@ export = function (RED: NodeAPI) {
           }
         }
         const settings = validate({
-          region: body.region,
-          apiBaseUrl: body.apiBaseUrl,
-          authBaseUrl: body.authBaseUrl,
+          ...body,
           clientId: typeof body.clientId === 'string' ? body.clientId : '',
           clientSecret: typeof body.clientSecret === 'string' ? body.clientSecret : '',
-          requestsPerMinute: body.requestsPerMinute,
-          maxRetryAfterSeconds: body.maxRetryAfterSeconds,
         });
         client = newClient(settings);
         target = client;

@@ -6,18 +6,14 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vm from 'node:vm';
-import { AWAIT_DEFAULTS, CLIENT_DEFAULTS, FIND_DEFAULTS, KICK_DEFAULTS, LIST_DEFAULTS, MAX_RETRY_AFTER_SECONDS } from '../../lib';
+import { AWAIT_DEFAULTS, CONFIG_DEFAULTS, FIND_DEFAULTS, KICK_DEFAULTS, LIST_DEFAULTS, MAX_RETRY_AFTER_SECONDS } from '../../lib';
 import { projectRoot } from '../support/node-red';
 import { ALL_NODES } from './support';
 
 type Def = { defaults: Record<string, { value: unknown; validate?: (this: unknown, v: unknown, opt?: unknown) => unknown }> };
 
 const LIB: Record<string, Record<string, unknown>> = {
-  'genesys-cloud-config': {
-    region: CLIENT_DEFAULTS.region,
-    requestsPerMinute: CLIENT_DEFAULTS.requestsPerMinute,
-    maxRetryAfterSeconds: CLIENT_DEFAULTS.maxRetryAfterSeconds,
-  },
+  'genesys-cloud-config': CONFIG_DEFAULTS,
   'genesys-list-participants': LIST_DEFAULTS,
   'genesys-disconnect-participant': KICK_DEFAULTS,
   'genesys-await-terminal': AWAIT_DEFAULTS,
