@@ -136,7 +136,7 @@ export = function (RED: NodeAPI) {
       clientId: { type: 'text' },
       clientSecret: { type: 'password' },
     },
-    settings: editorDefaults(TYPE, { ...CONFIG_DEFAULTS, version: MIGRATIONS.length, maxRetryAfterSecondsLimit: MAX_RETRY_AFTER_SECONDS }),
+    settings: editorDefaults(TYPE, { ...CONFIG_DEFAULTS, version: MIGRATIONS.length, maxSeconds: MAX_RETRY_AFTER_SECONDS }),
   });
 
   // One source for the editor's dropdown: lib/regions.ts.
