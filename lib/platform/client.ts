@@ -37,6 +37,8 @@ export interface GenesysClientOptions {
   connectTimeoutMs?: number;
   /** Default 30_000 (the whole request). */
   requestTimeoutMs?: number;
+  /** The same in whole seconds (1..3600), as a config node holds it; wins over requestTimeoutMs. */
+  requestTimeoutSeconds?: number;
   /** Default DEFAULT_MAX_RESPONSE_BYTES (4 MiB): a longer answer body fails and its socket is dropped. */
   maxResponseBytes?: number;
   retry?: { maxAttempts?: number; maxTotalMs?: number; baseDelayMs?: number; maxDelayMs?: number };
@@ -104,6 +106,7 @@ export const CONFIG_DEFAULTS = {
   region: CLIENT_DEFAULTS.region,
   requestsPerMinute: CLIENT_DEFAULTS.requestsPerMinute,
   maxRetryAfterSeconds: CLIENT_DEFAULTS.maxRetryAfterSeconds,
+  requestTimeoutSeconds: CLIENT_DEFAULTS.requestTimeoutMs / 1000,
 } as const;
 
 /**
@@ -186,7 +189,9 @@ export function parseClientOptions(
     maxRetryAfterSeconds: num('maxRetryAfterSeconds', raw.maxRetryAfterSeconds),
     requestsPerMinute: num('requestsPerMinute', raw.requestsPerMinute),
     connectTimeoutMs: num('connectTimeoutMs', raw.connectTimeoutMs),
-    requestTimeoutMs: num('requestTimeoutMs', raw.requestTimeoutMs),
+    requestTimeoutMs: isAbsent(raw.requestTimeoutSeconds)
+      ? num('requestTimeoutMs', raw.requestTimeoutMs)
+      : parseNumber(raw.requestTimeoutSeconds, 'requestTimeoutSeconds', { min: 1, max: MAX_TIME_MS / 1000, integer: true, unit: 'seconds' }) * 1000,
     maxResponseBytes: num('maxResponseBytes', raw.maxResponseBytes),
     rateLimitWindowMs: num('rateLimitWindowMs', raw.rateLimitWindowMs),
     userAgent: (raw.userAgent as string | undefined) || CLIENT_DEFAULTS.userAgent,

@@ -32,6 +32,8 @@ export interface GenesysConfigDef extends NodeDef {
   authBaseUrl?: string;
   requestsPerMinute?: number | string;
   maxRetryAfterSeconds?: number | string;
+  /** How long one request to Genesys may take, in seconds (a slow proxy, a large analytics query). */
+  requestTimeoutSeconds?: number | string;
 }
 
 export interface GenesysConfigCredentials {
