@@ -78,9 +78,19 @@ describe('editor defaults come from lib', () => {
     });
   }
 
+  it('each flow node\'s catalog has the labels the shared registration reads (paletteLabel, inputLabel, outputLabel(s))', () => {
+    for (const type of Object.keys(LIB).filter((t) => t !== 'genesys-cloud-config')) {
+      const catalog = JSON.parse(fs.readFileSync(path.join(projectRoot, 'nodes', type, 'locales', 'en-US', `${type}.json`), 'utf8'))[type];
+      assert.equal(typeof catalog.paletteLabel, 'string', type);
+      assert.equal(typeof catalog.inputLabel, 'string', type);
+      assert.ok(typeof catalog.outputLabel === 'string' || typeof catalog.outputLabels === 'object', type);
+    }
+  });
+
   it('the config dialog refuses maxRetryAfterSeconds above lib\'s limit', () => {
     const validate = defs['genesys-cloud-config'].defaults.maxRetryAfterSeconds.validate!;
     assert.equal(validate.call({}, String(MAX_RETRY_AFTER_SECONDS)), true);
+    assert.equal(settings.genesysCloudConfigDefaults && (settings.genesysCloudConfigDefaults as { maxSeconds: number }).maxSeconds, MAX_RETRY_AFTER_SECONDS);
     assert.equal(validate.call({}, String(MAX_RETRY_AFTER_SECONDS + 1)), false);
   });
 
