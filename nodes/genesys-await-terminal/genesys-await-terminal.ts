@@ -1,7 +1,7 @@
 // Waits until a participant's leg (waitFor "participant", the default) or the whole conversation ("conversation")
 // has ended, through lib/await-terminal.ts. Output 1: ended; output 2: timed out, with the last state seen.
 import type { NodeAPI } from 'node-red';
-import { conversationIdOf, type FlowNode, type FlowNodeDef, type Msg, nodeConfig, type Outcome, readTyped, setupFlowNode, type Typed } from '../shared/flow-node';
+import { conversationIdOf, type FlowNodeDef, type Msg, type Outcome, readTyped, registerFlowNode, type Typed, type Versioned } from '../shared/flow-node';
 import {
   AWAIT_DEFAULTS,
   type AwaitResult,
@@ -11,7 +11,6 @@ import {
   optionalId,
   parseAwaitOptions,
 } from '../../lib';
-import { editorDefaults } from '../shared/editor-defaults';
 import { MIGRATIONS } from './migrations';
 
 const TYPE = 'genesys-await-terminal';
@@ -41,16 +40,14 @@ interface AwaitTerminalDef extends FlowNodeDef, Typed<'conversationId'>, Typed<'
 }
 
 export = function (RED: NodeAPI) {
-  function GenesysAwaitTerminalNode(this: FlowNode, raw: AwaitTerminalDef) {
-    // The node is made from the flow file's own object (Node-RED keeps hidden fields on it); the settings
-    // are read from the migrated copy.
-    RED.nodes.createNode(this, raw);
+  registerFlowNode(RED, {
+    type: TYPE,
+    migrations: MIGRATIONS,
     // A flow file without waitFor waits for the participant, never silently for the whole call.
-    const { config, settings, problem } = nodeConfig(raw, MIGRATIONS, parseAwaitOptions);
-    const node = this;
-    const waitFor = settings?.waitFor;
-
-    setupFlowNode(RED, node, TYPE, config, async (msg, ctx) => {
+    parse: parseAwaitOptions,
+    defaults: AWAIT_DEFAULTS,
+    work: (node, config: Versioned<AwaitTerminalDef>, settings) => async (msg, ctx) => {
+      const waitFor = settings.waitFor;
       // Validate everything before any request.
       const conversationId = await conversationIdOf(RED, node, msg, config);
       const participantId = waitFor === 'participant'
@@ -76,8 +73,6 @@ export = function (RED: NodeAPI) {
         }),
         present,
       };
-    }, problem);
-  }
-
-  RED.nodes.registerType(TYPE, GenesysAwaitTerminalNode, { settings: editorDefaults(TYPE, { ...AWAIT_DEFAULTS, version: MIGRATIONS.length }) });
+    },
+  });
 };

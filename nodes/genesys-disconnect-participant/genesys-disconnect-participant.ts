@@ -2,7 +2,7 @@
 // target, guards, one PATCH {"state":"disconnected"}, optional confirm). The output carries msg.conversationId
 // and msg.participantId of the leg acted on, so that await end (or a log) acts on the same leg.
 import type { NodeAPI, NodeStatusFill } from 'node-red';
-import { conversationIdOf, type FlowNode, type FlowNodeDef, nodeConfig, readTyped, selectorOf, setupFlowNode, type Typed } from '../shared/flow-node';
+import { conversationIdOf, type FlowNodeDef, readTyped, registerFlowNode, selectorOf, type Typed, type Versioned } from '../shared/flow-node';
 import {
   invalidInput,
   KICK_DEFAULTS,
@@ -11,7 +11,6 @@ import {
   optionalId,
   parseKickOptions,
 } from '../../lib';
-import { editorDefaults } from '../shared/editor-defaults';
 import { MIGRATIONS } from './migrations';
 
 const TYPE = 'genesys-disconnect-participant';
@@ -41,15 +40,13 @@ interface DisconnectParticipantDef
 }
 
 export = function (RED: NodeAPI) {
-  function GenesysDisconnectParticipantNode(this: FlowNode, raw: DisconnectParticipantDef) {
-    // The node is made from the flow file's own object (Node-RED keeps hidden fields on it); the settings
-    // are read from the migrated copy.
-    RED.nodes.createNode(this, raw);
+  registerFlowNode(RED, {
+    type: TYPE,
+    migrations: MIGRATIONS,
     // Safety options fail closed: a value that is not a boolean or "true"/"false" stops the node.
-    const { config, settings, problem } = nodeConfig(raw, MIGRATIONS, parseKickOptions);
-    const node = this;
-
-    setupFlowNode(RED, node, TYPE, config, async (msg, ctx) => {
+    parse: parseKickOptions,
+    defaults: KICK_DEFAULTS,
+    work: (node, config: Versioned<DisconnectParticipantDef>, settings) => async (msg, ctx) => {
       // Validate everything before any request.
       const conversationId = await conversationIdOf(RED, node, msg, config);
       const participantId = optionalId(
@@ -92,8 +89,6 @@ export = function (RED: NodeAPI) {
       msg.conversationId = result.conversationId;
       msg.participantId = result.participantId;
       return { out: msg, status: OUTCOME_STATUS[result.outcome] ?? { fill: 'green', key: 'disconnected' } };
-    }, problem);
-  }
-
-  RED.nodes.registerType(TYPE, GenesysDisconnectParticipantNode, { settings: editorDefaults(TYPE, { ...KICK_DEFAULTS, version: MIGRATIONS.length }) });
+    },
+  });
 };

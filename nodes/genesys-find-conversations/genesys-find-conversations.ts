@@ -2,14 +2,13 @@
 // call (design 2.5c; the workflow is lib/find-conversations.ts): outputs them as one array, or one msg per
 // conversation with msg.conversationId and msg.participantId set, ready for genesys-disconnect-participant.
 import type { NodeAPI } from 'node-red';
-import { type FlowNode, type FlowNodeDef, nodeConfig, type Outcome, readTyped, setupFlowNode, type Typed } from '../shared/flow-node';
+import { type FlowNodeDef, type Outcome, readTyped, registerFlowNode, type Typed, type Versioned } from '../shared/flow-node';
 import {
   FIND_DEFAULTS,
   type FindCriteria,
   findLiveConversations,
   parseFindOptions,
 } from '../../lib';
-import { editorDefaults } from '../shared/editor-defaults';
 import { MIGRATIONS } from './migrations';
 
 const TYPE = 'genesys-find-conversations';
@@ -23,15 +22,13 @@ interface FindConversationsDef extends FlowNodeDef, Typed<'who'> {
 }
 
 export = function (RED: NodeAPI) {
-  function GenesysFindConversationsNode(this: FlowNode, raw: FindConversationsDef) {
-    // The node is made from the flow file's own object (Node-RED keeps hidden fields on it); the settings
-    // are read from the migrated copy.
-    RED.nodes.createNode(this, raw);
+  registerFlowNode(RED, {
+    type: TYPE,
+    migrations: MIGRATIONS,
     // A flow file without these options uses lib's defaults: by user id, voice, the last 24 h.
-    const { config, settings, problem } = nodeConfig(raw, MIGRATIONS, parseFindOptions);
-    const node = this;
-
-    setupFlowNode(RED, node, TYPE, config, async (msg, ctx) => {
+    parse: parseFindOptions,
+    defaults: FIND_DEFAULTS,
+    work: (node, config: Versioned<FindConversationsDef>, settings) => async (msg, ctx) => {
       // Validate everything before any request (lib validates the criteria again, with the field names).
       const { searchBy, mediaType, intervalHours, split } = settings;
       const who = await readTyped(RED, node, msg, config.who, config.whoType, searchBy);
@@ -60,8 +57,6 @@ export = function (RED: NodeAPI) {
         return m;
       });
       return { out: [msgs], status };
-    }, problem);
-  }
-
-  RED.nodes.registerType(TYPE, GenesysFindConversationsNode, { settings: editorDefaults(TYPE, { ...FIND_DEFAULTS, version: MIGRATIONS.length }) });
+    },
+  });
 };

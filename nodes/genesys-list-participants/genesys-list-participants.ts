@@ -1,12 +1,9 @@
 // Reads one conversation and outputs its participants through lib's list workflow: all, only the live ones, or
 // those matching a selector; as one array or one msg per participant.
 import type { NodeAPI } from 'node-red';
-import { conversationIdOf, type FlowNode, type FlowNodeDef, nodeConfig, selectorOf, setupFlowNode, type Typed } from '../shared/flow-node';
+import { conversationIdOf, type FlowNodeDef, registerFlowNode, selectorOf, type Typed, type Versioned } from '../shared/flow-node';
 import { LIST_DEFAULTS, listParticipants, parseListOptions } from '../../lib';
-import { editorDefaults } from '../shared/editor-defaults';
 import { MIGRATIONS } from './migrations';
-
-const TYPE = 'genesys-list-participants';
 
 /** The list node as its flow file holds it (options: lib parseListOptions). */
 interface ListParticipantsDef extends FlowNodeDef, Typed<'conversationId'>, Typed<'target'> {
@@ -15,14 +12,12 @@ interface ListParticipantsDef extends FlowNodeDef, Typed<'conversationId'>, Type
 }
 
 export = function (RED: NodeAPI) {
-  function GenesysListParticipantsNode(this: FlowNode, raw: ListParticipantsDef) {
-    // The node is made from the flow file's own object (Node-RED keeps hidden fields on it); the settings
-    // are read from the migrated copy.
-    RED.nodes.createNode(this, raw);
-    const { config, settings, problem } = nodeConfig(raw, MIGRATIONS, parseListOptions);
-    const node = this;
-
-    setupFlowNode(RED, node, TYPE, config, async (msg, ctx) => {
+  registerFlowNode(RED, {
+    type: 'genesys-list-participants',
+    migrations: MIGRATIONS,
+    parse: parseListOptions,
+    defaults: LIST_DEFAULTS,
+    work: (node, config: Versioned<ListParticipantsDef>, settings) => async (msg, ctx) => {
       // Validate everything before any request.
       const conversationId = await conversationIdOf(RED, node, msg, config);
       const selector = await selectorOf(RED, node, msg, config);
@@ -55,8 +50,6 @@ export = function (RED: NodeAPI) {
         return m;
       });
       return { out: [msgs], status };
-    }, problem);
-  }
-
-  RED.nodes.registerType(TYPE, GenesysListParticipantsNode, { settings: editorDefaults(TYPE, { ...LIST_DEFAULTS, version: MIGRATIONS.length }) });
+    },
+  });
 };

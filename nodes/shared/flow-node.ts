@@ -13,6 +13,7 @@ import {
   UUID_RE,
 } from '../../lib';
 import type { ConfigUser, GenesysConfigNode, ReadyConnection } from '../genesys-cloud-config/connection';
+import { editorDefaults } from './editor-defaults';
 import { migrate, type MigrationStep } from './migrations';
 
 /** A flow node's config fields that every flow node has: its genesys-cloud-config and its schema version. */
@@ -129,7 +130,7 @@ function errorText(err: unknown): string {
  * is a configuration error: `problem` holds it, setupFlowNode fails every msg with it before any request (a
  * safety option is never read as "off" by accident), and `settings` is then never read.
  */
-export function settingsOf<T>(parse: (raw: Record<string, unknown>) => T, config: object): { settings: T; problem?: GenesysError } {
+function settingsOf<T>(parse: (raw: Record<string, unknown>) => T, config: object): { settings: T; problem?: GenesysError } {
   try {
     return { settings: parse(config as Record<string, unknown>) };
   } catch (err) {
@@ -138,7 +139,7 @@ export function settingsOf<T>(parse: (raw: Record<string, unknown>) => T, config
 }
 
 /** Any failure as a GenesysError (a foreign error becomes 'genesys-error'; an abort becomes 'cancelled'). */
-export function toGenesysError(err: unknown, aborted: boolean, closedReason?: GenesysError): GenesysError {
+function toGenesysError(err: unknown, aborted: boolean, closedReason?: GenesysError): GenesysError {
   if (isGenesysError(err)) return err;
   if (aborted) return closedReason ?? new GenesysError('cancelled', 'cancelled: the node was closed or redeployed', { cause: err });
   return new GenesysError('genesys-error', errorText(err), { cause: err });
@@ -175,7 +176,7 @@ export interface Deferred<R> {
  * and its settings parsed by the lib workflow that owns them. `problem`: the config is unusable (a bad option,
  * a version from the future): setupFlowNode then fails every msg with it.
  */
-export function nodeConfig<D extends object, S>(raw: D, steps: readonly MigrationStep[], parse: (raw: Record<string, unknown>) => S): { config: D & { version: number }; settings: S; problem?: GenesysError } {
+function nodeConfig<D extends object, S>(raw: D, steps: readonly MigrationStep[], parse: (raw: Record<string, unknown>) => S): { config: D & { version: number }; settings: S; problem?: GenesysError } {
   const { config, problem } = migrate(raw, steps);
   const parsed = settingsOf(parse, config);
   return { config, settings: parsed.settings, problem: problem ?? parsed.problem };
@@ -187,7 +188,7 @@ export function nodeConfig<D extends object, S>(raw: D, steps: readonly Migratio
  * error of the incoming msg change. `configProblem`: the node's own configuration is unusable (e.g. a bad
  * option in the flow file): the status says so and every msg fails with it, before any request.
  */
-export function setupFlowNode<R>(
+function setupFlowNode<R>(
   RED: NodeAPI,
   node: FlowNode,
   type: string,
@@ -313,4 +314,33 @@ export function setupFlowNode<R>(
     if (inFlight === 0) closed();
     else idle = closed;
   });
+}
+
+/** A node's config brought to the current version. */
+export type Versioned<D> = D & { version: number };
+
+/** What makes a flow node type of this package. */
+export interface FlowNodeSpec<D extends FlowNodeDef, S, R> {
+  type: string;
+  /** nodes/<node>/migrations.ts: the config's versions. */
+  migrations: readonly MigrationStep[];
+  /** The lib workflow's parseXxOptions: the node's settings from its flow file. */
+  parse: (raw: Record<string, unknown>) => S;
+  /** The lib workflow's XX_DEFAULTS, handed to the editor (with the current version). */
+  defaults: Record<string, unknown>;
+  /** The work of one msg for the node being built, its config (migrated) and its settings. */
+  work: (node: FlowNode, config: Versioned<D>, settings: S) => (msg: Msg, ctx: RunContext) => Promise<Outcome | Deferred<R>>;
+}
+
+/**
+ * Registers a flow node type: each node is made from the flow file's own object (Node-RED keeps hidden fields
+ * on it), its config brought to the current version and its settings parsed once; the defaults go to the editor.
+ */
+export function registerFlowNode<D extends FlowNodeDef, S, R>(RED: NodeAPI, spec: FlowNodeSpec<D, S, R>): void {
+  function GenesysFlowNode(this: FlowNode, raw: D) {
+    RED.nodes.createNode(this, raw);
+    const { config, settings, problem } = nodeConfig(raw, spec.migrations, spec.parse);
+    setupFlowNode(RED, this, spec.type, config, spec.work(this, config, settings), problem);
+  }
+  RED.nodes.registerType(spec.type, GenesysFlowNode, { settings: editorDefaults(spec.type, { ...spec.defaults, version: spec.migrations.length }) });
 }
