@@ -1,6 +1,7 @@
-// What the three flow nodes share: finding the config node's connection, reading TypedInput properties
-// ("a value set in the node wins over msg"), and running one msg to exactly one send or one done(err), with
-// cancellation on close and a status that counts the msgs in flight. Node-RED concerns only: no HTTP here.
+// What the four flow nodes share: registering the type (config versions, settings parsed by lib, defaults for
+// the editor), registering with the config node, reading TypedInput properties ("a value set in the node wins
+// over msg"), and running one msg to exactly one send or one done(err), with cancellation on close and a status
+// that counts the msgs in flight. Node-RED concerns only: no HTTP here.
 import { setMaxListeners } from 'node:events';
 import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow, NodeStatus, NodeStatusFill } from 'node-red';
 import {
