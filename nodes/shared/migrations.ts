@@ -9,7 +9,11 @@ export type MigrationStep = (config: Record<string, unknown>) => Record<string, 
 export function migrate<T extends object>(config: T, steps: readonly MigrationStep[]): { config: T & { version: number }; problem?: GenesysError } {
   const current = steps.length;
   const raw = config as Record<string, unknown>;
-  const version = raw.version === undefined || raw.version === null || raw.version === '' ? 0 : Number(raw.version);
+  const given = raw.version;
+  // A number, or its digits as text (a hand-written flow file); anything else (true, "1.0e0") is refused.
+  const version = given === undefined || given === null || given === '' ? 0
+    : typeof given === 'number' ? given
+    : typeof given === 'string' && /^\s*\d+\s*$/.test(given) ? Number(given) : NaN;
   if (!Number.isInteger(version) || version < 0 || version > current) {
     const problem = invalidInput('version', `must be a whole number from 0 to ${current} (this package's version of the node), got ${JSON.stringify(raw.version)}`);
     return { config: { ...config, version: current }, problem };

@@ -29,7 +29,7 @@ describe('node config versions and the config node\'s users', () => {
   });
 
   it('a version from the future (or not a number) is refused naming version; nothing is sent', async () => {
-    for (const version of [2, -1, 'one', 1.5]) {
+    for (const version of [2, -1, 'one', 1.5, true]) {
       for (const node of [list({ version }), { id: 'n1', type: 'genesys-await-terminal', version, wires: [['out1'], ['out2']] }]) {
         await load(ctx.sim.url, [node]);
         const before = (await ctx.sim.control.requests()).length;
