@@ -5,7 +5,7 @@
 // NAMES=type,type also breaks those snapshot node types down by name. An analysis tool, not a benchmark.
 import * as v8 from 'node:v8';
 import { forkSim } from './sim-host';
-import { ALL_NODES } from '../test/reliability/harness';
+import { ALL_NODES } from '../testkit/harness';
 import { conferences, helper, loadBenchFlow, memoryAfterGc, sleep } from './kit';
 
 function stats(): Map<string, { n: number; size: number }> {

@@ -3,10 +3,11 @@
 import * as v8 from 'node:v8';
 import * as vm from 'node:vm';
 import { Agent, request } from 'undici';
-import { Collector, fourParty, helper, loadFlow, seedMany } from '../test/reliability/harness';
+import { Collector, helper, load } from '../testkit/harness';
+import { fourParty, seedMany } from '../testkit/fixtures';
 import type { HostedSim } from './sim-host';
 
-export { Collector, fourParty, helper, seedMany };
+export { Collector, helper };
 
 v8.setFlagsFromString('--expose-gc');
 const gcFn = vm.runInNewContext('gc') as () => void;
@@ -50,7 +51,7 @@ export function sleep(ms: number): Promise<void> {
 /** Loads the given nodes (wired to out1/out2) against the sim, spies dropped; returns a fresh collector. */
 export async function loadBenchFlow(sim: HostedSim, nodes: Record<string, unknown>[], requestsPerMinute: number): Promise<Collector> {
   await helper.unload();
-  await loadFlow({ apiBaseUrl: sim.url, authBaseUrl: sim.url }, nodes, { config: { requestsPerMinute }, lean: true });
+  await load(sim.url, nodes, { config: { requestsPerMinute }, lean: true });
   return new Collector();
 }
 
@@ -107,5 +108,5 @@ export class PlainClient {
 /** Seeds `n` four-party conferences; returns [conversationId, target participant (agent 1) id, userId]. */
 export async function conferences(sim: HostedSim, n: number, targetExtra: (i: number) => Record<string, unknown> = () => ({})): Promise<{ cid: string; pid: string; userId: string }[]> {
   const seeded = await seedMany(sim.control, Array.from({ length: n }, (_, i) => fourParty(targetExtra(i))));
-  return seeded.map((c: any) => ({ cid: c.id, pid: c.participants[1].id, userId: c.participants[1].userId }));
+  return seeded.map((c) => ({ cid: c.id, pid: c.participants[1].id, userId: c.participants[1].userId as string }));
 }

@@ -3,7 +3,7 @@
 // Node 22.9) on a Node 22: the machine's own if it is 22.9+, else GENESYS_TEST_NODE22, else the official
 // binary from the npm package node-<platform>-<arch>, fetched once into .cache/node22 (from the npm registry,
 // like every other package). Prints one last line `N passed, N failed` summing both passes: the line CI reads.
-//   node scripts/test.js [--only 4|5] [mocha args, e.g. a file or --grep]
+//   node scripts/test.js [--only 4|5] [mocha args, e.g. a file or --grep]   (lint runs only without arguments)
 'use strict';
 const fs = require('node:fs');
 const os = require('node:os');
@@ -91,9 +91,37 @@ function runPass(pass) {
   });
 }
 
+/**
+ * Lint before the suite, counted like a test each: eslint (typescript-eslint rules, `any` refused in the shipped
+ * code) and prettier --check. Skipped when mocha is given a file or a --grep (a developer running one test).
+ */
+function lint() {
+  const checks = [
+    { label: 'eslint', bin: require.resolve('eslint/bin/eslint.js'), args: ['.'] },
+    { label: 'prettier --check', bin: require.resolve('prettier/bin/prettier.cjs'), args: ['--check', '--log-level', 'warn', '.'] },
+  ];
+  let passed = 0;
+  let failed = 0;
+  for (const check of checks) {
+    try {
+      execFileSync(process.execPath, [check.bin, ...check.args], { cwd: root, stdio: 'inherit' });
+      console.log(`  ✔ ${check.label}`);
+      passed++;
+    } catch {
+      console.log(`  ✗ ${check.label} found problems (listed above)`);
+      failed++;
+    }
+  }
+  return { passed, failed };
+}
+
 (async () => {
   let passed = 0;
   let failed = 0;
+  if (args.length === 0 && !only) {
+    console.log('\n=== lint ===');
+    ({ passed, failed } = lint());
+  }
   for (const pass of passes) {
     const s = await runPass(pass);
     passed += s.passed;

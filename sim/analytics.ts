@@ -6,12 +6,15 @@
 // analytics spellings (mediaType `voice`, disconnectType `conferenceTransfer`...), not the REST ones.
 // Real analytics lags (a conversation shows up late, an ended leg still looks live for a while): the
 // `analyticsLagMs` option plays that.
-import { isTerminal } from './state';
+import { isTerminal } from './conversation-store';
 import type { ParticipantState, SeededConversation } from './types';
 
 /** A query Genesys refuses: 400 with this code and message. */
 export class QueryError extends Error {
-  constructor(readonly code: 'bad.request' | 'invalid.value', message: string) {
+  constructor(
+    readonly code: 'bad.request' | 'invalid.value',
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -19,36 +22,134 @@ export class QueryError extends Error {
 // SegmentDetailQueryPredicate.DimensionEnum (platform-client-sdk-java build/docs/SegmentDetailQueryPredicate.md,
 // 212.0.0). Neither participantId nor conversationId is one (an old SDK listed participantId; it is gone).
 export const SEGMENT_DIMENSIONS: readonly string[] = [
-  'addressFrom', 'addressTo', 'agentAssistantId', 'agentOwned', 'ani', 'authenticated', 'bargedParticipantId',
-  'callbackNumber', 'callbackScheduledTime', 'canonicalExternalContactId', 'cleared', 'coachedParticipantId',
-  'conference', 'deliveryStatus', 'destinationAddress', 'destinationConversationId', 'detectedSpeechEnd',
-  'detectedSpeechStart', 'direction', 'disconnectType', 'dnis', 'edgeId', 'errorCode', 'exitReason',
-  'extendedDeliveryStatus', 'externalContactId', 'externalOrganizationId', 'flaggedReason', 'flowId', 'flowName',
-  'flowOutType', 'flowOutcome', 'flowOutcomeId', 'flowOutcomeValue', 'flowVersion', 'groupId', 'journeyActionId',
-  'journeyActionMapId', 'journeyCustomerId', 'journeyCustomerIdType', 'journeyCustomerSessionId', 'mediaCount',
-  'mediaType', 'messageType', 'monitoredParticipantId', 'outboundCampaignId', 'outboundContactId',
-  'outboundContactListId', 'participantName', 'protocolCallId', 'provider', 'purpose', 'queueId', 'recording',
-  'remote', 'remoteNameDisplayable', 'requestedLanguageId', 'requestedRouting', 'requestedRoutingSkillId',
-  'scoredAgentId', 'screenRecording', 'scriptId', 'segmentEnd', 'segmentType', 'sessionDnis', 'sipResponseCode',
-  'subject', 'teamId', 'transferTargetAddress', 'transferTargetName', 'transferType', 'usedRouting', 'userId',
-  'wrapUpCode', 'wrapUpNote',
+  'addressFrom',
+  'addressTo',
+  'agentAssistantId',
+  'agentOwned',
+  'ani',
+  'authenticated',
+  'bargedParticipantId',
+  'callbackNumber',
+  'callbackScheduledTime',
+  'canonicalExternalContactId',
+  'cleared',
+  'coachedParticipantId',
+  'conference',
+  'deliveryStatus',
+  'destinationAddress',
+  'destinationConversationId',
+  'detectedSpeechEnd',
+  'detectedSpeechStart',
+  'direction',
+  'disconnectType',
+  'dnis',
+  'edgeId',
+  'errorCode',
+  'exitReason',
+  'extendedDeliveryStatus',
+  'externalContactId',
+  'externalOrganizationId',
+  'flaggedReason',
+  'flowId',
+  'flowName',
+  'flowOutType',
+  'flowOutcome',
+  'flowOutcomeId',
+  'flowOutcomeValue',
+  'flowVersion',
+  'groupId',
+  'journeyActionId',
+  'journeyActionMapId',
+  'journeyCustomerId',
+  'journeyCustomerIdType',
+  'journeyCustomerSessionId',
+  'mediaCount',
+  'mediaType',
+  'messageType',
+  'monitoredParticipantId',
+  'outboundCampaignId',
+  'outboundContactId',
+  'outboundContactListId',
+  'participantName',
+  'protocolCallId',
+  'provider',
+  'purpose',
+  'queueId',
+  'recording',
+  'remote',
+  'remoteNameDisplayable',
+  'requestedLanguageId',
+  'requestedRouting',
+  'requestedRoutingSkillId',
+  'scoredAgentId',
+  'screenRecording',
+  'scriptId',
+  'segmentEnd',
+  'segmentType',
+  'sessionDnis',
+  'sipResponseCode',
+  'subject',
+  'teamId',
+  'transferTargetAddress',
+  'transferTargetName',
+  'transferType',
+  'usedRouting',
+  'userId',
+  'wrapUpCode',
+  'wrapUpNote',
 ];
 // ConversationDetailQueryPredicate.DimensionEnum (same source).
 export const CONVERSATION_DIMENSIONS: readonly string[] = [
-  'conversationEnd', 'conversationId', 'conversationInitiator', 'conversationStart', 'customerParticipation',
-  'divisionId', 'externalTag', 'mediaStatsMinConversationMos', 'originatingDirection', 'originatingSocialMediaPublic',
+  'conversationEnd',
+  'conversationId',
+  'conversationInitiator',
+  'conversationStart',
+  'customerParticipation',
+  'divisionId',
+  'externalTag',
+  'mediaStatsMinConversationMos',
+  'originatingDirection',
+  'originatingSocialMediaPublic',
 ];
 const OPERATORS = ['matches', 'exists', 'notExists']; // OperatorEnum of both predicates
 const FILTER_TYPES = ['and', 'or']; // SegmentDetailQueryFilter / ConversationDetailQueryFilter TypeEnum
 const ORDERS = ['asc', 'desc', 'unordered']; // ConversationQuery.OrderEnum
 const ORDER_BYS = ['conversationStart', 'conversationEnd', 'segmentStart', 'segmentEnd']; // ConversationQuery.OrderByEnum
-const QUERY_FIELDS = ['conversationFilters', 'segmentFilters', 'evaluationFilters', 'surveyFilters', 'resolutionFilters', 'order', 'orderBy', 'interval', 'aggregations', 'paging'];
+const QUERY_FIELDS = [
+  'conversationFilters',
+  'segmentFilters',
+  'evaluationFilters',
+  'surveyFilters',
+  'resolutionFilters',
+  'order',
+  'orderBy',
+  'interval',
+  'aggregations',
+  'paging',
+];
 /** "Default page size is 25" (ConversationQuery.paging); at most 100 (genesys-api.md section 3). */
 const DEFAULT_PAGE_SIZE = 25;
 const MAX_PAGE_SIZE = 100;
 
 /** The dimensions the simulator evaluates; the other official ones are refused as not modelled. */
-const MODELLED_SEGMENT = new Set(['userId', 'queueId', 'mediaType', 'purpose', 'segmentType', 'segmentEnd', 'disconnectType', 'direction', 'ani', 'dnis', 'conference', 'wrapUpCode', 'participantName', 'externalContactId', 'addressFrom', 'addressTo']);
+const MODELLED_SEGMENT = new Set([
+  'userId',
+  'queueId',
+  'mediaType',
+  'purpose',
+  'segmentType',
+  'segmentEnd',
+  'disconnectType',
+  'direction',
+  'ani',
+  'dnis',
+  'conference',
+  'wrapUpCode',
+  'participantName',
+  'externalContactId',
+  'addressFrom',
+  'addressTo',
+]);
 const MODELLED_CONVERSATION = new Set(['conversationEnd', 'conversationId', 'conversationStart', 'originatingDirection', 'divisionId']);
 
 /** AnalyticsSession.mediaType spellings for the simulator's media. */
@@ -85,9 +186,21 @@ const ANALYTICS_DISCONNECT: Record<string, string> = {
   takeover: 'takeover',
 };
 
-interface Predicate { type?: unknown; dimension?: unknown; operator?: unknown; value?: unknown }
-interface Clause { type?: unknown; predicates?: unknown }
-interface Filter { type?: unknown; predicates?: unknown; clauses?: unknown }
+interface Predicate {
+  type?: unknown;
+  dimension?: unknown;
+  operator?: unknown;
+  value?: unknown;
+}
+interface Clause {
+  type?: unknown;
+  predicates?: unknown;
+}
+interface Filter {
+  type?: unknown;
+  predicates?: unknown;
+  clauses?: unknown;
+}
 
 /** One segment as analytics shows it, with the session and participant values a segment filter sees. */
 interface SegmentRow {
@@ -100,7 +213,10 @@ interface SegmentRow {
 
 /** An enum value outside the official list: Genesys cannot read the body (400 bad.request). */
 function notOneOf(field: string, value: unknown, allowed: readonly string[]): QueryError {
-  return new QueryError('bad.request', `The request could not be understood by the server due to malformed syntax: ${field} ${JSON.stringify(value)} is not one of ${allowed.join(', ')}`);
+  return new QueryError(
+    'bad.request',
+    `The request could not be understood by the server due to malformed syntax: ${field} ${JSON.stringify(value)} is not one of ${allowed.join(', ')}`,
+  );
 }
 
 function checkPredicates(list: unknown, at: string, dims: readonly string[], modelled: Set<string>): Predicate[] {
@@ -109,8 +225,10 @@ function checkPredicates(list: unknown, at: string, dims: readonly string[], mod
   return list.map((p: Predicate, i) => {
     const pat = `${at}.predicates[${i}]`;
     if (!p || typeof p !== 'object') throw new QueryError('invalid.value', `${pat} must be an object`);
-    if (p.type !== undefined && !['dimension', 'property', 'metric'].includes(String(p.type))) throw notOneOf(`${pat}.type`, p.type, ['dimension', 'property', 'metric']);
-    if (p.type !== undefined && p.type !== 'dimension') throw new QueryError('invalid.value', `${pat}: the simulator evaluates dimension predicates only`);
+    if (p.type !== undefined && !['dimension', 'property', 'metric'].includes(String(p.type)))
+      throw notOneOf(`${pat}.type`, p.type, ['dimension', 'property', 'metric']);
+    if (p.type !== undefined && p.type !== 'dimension')
+      throw new QueryError('invalid.value', `${pat}: the simulator evaluates dimension predicates only`);
     if (typeof p.dimension !== 'string' || !dims.includes(p.dimension)) throw notOneOf(`${pat}.dimension`, p.dimension, dims);
     if (!modelled.has(p.dimension)) throw new QueryError('invalid.value', `${pat}: the simulator does not model dimension ${p.dimension}`);
     const op = p.operator ?? 'matches';
@@ -131,7 +249,8 @@ function checkFilters(filters: unknown, field: string, dims: readonly string[], 
     if (f.clauses !== undefined) {
       if (!Array.isArray(f.clauses)) throw new QueryError('invalid.value', `${at}.clauses must be an array`);
       f.clauses.forEach((c: Clause, j) => {
-        if (!c || typeof c !== 'object' || !FILTER_TYPES.includes(c.type as string)) throw notOneOf(`${at}.clauses[${j}].type`, c?.type, FILTER_TYPES);
+        if (!c || typeof c !== 'object' || !FILTER_TYPES.includes(c.type as string))
+          throw notOneOf(`${at}.clauses[${j}].type`, c?.type, FILTER_TYPES);
         checkPredicates(c.predicates, `${at}.clauses[${j}]`, dims, modelled);
       });
     }
@@ -161,7 +280,8 @@ function parseInterval(interval: unknown): { from: number; to: number } {
   const [a, b, extra] = interval.split('/');
   const from = Date.parse(a);
   const to = Date.parse(b);
-  if (extra !== undefined || Number.isNaN(from) || Number.isNaN(to) || from >= to) throw new QueryError('invalid.value', 'interval must be "start/end" with two ISO-8601 instants, start before end');
+  if (extra !== undefined || Number.isNaN(from) || Number.isNaN(to) || from >= to)
+    throw new QueryError('invalid.value', 'interval must be "start/end" with two ISO-8601 instants, start before end');
   return { from, to };
 }
 
@@ -238,8 +358,15 @@ function segmentDimension(row: SegmentRow, dim: string): unknown {
   return undefined;
 }
 
-export function analyticsQuery(conversations: Iterable<SeededConversation>, body: Record<string, unknown>, lagMs: number, now = Date.now()): Record<string, unknown> {
-  for (const k of Object.keys(body)) if (!QUERY_FIELDS.includes(k)) throw new QueryError('bad.request', `The request could not be understood by the server due to malformed syntax: unknown field ${k}`);
+export function analyticsQuery(
+  conversations: Iterable<SeededConversation>,
+  body: Record<string, unknown>,
+  lagMs: number,
+  now = Date.now(),
+): Record<string, unknown> {
+  for (const k of Object.keys(body))
+    if (!QUERY_FIELDS.includes(k))
+      throw new QueryError('bad.request', `The request could not be understood by the server due to malformed syntax: unknown field ${k}`);
   const { from, to } = parseInterval(body.interval);
   const convFilters = checkFilters(body.conversationFilters, 'conversationFilters', CONVERSATION_DIMENSIONS, MODELLED_CONVERSATION);
   const segFilters = checkFilters(body.segmentFilters, 'segmentFilters', SEGMENT_DIMENSIONS, MODELLED_SEGMENT);
@@ -251,8 +378,10 @@ export function analyticsQuery(conversations: Iterable<SeededConversation>, body
   if (typeof paging !== 'object' || Array.isArray(paging)) throw new QueryError('invalid.value', 'paging must be an object');
   const pageSize = paging.pageSize ?? DEFAULT_PAGE_SIZE;
   const pageNumber = paging.pageNumber ?? 1;
-  if (typeof pageSize !== 'number' || !Number.isInteger(pageSize) || pageSize < 1 || pageSize > MAX_PAGE_SIZE) throw new QueryError('invalid.value', `paging.pageSize must be an integer 1..${MAX_PAGE_SIZE}`);
-  if (typeof pageNumber !== 'number' || !Number.isInteger(pageNumber) || pageNumber < 1) throw new QueryError('invalid.value', 'paging.pageNumber must be an integer >= 1');
+  if (typeof pageSize !== 'number' || !Number.isInteger(pageSize) || pageSize < 1 || pageSize > MAX_PAGE_SIZE)
+    throw new QueryError('invalid.value', `paging.pageSize must be an integer 1..${MAX_PAGE_SIZE}`);
+  if (typeof pageNumber !== 'number' || !Number.isInteger(pageNumber) || pageNumber < 1)
+    throw new QueryError('invalid.value', 'paging.pageNumber must be an integer >= 1');
 
   const asOf = now - lagMs;
   const hits: { view: Record<string, unknown>; rows: SegmentRow[]; c: SeededConversation }[] = [];
@@ -269,11 +398,16 @@ export function analyticsQuery(conversations: Iterable<SeededConversation>, body
     if (!(start < to && end >= from)) continue;
     const convGet = (d: string): unknown => {
       switch (d) {
-        case 'conversationEnd': return view.conversationEnd;
-        case 'conversationStart': return view.conversationStart;
-        case 'conversationId': return c.id;
-        case 'originatingDirection': return view.originatingDirection;
-        default: return undefined; // divisionId: the simulator's conversations are in no division
+        case 'conversationEnd':
+          return view.conversationEnd;
+        case 'conversationStart':
+          return view.conversationStart;
+        case 'conversationId':
+          return c.id;
+        case 'originatingDirection':
+          return view.originatingDirection;
+        default:
+          return undefined; // divisionId: the simulator's conversations are in no division
       }
     };
     if (!convFilters.every((f) => evalGroup(f.type, f.predicates, f.clauses, convGet))) continue;
@@ -283,12 +417,22 @@ export function analyticsQuery(conversations: Iterable<SeededConversation>, body
   }
   if (order !== 'unordered') {
     const key = (h: (typeof hits)[number]): number => {
-      const times = (field: 'segmentStart' | 'segmentEnd') => h.rows.map((r) => r.segment[field]).filter((t): t is string => typeof t === 'string').map(Date.parse);
+      const times = (field: 'segmentStart' | 'segmentEnd') =>
+        h.rows
+          .map((r) => r.segment[field])
+          .filter((t): t is string => typeof t === 'string')
+          .map(Date.parse);
       switch (orderBy) {
-        case 'conversationEnd': return h.view.conversationEnd ? Date.parse(h.view.conversationEnd as string) : Infinity;
-        case 'segmentStart': return Math.min(...times('segmentStart'));
-        case 'segmentEnd': { const t = times('segmentEnd'); return t.length ? Math.max(...t) : Infinity; }
-        default: return Date.parse(h.c.startTime);
+        case 'conversationEnd':
+          return h.view.conversationEnd ? Date.parse(h.view.conversationEnd as string) : Infinity;
+        case 'segmentStart':
+          return Math.min(...times('segmentStart'));
+        case 'segmentEnd': {
+          const t = times('segmentEnd');
+          return t.length ? Math.max(...t) : Infinity;
+        }
+        default:
+          return Date.parse(h.c.startTime);
       }
     };
     const sign = order === 'desc' ? -1 : 1;

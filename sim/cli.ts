@@ -31,11 +31,21 @@ function parse(argv: string[]): SimOptions & { quiet: boolean } {
       return n;
     };
     switch (a) {
-      case '--port': o.port = int(0); break;
-      case '--host': o.host = value(); break;
-      case '--rate-limit': o.rateLimitPerMinute = int(1); break;
-      case '--disconnect-delay': o.disconnectDelayMs = int(0); break;
-      case '--analytics-lag': o.analyticsLagMs = int(0); break;
+      case '--port':
+        o.port = int(0);
+        break;
+      case '--host':
+        o.host = value();
+        break;
+      case '--rate-limit':
+        o.rateLimitPerMinute = int(1);
+        break;
+      case '--disconnect-delay':
+        o.disconnectDelayMs = int(0);
+        break;
+      case '--analytics-lag':
+        o.analyticsLagMs = int(0);
+        break;
       case '--last-party': {
         const v = value();
         if (v !== 'stay' && v !== 'end-conversation') fail('--last-party must be stay or end-conversation');
@@ -51,12 +61,17 @@ function parse(argv: string[]): SimOptions & { quiet: boolean } {
         }
         break;
       }
-      case '--empty': scenario = undefined; break;
-      case '--quiet': o.quiet = true; break;
+      case '--empty':
+        scenario = undefined;
+        break;
+      case '--quiet':
+        o.quiet = true;
+        break;
       case '-h':
       case '--help':
         console.log(USAGE);
         process.exit(0);
+        break;
       default:
         fail(`unknown argument ${a}`);
     }
@@ -84,7 +99,10 @@ async function main(): Promise<void> {
   console.log(`  control API: ${sim.url}/__sim/ (conversations, faults, fail-next, transitions, requests, counters, reset)`);
   console.log('Ctrl-C stops.');
   const stop = (): void => {
-    sim.close().then(() => process.exit(0), () => process.exit(1));
+    sim.close().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);

@@ -1,12 +1,15 @@
 // Genesys Cloud simulator: a real HTTP server on loopback speaking the Platform API subset our nodes use
 // (token grant, conversation reads, participant PATCHes, analytics query, teardown endpoints), with a
 // control API under /__sim/ for tests. Shares nothing with lib/ but the public API facts.
-import { SimServer, DEFAULT_CLIENT, ORGANIZATION_ID } from './server';
-import { SimControl } from './control';
+import { SimServer } from './server';
+import { DEFAULT_CLIENT } from './auth';
+import { ORGANIZATION_ID } from './routes/organization';
+import { SimControl } from './control-client';
 import { Scenario, SimOptions } from './types';
 import demo from './scenarios/demo.json';
 
 export * from './types';
+export type { NotificationControl, NotificationState, TopicRejection } from './notifications/control';
 export { SimControl, DEFAULT_CLIENT, ORGANIZATION_ID };
 
 export interface SimHandle {

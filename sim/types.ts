@@ -1,4 +1,7 @@
 // Public types of the Genesys Cloud simulator. The contract in the task brief; additions are marked "added".
+import type { NotificationOptions } from './notifications/service';
+
+export type { NotificationOptions };
 
 /** Communication states of the real Platform API (calls[].state, CallMediaParticipant.state). */
 export const CALL_STATES = [
@@ -43,18 +46,24 @@ export interface SimOptions {
   /** added: analytics lags: a conversation shows up in the details query this long after its startTime,
    * and a leg that ended less than this long ago still shows no segmentEnd (nor the conversation a conversationEnd). Default 0. */
   analyticsLagMs?: number;
+  /** added: the Notification Service (heartbeat, channel lifetime, limits, event lag). */
+  notifications?: NotificationOptions;
   scenario?: Scenario; // seeded at start
   log?: (line: string) => void; // one line per request; never tokens or secrets
 }
 
-export interface SeedParticipant {
-  id?: string;
+/** Who a participant is: given by a seed, kept as given. */
+export interface ParticipantIdentity {
   purpose: string;
   name?: string;
   userId?: string;
   queueId?: string;
   externalContactId?: string;
   address?: string;
+}
+
+export interface SeedParticipant extends ParticipantIdentity {
+  id?: string;
   state?: CallState; // default 'connected'
   held?: boolean;
   muted?: boolean;
@@ -78,14 +87,8 @@ export interface Scenario {
 }
 
 /** One participant as the simulator holds it (GET /__sim/conversations/{id}). */
-export interface ParticipantState {
+export interface ParticipantState extends ParticipantIdentity {
   id: string;
-  purpose: string;
-  name?: string;
-  userId?: string;
-  queueId?: string;
-  externalContactId?: string;
-  address?: string;
   mediaType: MediaType;
   communicationId: string;
   state: CallState;

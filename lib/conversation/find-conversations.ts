@@ -131,6 +131,8 @@ export function validateCriteria(criteria: unknown): Validated {
   if (typeof raw !== 'string') throw invalidInput(by, `must be a string (got ${typeof raw})`);
   const value = raw.trim();
   if (by === 'ani') {
+    // Control characters are what this check refuses (a header or log line must not carry them).
+    // eslint-disable-next-line no-control-regex
     if (value.length === 0 || value.length > 100 || /[\u0000-\u001f\u007f]/.test(value)) throw invalidInput('ani', 'must be a caller address of 1..100 printable characters, e.g. tel:+15551234567');
   } else if (!UUID_RE.test(value)) {
     throw invalidInput(by, `must be a Genesys id (a UUID), got ${JSON.stringify(value.length > 60 ? `${value.slice(0, 57)}...` : value)}`);

@@ -5,7 +5,6 @@
 //   asynchronously"), until a read shows it ended or ACCEPTED_GONE_MS has passed.
 // Kicks on different conversations never wait for each other.
 import { cancelled } from '../platform/abort';
-import { GenesysError } from '../platform/errors';
 
 /** How long an accepted disconnect counts as gone without a read showing the leg ended. */
 export const ACCEPTED_GONE_MS = 60_000;

@@ -45,7 +45,7 @@ export interface GenesysErrorDetails extends ErrorFields {
   cause?: unknown;
 }
 
-/** Statuses that mean "try again later" (not 500, not 501: those are not transient by Genesys' table). */
+/** Statuses that mean "try again later": 429 and 502/503/504 (not 500 or 501: docs/platform.md section 5). */
 export const RETRYABLE_STATUSES: ReadonlySet<number> = new Set([429, 502, 503, 504]);
 
 export class GenesysError extends Error {

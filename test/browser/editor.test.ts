@@ -10,8 +10,8 @@ import type { Page } from 'playwright-core';
 import { start, type SimHandle } from '../../sim';
 import { exampleFiles, readExample } from '../../scripts/example-flows';
 import { launchNodeRed, type NodeRedInstance } from '../../scripts/node-red-launcher';
-import { launchBrowser, openEditor, screenshot, type Browser } from '../support/browser';
-import { nodeRedMain, nodeRedMajor, projectRoot } from '../support/node-red';
+import { dropFromPalette, launchBrowser, openEditDialog, openEditor, screenshot, type Browser } from '../support/browser';
+import { nodeRedMain, nodeRedMajor, projectRoot } from '../../testkit/node-red';
 import { until } from '../support/until';
 
 const PACKAGE = 'node-red-contrib-genesys-participants';
@@ -110,30 +110,6 @@ describe(`editor: the nodes in a real Chromium (Node-RED ${nodeRedMajor})`, func
     if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
   });
 
-  /** Drags a node from the palette onto the workspace, as a user does; returns the new node's id. */
-  async function dropFromPalette(type: string, x = 400, y = 200): Promise<string> {
-    const source = page.locator(`#red-ui-palette .red-ui-palette-node[data-palette-type="${type}"]`);
-    await source.scrollIntoViewIfNeeded();
-    const box = (await source.boundingBox())!;
-    const chart = (await page.locator('#red-ui-workspace-chart').boundingBox())!;
-    await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
-    await page.mouse.down();
-    await page.mouse.move(chart.x + x, chart.y + y, { steps: 12 });
-    await page.mouse.up();
-    const id = await page.waitForFunction((t) => {
-      const sel = (window as any).RED.view.selection();
-      const n = sel.nodes && sel.nodes.find((m: any) => m.type === t);
-      return n ? n.id : false;
-    }, type);
-    return (await id.jsonValue()) as string;
-  }
-
-  async function openEditDialog(id: string): Promise<void> {
-    await page.locator(`[id="${id}"]`).dblclick();
-    await page.waitForSelector('.red-ui-tray .red-ui-tray-body #node-dialog-ok, #node-dialog-ok', { state: 'visible' });
-    await page.waitForTimeout(400); // the tray slides in
-  }
-
   async function closeDialog(button: 'ok' | 'cancel'): Promise<void> {
     await page.click(`#node-dialog-${button}`);
     await page.waitForSelector('#node-dialog-ok', { state: 'detached' });
@@ -231,8 +207,8 @@ describe(`editor: the nodes in a real Chromium (Node-RED ${nodeRedMajor})`, func
   for (const spec of DIALOGS) {
     it(`${spec.type}: the edit dialog opens with its fields and help, and marks a bad value invalid`, async () => {
       await clearWorkspace();
-      const id = await dropFromPalette(spec.type);
-      await openEditDialog(id);
+      const id = await dropFromPalette(page, spec.type);
+      await openEditDialog(page, id);
       for (const f of spec.fields) {
         assert.equal(await page.locator(`#node-input-${f}`).count(), 1, `field ${f}`);
       }
@@ -300,8 +276,8 @@ describe(`editor: the nodes in a real Chromium (Node-RED ${nodeRedMajor})`, func
     await clearWorkspace();
     await page.evaluate(() => (window as any).RED.view.importNodes([{ id: 'c0ffee0000000002', type: 'genesys-cloud-config', name: 'The only one', region: 'mypurecloud.ie', requestsPerMinute: 300, maxRetryAfterSeconds: 180 }]));
     for (const [i, type] of FLOW_TYPES.entries()) {
-      const id = await dropFromPalette(type, 200 + 180 * i, 200);
-      await openEditDialog(id);
+      const id = await dropFromPalette(page, type, 200 + 180 * i, 200);
+      await openEditDialog(page, id);
       assert.equal(await page.locator('#node-input-genesys').inputValue(), 'c0ffee0000000002', `${type}: the dialog shows the only config`);
       await closeDialog('ok');
       const n = await page.evaluate((nid) => {
@@ -316,8 +292,8 @@ describe(`editor: the nodes in a real Chromium (Node-RED ${nodeRedMajor})`, func
 
   it('genesys-cloud-config: "Test connection" succeeds against the simulator, fails with a wrong secret, marks requestsPerMinute 0 invalid', async () => {
     await clearWorkspace();
-    const id = await dropFromPalette('genesys-disconnect-participant');
-    await openEditDialog(id);
+    const id = await dropFromPalette(page, 'genesys-disconnect-participant');
+    await openEditDialog(page, id);
     // The + next to the config field adds a new genesys-cloud-config.
     await page.click('#node-input-btn-genesys-add');
     await page.waitForSelector('#node-config-input-region', { state: 'visible' });
@@ -375,7 +351,7 @@ describe(`editor: the nodes in a real Chromium (Node-RED ${nodeRedMajor})`, func
     }, id);
     assert.deepEqual(valid, { valid: true, config: 'genesys-cloud-config' });
     // The dialog as a user sees it once configured (the README's picture).
-    await openEditDialog(id);
+    await openEditDialog(page, id);
     await screenshot(page, `genesys-disconnect-participant-configured-light-nr${nodeRedMajor}`);
     await closeDialog('cancel');
   });
@@ -446,23 +422,23 @@ describe(`editor: the nodes in a real Chromium (Node-RED ${nodeRedMajor})`, func
       assert.equal(await page.evaluate(() => document.documentElement.classList.contains('nr-theme-dark')), true);
       for (const spec of DIALOGS) {
         await clearWorkspace();
-        const id = await dropFromPalette(spec.type);
-        await openEditDialog(id);
+        const id = await dropFromPalette(page, spec.type);
+        await openEditDialog(page, id);
         await screenshot(page, `${spec.type}-dark-nr${nodeRedMajor}`);
         await closeDialog('cancel');
       }
       // Configured, with a genesys-cloud-config chosen (the README's picture).
       await clearWorkspace();
       await page.evaluate((url) => (window as any).RED.view.importNodes([{ id: 'c0ffee0000000001', type: 'genesys-cloud-config', name: 'Simulator', region: 'custom', apiBaseUrl: url, authBaseUrl: url, requestsPerMinute: 300, maxRetryAfterSeconds: 180 }]), sim!.url);
-      const configured = await dropFromPalette('genesys-disconnect-participant');
-      await openEditDialog(configured);
+      const configured = await dropFromPalette(page, 'genesys-disconnect-participant');
+      await openEditDialog(page, configured);
       await page.selectOption('#node-input-genesys', 'c0ffee0000000001');
       await page.evaluate(() => (window as any).$('.red-ui-notification').remove()); // the "Imported" toast
       await screenshot(page, `genesys-disconnect-participant-configured-dark-nr${nodeRedMajor}`);
       await closeDialog('cancel');
       await clearWorkspace();
-      const id = await dropFromPalette('genesys-disconnect-participant');
-      await openEditDialog(id);
+      const id = await dropFromPalette(page, 'genesys-disconnect-participant');
+      await openEditDialog(page, id);
       await page.click('#node-input-btn-genesys-add');
       await page.waitForSelector('#node-config-input-region', { state: 'visible' });
       await page.waitForTimeout(400);

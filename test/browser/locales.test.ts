@@ -8,8 +8,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Page } from 'playwright-core';
 import { launchNodeRed, type NodeRedInstance } from '../../scripts/node-red-launcher';
-import { launchBrowser, openEditor, screenshot, type Browser } from '../support/browser';
-import { nodeRedMain, nodeRedMajor, projectRoot } from '../support/node-red';
+import { dropFromPalette, launchBrowser, openEditDialog, openEditor, screenshot, type Browser } from '../support/browser';
+import { nodeRedMain, nodeRedMajor, projectRoot } from '../../testkit/node-red';
 
 const MODULE = 'node-red-contrib-genesys-participants';
 /** Every node type the package registers, but the config node (its dialog opens differently). */
@@ -33,28 +33,13 @@ function helpSummary(type: string, lang: string): string {
   return helpSummaryHtml(type, lang).replace(/<[^>]+>/g, '').replace(/\s+/g, ' ');
 }
 
-/** Drags a node from the palette onto an emptied workspace, as a user does (the editor fills in its
- * defaults); returns its id. */
-async function dropFromPalette(page: Page, type: string): Promise<string> {
+/** Removes every node of the workspace (each dialog is opened on a node freshly dropped from the palette). */
+async function clearWorkspace(page: Page): Promise<void> {
   await page.evaluate(() => {
     const RED = (window as any).RED;
     RED.nodes.filterNodes({ z: RED.workspaces.active() }).forEach((n: any) => RED.nodes.remove(n.id));
     RED.view.redraw(true);
   });
-  const source = page.locator(`#red-ui-palette .red-ui-palette-node[data-palette-type="${type}"]`);
-  await source.scrollIntoViewIfNeeded();
-  const box = (await source.boundingBox())!;
-  const chart = (await page.locator('#red-ui-workspace-chart').boundingBox())!;
-  await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
-  await page.mouse.down();
-  await page.mouse.move(chart.x + 300, chart.y + 160, { steps: 12 });
-  await page.mouse.up();
-  const id = await page.waitForFunction((t) => {
-    const sel = (window as any).RED.view.selection();
-    const n = sel.nodes && sel.nodes.find((m: any) => m.type === t);
-    return n ? n.id : false;
-  }, type);
-  return (await id.jsonValue()) as string;
 }
 
 /** Each element of the open dialog with a data-i18n key of `type` shows that key's text in `lang`. */
@@ -131,10 +116,8 @@ describe(`editor in German and Japanese (Node-RED ${nodeRedMajor})`, function ()
 
       for (const type of FLOW_TYPES) {
         it(`${type}: the edit dialog and its help sidebar are in ${lang}`, async () => {
-          const id = await dropFromPalette(page, type);
-          await page.locator(`[id="${id}"]`).dblclick();
-          await page.waitForSelector('#node-dialog-ok', { state: 'visible' });
-          await page.waitForTimeout(400); // the tray slides in
+          await clearWorkspace(page);
+          await openEditDialog(page, await dropFromPalette(page, type, 300, 160));
           // Every translated element of the dialog (labels, select options, placeholders) shows this
           // language's text for its key.
           await assertTranslated(page, type, lang);

@@ -5,12 +5,11 @@
 // reaches it. The simulator port is one this test picked (SIM_PORT), never the default 8089.
 import * as assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import * as fs from 'node:fs';
 import * as net from 'node:net';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { exampleFlows, type FlowNode } from '../../scripts/example-flows';
-import { projectRoot } from '../support/node-red';
+import { projectRoot } from '../../testkit/node-red';
+import { useTempDir } from '../support/temp-dir';
 
 const DEMO_CONVERSATION = 'c0a80001-4d2e-4f3a-9b1c-000000000001'; // the first conversation of sim/scenarios/demo.json
 const COMPLIANCE_INJECT = 'a200000000000002';
@@ -109,17 +108,13 @@ async function myList(nodeRedUrl: string): Promise<{ status: number; body: unkno
 
 describe('e2e: npm start again keeps the user\'s tabs and the simulator\'s port', function () {
   this.timeout(120_000);
-  let tmp: string;
   let demo: Demo | undefined;
-
-  before(() => { tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'genesys-demo-restart-')); });
-  after(async () => {
+  const tmp = useTempDir('genesys-demo-restart-', async () => {
     if (demo) { kill(demo.child); await demo.exited; }
-    fs.rmSync(tmp, { recursive: true, force: true });
   });
 
   it('deploy a tab, Ctrl-C, npm start: the tab is still there, the examples are as shipped, the simulator on the same port', async () => {
-    const userDir = path.join(tmp, 'user');
+    const userDir = path.join(tmp(), 'user');
     const simPort = await freePort();
 
     demo = await startDemo(userDir, simPort);

@@ -10,7 +10,8 @@ import { start, type SimHandle, type LoggedRequest, type SeedParticipant, type P
 import { exampleFlows } from '../../scripts/example-flows';
 import { launchNodeRed, type NodeRedInstance } from '../../scripts/node-red-launcher';
 import { connectComms, type CommsClient } from '../support/comms';
-import { nodeRedMain, nodeRedMajor, projectRoot } from '../support/node-red';
+import { nodeRedMain, nodeRedMajor, projectRoot } from '../../testkit/node-red';
+import { assertNoTeardown } from '../../testkit/no-teardown';
 import { installPacked, PACKAGE_NAME, removePackDir } from '../support/packed-install';
 
 // Fixed ids of the examples (examples/*.json).
@@ -136,8 +137,7 @@ describe(`e2e: example flows in a real Node-RED ${nodeRedMajor} with the packed 
 
   afterEach(async () => {
     // No flow ever calls an endpoint that ends the call for everyone.
-    const c = await sim.control.counters();
-    assert.deepEqual(c.teardown, { postDisconnect: 0, deleteConversation: 0, patchCallConversation: 0 });
+    await assertNoTeardown(sim.control);
   });
 
   it('loads every node type from the npm-packed package in the user dir (not from nodesDir)', async () => {

@@ -6,12 +6,12 @@
 import * as assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { launchNodeRed, type NodeRedInstance } from '../../scripts/node-red-launcher';
-import { nodeRedMain, projectRoot } from '../support/node-red';
+import { nodeRedMain, projectRoot } from '../../testkit/node-red';
 import { packOnce, PACKAGE_NAME } from '../support/packed-install';
+import { useTempDir } from '../support/temp-dir';
 
 const run = promisify(execFile);
 const OUR_TYPES = ['genesys-cloud-config', 'genesys-list-participants', 'genesys-disconnect-participant', 'genesys-await-terminal', 'genesys-find-conversations'];
@@ -34,19 +34,13 @@ function installSection(): string {
 
 describe('e2e: README "Install into Node-RED" from a clone (npm pack, npm install <tgz>, restart)', function () {
   this.timeout(180_000);
-  let tmp: string;
   let nodeRed: NodeRedInstance | undefined;
-
-  before(() => { tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'genesys-install-')); });
-  after(async () => {
-    await nodeRed?.stop();
-    fs.rmSync(tmp, { recursive: true, force: true });
-  });
+  const tmp = useTempDir('genesys-install-', () => nodeRed?.stop());
 
   it('installs the packed tarball into a fresh user dir; after a restart Node-RED lists every node type', async () => {
     const section = installSection();
     assert.match(section, /^npm pack\b/m, 'the README says npm pack');
-    const userDir = path.join(tmp, 'node-red'); // stands for ~/.node-red
+    const userDir = path.join(tmp(), 'node-red'); // stands for ~/.node-red
 
     // A Node-RED that has run once: it created the user dir and its package.json.
     nodeRed = await launchNodeRed({ userDir, nodeRedMain, port: 0 });

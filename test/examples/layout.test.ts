@@ -7,7 +7,7 @@
 import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { exampleFiles, exampleFlows, readExample, type FlowNode } from '../../scripts/example-flows';
-import { projectRoot } from '../support/node-red';
+import { projectRoot } from '../../testkit/node-red';
 
 const CANVAS_WIDTH = 1200;
 const NODE_HEIGHT = 30;

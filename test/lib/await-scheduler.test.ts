@@ -10,6 +10,7 @@ import { awaitTerminal, CANCEL_BATCH, pendingWaits, POLL_SCHEDULE, type AwaitRes
 import type { ConversationReader, ReadListener, ReadResult } from '../../lib/conversation/conversation-reader';
 import { GenesysError } from '../../lib/platform/errors';
 import { normaliseParticipants } from '../../lib/conversation/participants';
+import { countPerTurn } from '../support/until';
 
 const CID = '1b0b2c3d-0000-4000-8000-000000000001';
 const LEG = '1b0b2c3d-0000-4000-8000-0000000000aa';
@@ -131,15 +132,7 @@ describe('lib/await-terminal scheduler', () => {
       }),
     );
     // Count the waits ended per event-loop turn: promise reactions run before the next setImmediate.
-    const perTurn: number[] = [];
-    let last = 0;
-    let turns = 0;
-    const sample = () => {
-      perTurn.push(errors.length - last);
-      last = errors.length;
-      if (errors.length < 5000 && ++turns < 1000) setImmediate(sample);
-    };
-    setImmediate(sample); // queued before the abort's own batches: each sample sees one turn's batch
+    const perTurn = countPerTurn(errors, 5000); // queued before the abort's own batches: each sample sees one turn's batch
     ac.abort(reason);
     await Promise.all(waits);
     await new Promise((r) => setImmediate(r));
@@ -157,14 +150,7 @@ describe('lib/await-terminal scheduler', () => {
     const errors: unknown[] = [];
     const waits = Array.from({ length: 5000 }, () =>
       awaitTerminal(reader, { conversationId: CID, participantId: LEG, timeoutMs: 60_000, signal: ac.signal }).catch((e) => { errors.push(e); }));
-    const perTurn: number[] = [];
-    let last = 0;
-    const sample = () => {
-      perTurn.push(errors.length - last);
-      last = errors.length;
-      if (errors.length < 5000 && perTurn.length < 1000) setImmediate(sample);
-    };
-    setImmediate(sample);
+    const perTurn = countPerTurn(errors, 5000);
     ac.abort(reason);
     failAll(new GenesysError('cancelled', 'the client was closed while the request waited for the rate limiter'));
     await Promise.all(waits);

@@ -3,7 +3,8 @@ import { awaitTerminal, nextPollDelay, POLL_SCHEDULE } from '../../lib/conversat
 import { GenesysClient } from '../../lib/platform/client';
 import { ConversationReader } from '../../lib/conversation/conversation-reader';
 import { GenesysError } from '../../lib/platform/errors';
-import { NOBODY, useSimulatorClient } from '../support/sim-session';
+import { useSimulatorClient } from '../support/sim-session';
+import { NOBODY } from '../../testkit/fixtures';
 import { settledNow, until } from '../support/until';
 
 

@@ -3,7 +3,7 @@ import type { ServerResponse } from 'node:http';
 import { z } from 'zod';
 import { GenesysClient, GenesysClientOptions, WaitInfo } from '../../lib/platform/client';
 import { GenesysError } from '../../lib/platform/errors';
-import { RecordedRequest, TestServer, sendJson, startTestServer } from '../support/test-server';
+import { RecordedRequest, TestServer, closeInOrder, sendJson, startTestServer } from '../support/test-server';
 import { until } from '../support/until';
 
 const SECRET = 'very-secret-client-secret';
@@ -43,10 +43,8 @@ describe('lib/client (GenesysClient over real sockets)', () => {
     return client;
   };
   afterEach(async () => {
-    await client?.close();
-    client = undefined;
-    await server?.close();
-    server = undefined;
+    await closeInOrder(client, server);
+    client = server = undefined;
   });
 
   it('sends JSON, validates the answer with the schema, returns status, body and correlation id', async () => {

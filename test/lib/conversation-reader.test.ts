@@ -2,7 +2,8 @@ import * as assert from 'node:assert/strict';
 import { awaitTerminal } from '../../lib/conversation/await-terminal';
 import { GenesysError } from '../../lib/platform/errors';
 import { kickParticipant } from '../../lib/conversation/kick';
-import { CONFERENCE, USER_A, USER_D, useSimulatorClient } from '../support/sim-session';
+import { useSimulatorClient } from '../support/sim-session';
+import { CONFERENCE, USER_A, USER_D } from '../../testkit/fixtures';
 
 const MISSING = 'a1b2c3d4-0000-4000-8000-0000000000ff';
 

@@ -3,7 +3,8 @@ import { GenesysClient } from '../../lib/platform/client';
 import { ConversationReader } from '../../lib/conversation/conversation-reader';
 import { GenesysError } from '../../lib/platform/errors';
 import { ANALYTICS_PERMISSION, DEFAULT_INTERVAL_HOURS, findLiveConversations, MAX_PAGES, PAGE_SIZE } from '../../lib/conversation/find-conversations';
-import { USER_A, USER_B, USER_C, useSimulatorClient } from '../support/sim-session';
+import { useSimulatorClient } from '../support/sim-session';
+import { USER_A, USER_B, USER_C } from '../../testkit/fixtures';
 import { until } from '../support/until';
 
 const QUEUE = 'f0000000-0000-4000-8000-0000000000a1';

@@ -17,6 +17,7 @@ import { Redactor } from '../../lib/platform/redact';
 import { DEFAULT_RETRY_POLICY } from '../../lib/platform/retry';
 import { AUTH_BACKOFF_FIRST_MS, AUTH_BACKOFF_MAX_MS, TokenManager } from '../../lib/platform/token';
 import { assertNoSecretsIn, registerBasic, registerProxyUrl, registerSecret } from '../reliability/secrets-guard';
+import { closeInOrder } from '../support/test-server';
 
 const CID = 'c0ffee00-0000-4000-8000-0000000000b1';
 const PATH = `/api/v2/conversations/${CID}`;
@@ -140,10 +141,8 @@ describe('lib against a hostile server (sizes, echoes, storms)', function () {
     return client;
   };
   afterEach(async () => {
-    await client?.close();
-    client = undefined;
-    await server?.close();
-    server = undefined;
+    await closeInOrder(client, server);
+    client = server = undefined;
   });
 
   describe('sizes: the body cap', () => {

@@ -3,7 +3,8 @@ import { GenesysError } from '../../lib/platform/errors';
 import { kickParticipant, type KickOptions, type KickPhase } from '../../lib/conversation/kick';
 import { ACCEPTED_GONE_MS, KickLedger } from '../../lib/conversation/kick-ledger';
 import { until } from '../support/until';
-import { CONFERENCE, NOBODY, USER_A, USER_B, USER_C, USER_D, useSimulatorClient } from '../support/sim-session';
+import { useSimulatorClient } from '../support/sim-session';
+import { CONFERENCE, NOBODY, USER_A, USER_B, USER_C, USER_D } from '../../testkit/fixtures';
 
 interface Logged { method: string; path: string; status: number; body?: unknown }
 
@@ -20,6 +21,13 @@ describe('lib/kick (against the simulator)', () => {
     assert.ok(err instanceof GenesysError, String(err));
     assert.equal(err.code, code, err.message);
     return true;
+  };
+  /** After a guard refused (nothing sent), the same kick with the guard off goes through: one PATCH. */
+  const expectGoesThrough = async (o: KickOptions) => {
+    assert.equal(await patches(), 0);
+    const r = await kick(o);
+    assert.equal(r.outcome, 'disconnected');
+    assert.equal(await patches(), 1);
   };
 
   it('kicks one participant selected by userId with exactly {"state":"disconnected"}; the others stay connected', async () => {
@@ -93,10 +101,7 @@ describe('lib/kick (against the simulator)', () => {
     const { cid, ids } = await ctx.seed([...CONFERENCE, { purpose: 'external', name: 'Partner' }]);
     await assert.rejects(kick({ conversationId: cid, participantId: ids[0] }), codeIs('refuse-customer'));
     await assert.rejects(kick({ conversationId: cid, selector: { purpose: 'external' } }), codeIs('refuse-customer'));
-    assert.equal(await patches(), 0);
-    const r = await kick({ conversationId: cid, participantId: ids[0], refuseCustomer: false });
-    assert.equal(r.outcome, 'disconnected');
-    assert.equal(await patches(), 1);
+    await expectGoesThrough({ conversationId: cid, participantId: ids[0], refuseCustomer: false });
   });
 
   it('keep-call-alive: refuses when fewer than two connected parties would remain; with the guard off it goes through', async () => {
@@ -111,10 +116,7 @@ describe('lib/kick (against the simulator)', () => {
       assert.match(err.message, /1 connected participant/);
       return true;
     });
-    assert.equal(await patches(), 0);
-    const r = await kick({ conversationId: cid, participantId: ids[1], keepCallAlive: false });
-    assert.equal(r.outcome, 'disconnected');
-    assert.equal(await patches(), 1);
+    await expectGoesThrough({ conversationId: cid, participantId: ids[1], keepCallAlive: false });
   });
 
   it('a ringing target is disconnected at once (the same PATCH cancels the invitation), with no wait', async () => {

@@ -1,10 +1,10 @@
 // The layers, as the import statements show them: nodes/ -> lib/index -> lib/conversation/ -> lib/platform/,
 // lib/ never reaches Node-RED, sim/ never reaches lib/ (the simulator stands in for Genesys and must not share
-// our assumptions). A file that breaks a rule fails here with its name and the import.
+// our assumptions), bench/ never reaches test/. A file that breaks a rule fails here with its name and the import.
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { projectRoot } from '../support/node-red';
+import { projectRoot } from '../../testkit/node-red';
 
 function sources(dir: string): string[] {
   const out: string[] = [];
@@ -48,5 +48,10 @@ describe('layers', () => {
   it('sim/ imports nothing from lib/ or nodes/', () => {
     const ok = (t: string) => !t.startsWith('lib') && !t.startsWith('nodes');
     assert.deepEqual(breaches('sim', ok), []);
+  });
+
+  it('bench/ and testkit/ import nothing from test/ (what both share is in testkit/)', () => {
+    const ok = (t: string) => !t.startsWith('test/');
+    assert.deepEqual([...breaches('bench', ok), ...breaches('testkit', ok)], []);
   });
 });

@@ -2,6 +2,7 @@ import * as assert from 'node:assert/strict';
 import { GenesysError } from '../../lib/platform/errors';
 import { filterParticipants, normaliseParticipants, selectTarget, TERMINAL_STATES, TRANSITIONAL_STATES } from '../../lib/conversation/participants';
 import { Conversation } from '../../lib/conversation/schemas';
+import { USER_A, USER_B, USER_C } from '../../testkit/fixtures';
 
 const CID = 'a1b2c3d4-0000-4000-8000-000000000001';
 const CUSTOMER = 'c0000000-0000-4000-8000-000000000001';
@@ -10,9 +11,6 @@ const HELD = 'c0000000-0000-4000-8000-000000000003';
 const RINGING = 'c0000000-0000-4000-8000-000000000004';
 const OLD_LEG = 'c0000000-0000-4000-8000-000000000005';
 const NEW_LEG = 'c0000000-0000-4000-8000-000000000006';
-const USER_A = 'e0000000-0000-4000-8000-00000000000a';
-const USER_B = 'e0000000-0000-4000-8000-00000000000b';
-const USER_C = 'e0000000-0000-4000-8000-00000000000c';
 const QUEUE = 'f0000000-0000-4000-8000-000000000001';
 
 // Shaped like GET /api/v2/conversations/{id}: no participant state, one calls[] entry per leg, extra fields

@@ -12,8 +12,14 @@ const CONVERSATION = {
   conversations: [{ id: 'c0ffee00-0000-4000-8000-0000000000aa', participants: [{ purpose: 'customer' }, { purpose: 'agent' }] }],
 };
 
+interface Proxy {
+  url: string;
+  seen: string[];
+  close(): Promise<void>;
+}
+
 /** A forward proxy: CONNECT tunnels and absolute-form requests, each recorded as "METHOD target". */
-async function startProxy(): Promise<{ url: string; seen: string[]; close(): Promise<void> }> {
+async function startProxy(): Promise<Proxy> {
   const seen: string[] = [];
   const sockets = new Set<net.Socket>();
   const server = http.createServer((req, res) => {
@@ -74,32 +80,31 @@ describe('lib/http: proxy from the environment', () => {
     }
   };
 
-  it('sends the token grant and the API call through HTTP_PROXY', async () => {
+  /** Runs `body` with a proxy started and HTTP_PROXY pointing at it; the proxy is closed after. */
+  const withHttpProxy = async (body: (proxy: Proxy) => Promise<void>) => {
     const proxy = await startProxy();
     try {
       process.env.HTTP_PROXY = proxy.url;
-      const res = await read();
-      assert.equal(res.status, 200);
-      const host = new URL(sim.url).host;
-      // undici tunnels through the proxy (CONNECT) by default; either form proves the proxy carried the call.
-      assert.ok(proxy.seen.some((s) => s === `CONNECT ${host}` || s.startsWith(`POST ${sim.url}/oauth/token`)), proxy.seen.join('\n'));
+      await body(proxy);
     } finally {
       await proxy.close();
     }
-  });
+  };
 
-  it('goes direct for a host listed in NO_PROXY, and with no proxy set', async () => {
-    const proxy = await startProxy();
-    try {
-      process.env.HTTP_PROXY = proxy.url;
-      process.env.NO_PROXY = '127.0.0.1';
-      assert.equal((await read()).status, 200);
-      delete process.env.HTTP_PROXY;
-      delete process.env.NO_PROXY;
-      assert.equal((await read()).status, 200);
-      assert.deepEqual(proxy.seen, []);
-    } finally {
-      await proxy.close();
-    }
-  });
+  it('sends the token grant and the API call through HTTP_PROXY', () => withHttpProxy(async (proxy) => {
+    const res = await read();
+    assert.equal(res.status, 200);
+    const host = new URL(sim.url).host;
+    // undici tunnels through the proxy (CONNECT) by default; either form proves the proxy carried the call.
+    assert.ok(proxy.seen.some((s) => s === `CONNECT ${host}` || s.startsWith(`POST ${sim.url}/oauth/token`)), proxy.seen.join('\n'));
+  }));
+
+  it('goes direct for a host listed in NO_PROXY, and with no proxy set', () => withHttpProxy(async (proxy) => {
+    process.env.NO_PROXY = '127.0.0.1';
+    assert.equal((await read()).status, 200);
+    delete process.env.HTTP_PROXY;
+    delete process.env.NO_PROXY;
+    assert.equal((await read()).status, 200);
+    assert.deepEqual(proxy.seen, []);
+  }));
 });

@@ -6,6 +6,7 @@ import { GenesysError } from '../../lib/platform/errors';
 import { RateLimiter } from '../../lib/platform/rate-limiter';
 import { Line } from '../../lib/platform/line';
 import { CANCEL_BATCH } from '../../lib/platform/abort';
+import { countPerTurn } from '../support/until';
 
 describe('lib/rate-limiter: cancelling a wait is O(1)', () => {
   it('structurally: removing any entry of a line of 50,000 touches a constant number of entries', () => {
@@ -61,14 +62,7 @@ describe('lib/rate-limiter: cancelling a wait is O(1)', () => {
     await limiter.acquire(); // the window is full: every later acquire waits
     const errors: unknown[] = [];
     const waits = Array.from({ length: 5_000 }, () => limiter.acquire().catch((e) => { errors.push(e); }));
-    const perTurn: number[] = [];
-    let last = 0;
-    const sample = () => {
-      perTurn.push(errors.length - last);
-      last = errors.length;
-      if (errors.length < 5_000 && perTurn.length < 1_000) setImmediate(sample);
-    };
-    setImmediate(sample); // queued before close's own batches: each sample sees one turn's batch
+    const perTurn = countPerTurn(errors, 5_000); // queued before close's own batches: each sample sees one turn's batch
     limiter.close();
     await Promise.all(waits);
     assert.equal(errors.length, 5_000);

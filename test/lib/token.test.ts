@@ -5,7 +5,7 @@ import { GenesysError } from '../../lib/platform/errors';
 import { HttpTransport } from '../../lib/platform/http';
 import { DEFAULT_RETRY_POLICY } from '../../lib/platform/retry';
 import { TokenManager, renewMarginMs } from '../../lib/platform/token';
-import { TestServer, closedPort, sendJson, startTestServer } from '../support/test-server';
+import { TestServer, closeInOrder, closedPort, sendJson, startTestServer } from '../support/test-server';
 import { until } from '../support/until';
 
 const CLIENT_ID = 'my-client-id';
@@ -39,9 +39,8 @@ describe('lib/token (over a real socket)', () => {
   let server: TestServer;
   let client: GenesysClient | undefined;
   afterEach(async () => {
-    await client?.close();
+    await closeInOrder(client, server);
     client = undefined;
-    await server?.close();
   });
 
   it('sends exactly the grant of genesys-api.md section 2, then uses the token as Bearer', async () => {

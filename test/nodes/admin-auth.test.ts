@@ -10,8 +10,8 @@ import { randomBytes } from 'node:crypto';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { launchNodeRed, type NodeRedInstance } from '../../scripts/node-red-launcher';
-import { nodeRedDir, projectRoot } from '../support/node-red';
-import { startSim, type Sim } from './support';
+import { nodeRedDir, projectRoot } from '../../testkit/node-red';
+import { start as startSim, type SimHandle as Sim } from '../../sim';
 import { assertNoSecretsIn, registerSecret } from '../reliability/secrets-guard';
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const bcrypt = require('bcryptjs');

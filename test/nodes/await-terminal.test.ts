@@ -1,30 +1,25 @@
 import * as assert from 'node:assert/strict';
-import { helper, load, run, seedConversation, useNodeTestServer } from './support';
+import { helper, load, run, useNodeTestServer } from '../../testkit/harness';
 import { until } from '../support/until';
 
 describe('genesys-await-terminal node', () => {
-  const ctx = useNodeTestServer();
-  let cid: string;
-  let ids: string[];
-  beforeEach(async () => {
-    ({ cid, ids } = await seedConversation(ctx.sim, [{ purpose: 'customer' }, { purpose: 'agent' }, { purpose: 'agent' }]));
-  });
+  const ctx = useNodeTestServer({ seed: [{ purpose: 'customer' }, { purpose: 'agent' }, { purpose: 'agent' }] });
 
   const node = (extra: Record<string, unknown> = {}) => ({ id: 'w', type: 'genesys-await-terminal', wires: [['out1'], ['out2']], ...extra });
 
   it('output 1 at the first poll after the leg ended', async () => {
     await load(ctx.sim.url, [node({ timeout: 10 })]);
-    await ctx.sim.control.transition({ conversationId: cid, participantId: ids[1], state: 'disconnected', afterMs: 1000, disconnectType: 'client' });
-    const o = await run('w', { conversationId: cid, participantId: ids[1], keep: 1 });
+    await ctx.sim.control.transition({ conversationId: ctx.cid, participantId: ctx.ids[1], state: 'disconnected', afterMs: 1000, disconnectType: 'client' });
+    const o = await run('w', { conversationId: ctx.cid, participantId: ctx.ids[1], keep: 1 });
     assert.equal(o.port, 'out1');
     // Count-based: exactly one read after the end (the one that saw it), however late timers fire.
-    const endedAt: string = ((await ctx.sim.control.getState(cid)) as any).participants[1].endTime;
-    const gets = (await ctx.sim.control.requests()).filter((r: any) => r.method === 'GET' && r.path === `/api/v2/conversations/${cid}`);
+    const endedAt: string = ((await ctx.sim.control.getState(ctx.cid)) as any).participants[1].endTime;
+    const gets = (await ctx.sim.control.requests()).filter((r: any) => r.method === 'GET' && r.path === `/api/v2/conversations/${ctx.cid}`);
     // (A read logged in the same millisecond as the end may have seen the leg still connected: strictly after.)
     assert.ok(gets.filter((g: any) => g.time > endedAt).length <= 1);
     const p = o.msg.payload;
-    assert.equal(p.conversationId, cid);
-    assert.equal(p.participantId, ids[1]);
+    assert.equal(p.conversationId, ctx.cid);
+    assert.equal(p.participantId, ctx.ids[1]);
     assert.match(p.state, /^(disconnected|terminated)$/);
     assert.equal(p.disconnectType, 'client');
     assert.ok(p.endedAt);
@@ -36,7 +31,7 @@ describe('genesys-await-terminal node', () => {
   it('output 2 on timeout with the last state', async () => {
     await load(ctx.sim.url, [node({ timeout: 1 })]);
     const t0 = Date.now();
-    const o = await run('w', { conversationId: cid, participantId: ids[1] });
+    const o = await run('w', { conversationId: ctx.cid, participantId: ctx.ids[1] });
     assert.equal(o.port, 'out2');
     assert.equal(o.msg.payload.state, 'connected');
     assert.ok(o.at - t0 >= 900, `${o.at - t0} ms`);
@@ -44,16 +39,16 @@ describe('genesys-await-terminal node', () => {
 
   it('msg.timeout is used when the node leaves timeout empty', async () => {
     await load(ctx.sim.url, [node({ timeout: '' })]);
-    const o = await run('w', { conversationId: cid, participantId: ids[1], timeout: 1 });
+    const o = await run('w', { conversationId: ctx.cid, participantId: ctx.ids[1], timeout: 1 });
     assert.equal(o.port, 'out2');
   });
 
   it('waitFor "conversation" waits for the whole conversation to end (also spelled " Conversation" in a flow file)', async () => {
     await load(ctx.sim.url, [node({ timeout: 10, waitFor: ' Conversation' })]);
-    for (const id of ids) await ctx.sim.control.transition({ conversationId: cid, participantId: id, state: 'disconnected', afterMs: 500 });
-    const o = await run('w', { conversationId: cid });
+    for (const id of ctx.ids) await ctx.sim.control.transition({ conversationId: ctx.cid, participantId: id, state: 'disconnected', afterMs: 500 });
+    const o = await run('w', { conversationId: ctx.cid });
     assert.equal(o.port, 'out1', JSON.stringify(o.msg.payload));
-    assert.equal(o.msg.payload.conversationId, cid);
+    assert.equal(o.msg.payload.conversationId, ctx.cid);
     assert.ok(o.msg.payload.endedAt);
   });
 
@@ -65,7 +60,7 @@ describe('genesys-await-terminal node', () => {
     // done(err) reports through node.error(err, msg): record what it gets.
     const originalError = w.error.bind(w);
     w.error = (err: any, msg: any) => { errors.push({ err, msg }); return originalError(err, msg); };
-    for (let i = 0; i < 1000; i++) w.receive({ conversationId: cid, participantId: ids[1 + (i % 2)], n: i });
+    for (let i = 0; i < 1000; i++) w.receive({ conversationId: ctx.cid, participantId: ctx.ids[1 + (i % 2)], n: i });
     // Count-based: close once the waits have polled (their reads share GETs).
     await until(async () => (await ctx.sim.control.counters()).gets >= 2, 'the waits to poll');
     const t0 = Date.now();

@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { expectError, load, useNodeTestServer } from './support';
+import { expectError, load, useNodeTestServer } from '../../testkit/harness';
 
 const CID = '11111111-2222-4333-8444-555555555555';
 const PID = '66666666-7777-4888-8999-aaaaaaaaaaaa';

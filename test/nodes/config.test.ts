@@ -1,6 +1,7 @@
 import * as assert from 'node:assert/strict';
 import * as dns from 'node:dns';
-import { CONFIG_ID, helper, load, run, seedConversation, useNodeTestServer } from './support';
+import { CONFIG_ID, helper, load, run, useNodeTestServer } from '../../testkit/harness';
+import { seedConversation } from '../../testkit/fixtures';
 
 describe('genesys-cloud-config node', () => {
   const ctx = useNodeTestServer({

@@ -1,6 +1,7 @@
 import * as assert from 'node:assert/strict';
 import type { SeedParticipant } from '../../sim';
-import { expectError, helper, load, run, seedConversation, useNodeTestServer, USER_A } from './support';
+import { expectError, helper, load, run, useNodeTestServer } from '../../testkit/harness';
+import { THREE_PARTY, USER_A, seedConversation } from '../../testkit/fixtures';
 import { until } from '../support/until';
 
 const WRAPUP = '7e7e7e7e-4444-4444-8444-777777777777';
@@ -12,11 +13,7 @@ describe('genesys-disconnect-participant node', () => {
 
   const seed = (participants: SeedParticipant[]) => seedConversation(ctx.sim, participants);
   // As on the real platform, agent legs have no name (genesys-api.md section 3): agents are found by userId.
-  const three = () => seed([
-    { purpose: 'customer', name: 'Lawrenceburg IN' },
-    { purpose: 'agent', userId: USER_A },
-    { purpose: 'user', userId: '0b0b0b0b-2222-4222-8222-bbbbbbbbbbbb' },
-  ]);
+  const three = () => seed(THREE_PARTY);
   const patches = async () => (await ctx.sim.control.requests()).filter((r: any) => r.method === 'PATCH');
   const stateOf = async (cid: string) => {
     const s: any = await ctx.sim.control.getState(cid);
@@ -80,22 +77,23 @@ describe('genesys-disconnect-participant node', () => {
     assert.equal((await patches()).length, 0);
   });
 
-  it('refuse-customer refuses the customer; with the guard off the kick goes through', async () => {
-    const { cid, ids } = await three();
+  /** The guard refuses the kick of leg `target` with `code`, nothing sent; with `guardOff` the kick goes through. */
+  async function expectGuarded(cid: string, ids: string[], target: number, code: string, guardOff: Record<string, unknown>) {
     await load(ctx.sim.url, [node()]);
-    await expectError('k', { conversationId: cid, participantId: ids[0] }, 'refuse-customer');
+    await expectError('k', { conversationId: cid, participantId: ids[target] }, code);
     assert.equal((await patches()).length, 0);
     await helper.unload();
-    await expectKicked(cid, ids, 0, { participantId: ids[0] }, { refuseCustomer: false });
+    await expectKicked(cid, ids, target, { participantId: ids[target] }, guardOff);
+  }
+
+  it('refuse-customer refuses the customer; with the guard off the kick goes through', async () => {
+    const { cid, ids } = await three();
+    await expectGuarded(cid, ids, 0, 'refuse-customer', { refuseCustomer: false });
   });
 
   it('keep-call-alive refuses to leave a single party; with the guard off the kick goes through', async () => {
     const { cid, ids } = await seed([{ purpose: 'customer' }, { purpose: 'agent' }]);
-    await load(ctx.sim.url, [node()]);
-    await expectError('k', { conversationId: cid, participantId: ids[1] }, 'keep-call-alive');
-    assert.equal((await patches()).length, 0);
-    await helper.unload();
-    await expectKicked(cid, ids, 1, { participantId: ids[1] }, { keepCallAlive: false });
+    await expectGuarded(cid, ids, 1, 'keep-call-alive', { keepCallAlive: false });
   });
 
   it('dry run resolves and guards but sends nothing', async () => {

@@ -1,5 +1,6 @@
 import * as assert from 'node:assert/strict';
-import { expectError, helper, load, run, seedConversation, useNodeTestServer, USER_A, USER_B } from './support';
+import { expectError, helper, load, run, useNodeTestServer } from '../../testkit/harness';
+import { USER_A, USER_B, seedConversation } from '../../testkit/fixtures';
 
 const QUEUE = 'f0000000-0000-4000-8000-0000000000a1';
 const ANALYTICS = '/api/v2/analytics/conversations/details/query';

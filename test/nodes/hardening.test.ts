@@ -4,16 +4,13 @@
 // (refused naming the variable, the password nowhere on the msg or in the log).
 import * as assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { CRED_OK, conference, expectError, helper, load, run, seedConversation, useNodeTestServer } from './support';
+import { SIM_CREDENTIALS, expectError, helper, load, run, useNodeTestServer } from '../../testkit/harness';
+import { CONFERENCE } from '../../testkit/fixtures';
 import { assertNoSecretsIn, registerProxyUrl, registerSecret } from '../reliability/secrets-guard';
 import { startTestServer, type TestServer } from '../support/test-server';
 
 describe('hardening in Node-RED (issue 17)', () => {
-  const ctx = useNodeTestServer();
-  let cid: string;
-  beforeEach(async () => {
-    ({ cid } = await seedConversation(ctx.sim, conference().participants));
-  });
+  const ctx = useNodeTestServer({ seed: CONFERENCE });
   const list = (extra: Record<string, unknown> = {}) => ({ id: 'n1', type: 'genesys-list-participants', wires: [['out1']], ...extra });
 
   it('odd maxRetryAfterSeconds / requestsPerMinute values are refused at deploy naming the field; every msg fails, nothing is sent', async () => {
@@ -37,7 +34,7 @@ describe('hardening in Node-RED (issue 17)', () => {
       assert.equal(connection.error?.code, 'invalid-input', `${field}=${JSON.stringify(value)} accepted`);
       assert.equal(connection.error?.field, field);
       for (let i = 0; i < 2; i++) {
-        const msg = await expectError('n1', { conversationId: cid }, 'invalid-input');
+        const msg = await expectError('n1', { conversationId: ctx.cid }, 'invalid-input');
         assert.equal(msg.error.field ?? msg._error.field, field);
         assert.match(msg._error.message, new RegExp(`^${field}: `));
       }
@@ -45,10 +42,10 @@ describe('hardening in Node-RED (issue 17)', () => {
     }
     // The bounds themselves are accepted.
     await load(ctx.sim.url, [list()], { config: { maxRetryAfterSeconds: 3600 } });
-    assert.equal((await run('n1', { conversationId: cid })).port, 'out1');
+    assert.equal((await run('n1', { conversationId: ctx.cid })).port, 'out1');
     await helper.unload();
     await load(ctx.sim.url, [list()], { config: { maxRetryAfterSeconds: '1' } });
-    assert.equal((await run('n1', { conversationId: cid })).port, 'out1');
+    assert.equal((await run('n1', { conversationId: ctx.cid })).port, 'out1');
     const c = await ctx.sim.control.counters();
     assert.equal(c.tokenGrants, 2, 'only the two valid configs got a token');
   });
@@ -72,18 +69,18 @@ describe('hardening in Node-RED (issue 17)', () => {
 
   it('list, one msg per participant, no match: one msg with payload [] (the msg is never swallowed)', async () => {
     await load(ctx.sim.url, [list({ split: true, target: '{"userId":"0d0d0d0d-4444-4444-8444-dddddddddddd"}', targetType: 'json' })]);
-    const o = await run('n1', { conversationId: cid, req: { marker: 'http-in' } });
+    const o = await run('n1', { conversationId: ctx.cid, req: { marker: 'http-in' } });
     assert.equal(o.port, 'out1');
     assert.deepEqual(o.msg.payload, []);
-    assert.equal(o.msg.conversation.id, cid);
+    assert.equal(o.msg.conversation.id, ctx.cid);
     assert.equal(o.msg.req.marker, 'http-in');
   });
 
   it('40 msgs after invalid_client: a handful of grants, every msg ends auth-failed', async () => {
-    await load(ctx.sim.url, [list()], { credentials: { clientId: CRED_OK.clientId, clientSecret: 'wrong-secret-for-this-test' } });
+    await load(ctx.sim.url, [list()], { credentials: { clientId: SIM_CREDENTIALS.clientId, clientSecret: 'wrong-secret-for-this-test' } });
     const codes: string[] = [];
     for (let i = 0; i < 40; i++) {
-      const o = await run('n1', { conversationId: cid });
+      const o = await run('n1', { conversationId: ctx.cid });
       assert.equal(o.port, 'error');
       codes.push(o.msg._error.code);
     }
@@ -97,7 +94,7 @@ describe('hardening in Node-RED (issue 17)', () => {
     // A redeploy with the right credentials starts afresh at once.
     await helper.unload();
     await load(ctx.sim.url, [list()]);
-    assert.equal((await run('n1', { conversationId: cid })).port, 'out1');
+    assert.equal((await run('n1', { conversationId: ctx.cid })).port, 'out1');
   });
 
   it('a malformed HTTPS_PROXY holding a password: invalid-input naming it; the password is on no msg and in no log', async () => {
@@ -107,7 +104,7 @@ describe('hardening in Node-RED (issue 17)', () => {
     registerProxyUrl(process.env.HTTPS_PROXY);
     try {
       await load(ctx.sim.url, [list()]);
-      const msg = await expectError('n1', { conversationId: cid }, 'invalid-input');
+      const msg = await expectError('n1', { conversationId: ctx.cid }, 'invalid-input');
       assert.equal(msg._error.field, 'HTTPS_PROXY');
       assert.equal(msg.error.cause, undefined);
       assertNoSecretsIn(msg, 'the caught msg');
@@ -146,7 +143,7 @@ describe('hardening in Node-RED (issue 17)', () => {
         res.end(JSON.stringify({ code: 'bad.request', status: 400, message: `you sent ${req.headers.authorization} for ${SECRET} ${'y'.repeat(1024 * 1024)}` }));
       }));
       await load(hostile.origin, [list()], { credentials: { clientId: 'hostile-id', clientSecret: SECRET } });
-      const msg = await expectError('n1', { conversationId: cid }, 'genesys-error');
+      const msg = await expectError('n1', { conversationId: ctx.cid }, 'genesys-error');
       assert.equal(msg._error.correlationId, 'corr-node-echo');
       assert.ok(msg._error.message.length < 1300, `${msg._error.message.length} characters`);
       assertNoSecretsIn(msg, 'the caught msg');
@@ -161,7 +158,7 @@ describe('hardening in Node-RED (issue 17)', () => {
         pump();
       }));
       await load(hostile.origin, [list()], { credentials: { clientId: 'hostile-id', clientSecret: SECRET } });
-      const msg = await expectError('n1', { conversationId: cid }, 'genesys-error');
+      const msg = await expectError('n1', { conversationId: ctx.cid }, 'genesys-error');
       assert.match(msg._error.message, /larger than 4194304 bytes \(maxResponseBytes\)/);
     });
   });

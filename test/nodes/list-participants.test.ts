@@ -1,50 +1,46 @@
 import * as assert from 'node:assert/strict';
-import { conference, expectError, helper, load, run, seedConversation, useNodeTestServer, USER_C } from './support';
+import { expectError, helper, load, run, useNodeTestServer } from '../../testkit/harness';
+import { CONFERENCE, USER_D } from '../../testkit/fixtures';
 
 describe('genesys-list-participants node', () => {
-  const ctx = useNodeTestServer();
-  let cid: string;
-  let ids: string[];
-  beforeEach(async () => {
-    ({ cid, ids } = await seedConversation(ctx.sim, conference().participants));
-  });
+  const ctx = useNodeTestServer({ seed: CONFERENCE });
 
   const node = (extra: Record<string, unknown> = {}) => ({ id: 'n1', type: 'genesys-list-participants', wires: [['out1']], ...extra });
 
   it('outputs the 5-party conference normalised: ringing leg, held leg, a user with a terminated and a live leg', async () => {
     await load(ctx.sim.url, [node()]);
     const req = { marker: 'kept' };
-    const o = await run('n1', { conversationId: cid, req, other: 42 });
+    const o = await run('n1', { conversationId: ctx.cid, req, other: 42 });
     assert.equal(o.port, 'out1');
     const list = o.msg.payload;
     assert.equal(list.length, 6);
     const byId = new Map(list.map((p: any) => [p.id, p]));
-    const [customer, ana, ben, cyOld, cyLive, expert] = ids.map((id) => byId.get(id) as any);
+    const [customer, agent, held, ringing, failedLeg, liveLeg] = ctx.ids.map((id) => byId.get(id) as any);
     assert.equal(customer.purpose, 'customer');
     assert.equal(customer.state, 'connected');
-    assert.equal(ana.live, true);
-    assert.equal(ben.held, true);
-    assert.equal(ben.state, 'connected');
-    assert.equal(expert.state, 'alerting');
-    assert.equal(expert.live, true);
-    assert.equal(cyOld.userId, USER_C);
-    assert.equal(cyOld.state, 'terminated');
-    assert.equal(cyOld.live, false);
-    assert.equal(cyLive.userId, USER_C);
-    assert.equal(cyLive.state, 'connected');
-    assert.equal(cyLive.mediaType, 'call');
-    assert.ok(cyLive.communicationId);
+    assert.equal(agent.live, true);
+    assert.equal(held.held, true);
+    assert.equal(held.state, 'connected');
+    assert.equal(ringing.state, 'alerting');
+    assert.equal(ringing.live, true);
+    assert.equal(failedLeg.userId, USER_D);
+    assert.equal(failedLeg.state, 'terminated');
+    assert.equal(failedLeg.live, false);
+    assert.equal(liveLeg.userId, USER_D);
+    assert.equal(liveLeg.state, 'connected');
+    assert.equal(liveLeg.mediaType, 'call');
+    assert.ok(liveLeg.communicationId);
     // the raw conversation, and every other msg property kept as is
-    assert.equal(o.msg.conversation.id, cid);
+    assert.equal(o.msg.conversation.id, ctx.cid);
     assert.equal(o.msg.req, req);
     assert.equal(o.msg.other, 42);
   });
 
   it('liveOnly + a selector keep only the live leg of that user', async () => {
     await load(ctx.sim.url, [node({ liveOnly: true })]);
-    const o = await run('n1', { conversationId: cid, target: { userId: USER_C } });
+    const o = await run('n1', { conversationId: ctx.cid, target: { userId: USER_D } });
     assert.equal(o.port, 'out1');
-    assert.deepEqual(o.msg.payload.map((p: any) => p.id), [ids[4]]);
+    assert.deepEqual(o.msg.payload.map((p: any) => p.id), [ctx.ids[5]]);
   });
 
   it('split sends one msg per participant', async () => {
@@ -52,13 +48,13 @@ describe('genesys-list-participants node', () => {
     const got: any[] = [];
     const out = helper.getNode('out1');
     const all = new Promise<void>((resolve) => out.on('input', (m: any) => { got.push(m); if (got.length === 5) resolve(); }));
-    helper.getNode('n1').receive({ conversationId: cid });
+    helper.getNode('n1').receive({ conversationId: ctx.cid });
     await all;
-    assert.deepEqual(got.map((m) => m.payload.id).sort(), [ids[0], ids[1], ids[2], ids[4], ids[5]].sort());
+    assert.deepEqual(got.map((m) => m.payload.id).sort(), [ctx.ids[0], ctx.ids[1], ctx.ids[2], ctx.ids[3], ctx.ids[5]].sort());
   });
 
   it('a node value wins over msg (str conversation id)', async () => {
-    await load(ctx.sim.url, [node({ conversationId: cid, conversationIdType: 'str' })]);
+    await load(ctx.sim.url, [node({ conversationId: ctx.cid, conversationIdType: 'str' })]);
     const o = await run('n1', { conversationId: 'not-used' });
     assert.equal(o.port, 'out1');
     assert.equal(o.msg.payload.length, 6);
@@ -72,7 +68,7 @@ describe('genesys-list-participants node', () => {
 
   it('a node from a flow file without the options uses the defaults (msg.conversationId, msg.target)', async () => {
     await load(ctx.sim.url, [{ id: 'n1', type: 'genesys-list-participants', wires: [['out1']] }]);
-    const o = await run('n1', { conversationId: cid });
+    const o = await run('n1', { conversationId: ctx.cid });
     assert.equal(o.port, 'out1');
     assert.equal(o.msg.payload.length, 6);
   });

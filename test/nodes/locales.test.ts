@@ -5,7 +5,7 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { projectRoot } from '../support/node-red';
+import { projectRoot } from '../../testkit/node-red';
 
 const LANGS = ['de', 'ja'];
 const NODES_DIR = path.join(projectRoot, 'nodes');

@@ -3,7 +3,8 @@
 // hint of what to do instead: a user id given as participantId, and the conversation id left in msg.payload
 // (the inject node's default) while msg.conversationId is not set.
 import * as assert from 'node:assert/strict';
-import { expectError, load, seedConversation, useNodeTestServer, USER_A } from './support';
+import { expectError, load, useNodeTestServer } from '../../testkit/harness';
+import { THREE_PARTY, USER_A, seedConversation } from '../../testkit/fixtures';
 
 describe('error messages: no class-name prefix, hints for common mistakes', () => {
   const ctx = useNodeTestServer();
@@ -12,11 +13,7 @@ describe('error messages: no class-name prefix, hints for common mistakes', () =
   const AWAIT = { id: 'a', type: 'genesys-await-terminal', timeout: 5, wires: [['out1'], ['out2']] };
   const apiRequests = async () => (await ctx.sim.control.requests()).filter((r: any) => r.path.startsWith('/api/'));
 
-  const three = () => seedConversation(ctx.sim, [
-    { purpose: 'customer', name: 'Lawrenceburg IN' },
-    { purpose: 'agent', userId: USER_A },
-    { purpose: 'user', userId: '0b0b0b0b-2222-4222-8222-bbbbbbbbbbbb' },
-  ]);
+  const three = () => seedConversation(ctx.sim, THREE_PARTY);
 
   it('the Catch node\'s msg.error.message is the message alone, also on msg._error', async () => {
     const { cid } = await three();

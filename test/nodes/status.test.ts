@@ -1,14 +1,9 @@
 import * as assert from 'node:assert/strict';
-import { helper, load, run, seedConversation, useNodeTestServer } from './support';
+import { helper, load, run, useNodeTestServer } from '../../testkit/harness';
 
 // The test helper's RED._ returns the i18n key: status texts show as keys here.
 describe('flow node status', () => {
-  const ctx = useNodeTestServer();
-  let cid: string;
-  let ids: string[];
-  beforeEach(async () => {
-    ({ cid, ids } = await seedConversation(ctx.sim, [{ purpose: 'customer' }, { purpose: 'agent' }, { purpose: 'agent' }]));
-  });
+  const ctx = useNodeTestServer({ seed: [{ purpose: 'customer' }, { purpose: 'agent' }, { purpose: 'agent' }] });
 
   function record(id: string): any[] {
     const n = helper.getNode(id);
@@ -23,7 +18,7 @@ describe('flow node status', () => {
     const seen = record('w');
     const outs: any[] = [];
     const both = new Promise<void>((resolve) => helper.getNode('out2').on('input', (m: any) => { outs.push(m); if (outs.length === 3) resolve(); }));
-    for (const pid of ids) helper.getNode('w').receive({ conversationId: cid, participantId: pid });
+    for (const pid of ctx.ids) helper.getNode('w').receive({ conversationId: ctx.cid, participantId: pid });
     await both;
     const texts = seen.map((s) => s.text);
     assert.ok(texts.some((t) => t === 'genesys-await-terminal.status.waiting (3)'), texts.join(' | '));
@@ -35,7 +30,7 @@ describe('flow node status', () => {
   it('shows the error code of a failed msg (here: the config problem)', async () => {
     await load(ctx.sim.url, [{ id: 'k', type: 'genesys-disconnect-participant', wires: [['out1']] }], { credentials: { clientId: 'x', clientSecret: '' } });
     const seen = record('k');
-    const o = await run('k', { conversationId: cid, participantId: ids[1] });
+    const o = await run('k', { conversationId: ctx.cid, participantId: ctx.ids[1] });
     assert.equal(o.port, 'error');
     assert.equal(o.msg._error.field, 'clientSecret');
     assert.deepEqual(seen[seen.length - 1], { fill: 'red', shape: 'ring', text: 'genesys-disconnect-participant.status.error: invalid-input' });
@@ -44,7 +39,7 @@ describe('flow node status', () => {
   it('a successful kick ends green "disconnected"', async () => {
     await load(ctx.sim.url, [{ id: 'k', type: 'genesys-disconnect-participant', wires: [['out1']] }]);
     const seen = record('k');
-    const o = await run('k', { conversationId: cid, participantId: ids[1] });
+    const o = await run('k', { conversationId: ctx.cid, participantId: ctx.ids[1] });
     assert.equal(o.port, 'out1');
     const texts = seen.map((s) => s.text);
     assert.equal(texts[0], 'genesys-disconnect-participant.status.resolving');

@@ -5,7 +5,8 @@
 import * as assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { start } from '../../sim';
-import { Collector, caughtError, fourParty, helper, loadFlow, seedMany, type Outcome } from './harness';
+import { Collector, caughtError, helper, load, useNodeRed, type Outcome } from '../../testkit/harness';
+import { fourParty, seedMany } from '../../testkit/fixtures';
 
 const UUID = '3f9c1e2a-5b7d-4c8e-9f10-a1b2c3d4e5f6';
 const MB = 'x'.repeat(1024 * 1024);
@@ -66,6 +67,7 @@ describe('reliability: bad input corpus', function () {
   let endedLeg: { conversationId: string; participantId: string };
   let cases = 0;
 
+  useNodeRed();
   before(async () => {
     sim = await start({ port: 0, rateLimitPerMinute: 100_000 });
     conferences = await seedMany(sim.control, Array.from({ length: 60 }, () => fourParty()));
@@ -74,12 +76,9 @@ describe('reliability: bad input corpus', function () {
       { purpose: 'customer' }, { purpose: 'agent', userId: randomUUID() },
     ] }] });
     endedLeg = { conversationId: ended.id, participantId: ended.participants[0].id };
-    await helper.startServer();
   });
   after(async () => {
     collector?.close();
-    await helper.unload();
-    await helper.stopServer();
     await sim.close();
     console.log(`      bad input corpus: ${cases} malformed inputs rejected with no request sent`);
   });
@@ -89,7 +88,7 @@ describe('reliability: bad input corpus', function () {
   async function loadNodes(config: Record<string, unknown> = {}, credentials?: Record<string, unknown>): Promise<void> {
     collector?.close();
     await helper.unload();
-    await loadFlow(origins(), [
+    await load(origins(), [
       { id: 'list', type: 'genesys-list-participants', wires: [['out1']] },
       { id: 'kick', type: 'genesys-disconnect-participant', wires: [['out1']] },
       { id: 'await', type: 'genesys-await-terminal', timeout: '', wires: [['out1'], ['out2']] },

@@ -12,9 +12,10 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { start } from '../../sim';
-import { helper, nodeRedMain, projectRoot } from '../support/node-red';
+import { helper, nodeRedMain, projectRoot } from '../../testkit/node-red';
 import { launchNodeRed, type NodeRedInstance } from '../../scripts/node-red-launcher';
-import { fourParty, startTokenTap, type TokenTap } from './harness';
+import { fourParty } from '../../testkit/fixtures';
+import { startTokenTap, type TokenTap } from './token-tap';
 import { assertNoSecretsIn, finishCapture, installCapture, registerBasic, registerProxyUrl, registerSecret } from './secrets-guard';
 
 before(function () {

@@ -1,20 +1,11 @@
 import * as assert from 'node:assert/strict';
 import { start, SimHandle, demoScenario, ParticipantState } from '../../sim';
-import { api, assertError, conference, CONV, eventually, P, QUEUE, request, sleep, token, USER, UUID } from './helpers';
+import { api, assertError, conference, conferenceEachTest, CONV, eventually, P, QUEUE, request, token, USER, UUID } from './helpers';
 
 describe('sim: conversations and the participant PATCH', () => {
   let sim: SimHandle;
   let tok: string;
-  before(async () => {
-    sim = await start({ disconnectDelayMs: 50 });
-  });
-  after(() => sim.close());
-  beforeEach(async () => {
-    await sim.control.reset();
-    await sim.control.setOptions({ disconnectDelayMs: 50 });
-    await sim.control.seed({ conversations: [conference()] });
-    tok = await token(sim);
-  });
+  conferenceEachTest({ disconnectDelayMs: 50 }, (s, t) => ((sim = s), (tok = t)));
 
   const kick = (pid: string, body: object = { state: 'disconnected' }, cid = CONV) => api(sim, tok, 'PATCH', `/api/v2/conversations/${cid}/participants/${pid}`, body);
   const stateOf = async (pid: string, cid = CONV) => (await sim.control.getState(cid)).participants.find((p: ParticipantState) => p.id === pid)!;
@@ -160,6 +151,17 @@ describe('sim: conversations and the participant PATCH', () => {
     const outside = await request(`${sim.url}/favicon.ico`);
     assert.equal(outside.status, 404);
     assert.match(String(outside.headers['inin-correlation-id']), UUID);
+  });
+
+  it('conversations/calls is never read as a conversation id: 404 not.found, no teardown counted', async () => {
+    const paths: [string, string][] = [
+      ['GET', '/api/v2/conversations/calls'],
+      ['DELETE', '/api/v2/conversations/calls'],
+      ['POST', '/api/v2/conversations/calls/disconnect'],
+      ['PATCH', `/api/v2/conversations/calls/participants/${P.agent1}`],
+    ];
+    for (const [m, p] of paths) assertError(await api(sim, tok, m, p, m === 'GET' || m === 'DELETE' ? undefined : {}), 404, 'not.found');
+    assert.deepEqual((await sim.control.counters()).teardown, { postDisconnect: 0, deleteConversation: 0, patchCallConversation: 0 });
   });
 
   it('PATCH flags (held, muted, confined, recording) and wrap-up apply at once', async () => {

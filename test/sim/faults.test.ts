@@ -2,20 +2,12 @@ import * as assert from 'node:assert/strict';
 import * as http from 'node:http';
 import * as net from 'node:net';
 import { start, SimHandle } from '../../sim';
-import { api, assertError, basic, conference, CONV, P, request, token, UUID } from './helpers';
+import { api, assertError, basic, conference, conferenceEachTest, CONV, P, request, token, UUID } from './helpers';
 
 describe('sim: fault injection', () => {
   let sim: SimHandle;
   let tok: string;
-  before(async () => {
-    sim = await start({ disconnectDelayMs: 20 });
-  });
-  after(() => sim.close());
-  beforeEach(async () => {
-    await sim.control.reset();
-    await sim.control.seed({ conversations: [conference()] });
-    tok = await token(sim);
-  });
+  conferenceEachTest({ disconnectDelayMs: 20 }, (s, t) => ((sim = s), (tok = t)));
 
   const get = () => api(sim, tok, 'GET', `/api/v2/conversations/${CONV}`);
   const statuses = async (n: number) => {

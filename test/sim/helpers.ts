@@ -1,7 +1,8 @@
 // Plain node:http helpers for the simulator tests: real requests over real sockets, nothing mocked.
-import * as http from 'node:http';
+import type * as http from 'node:http';
 import * as assert from 'node:assert/strict';
-import { SimHandle } from '../../sim';
+import { start, type SimHandle, type SimOptions } from '../../sim';
+import { httpRequest } from '../../sim/http-request';
 
 export interface Answer {
   status: number;
@@ -18,7 +19,7 @@ export interface RequestOptions {
 }
 
 /** One HTTP request. An object body is sent as JSON. A destroyed socket rejects (code ECONNRESET). */
-export function request(url: string, o: RequestOptions = {}): Promise<Answer> {
+export async function request(url: string, o: RequestOptions = {}): Promise<Answer> {
   let body: Buffer | undefined;
   const headers: Record<string, string> = { ...(o.headers ?? {}) };
   if (o.body !== undefined) {
@@ -29,25 +30,7 @@ export function request(url: string, o: RequestOptions = {}): Promise<Answer> {
     }
     headers['Content-Length'] = String(body.length);
   }
-  return new Promise((resolve, reject) => {
-    const req = http.request(url, { method: o.method ?? 'GET', headers, agent: o.agent ?? false }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('error', reject);
-      res.on('end', () => {
-        const text = Buffer.concat(chunks).toString('utf8');
-        let json: any;
-        try {
-          json = text ? JSON.parse(text) : undefined;
-        } catch {
-          json = undefined;
-        }
-        resolve({ status: res.statusCode ?? 0, headers: res.headers, text, json });
-      });
-    });
-    req.on('error', reject);
-    req.end(body);
-  });
+  return (await httpRequest(url, { method: o.method ?? 'GET', headers, body, agent: o.agent })) as Answer;
 }
 
 export const basic = (id: string, secret: string): string => `Basic ${Buffer.from(`${id}:${secret}`).toString('base64')}`;
@@ -119,4 +102,19 @@ export function conference(id = CONV) {
       { id: P.sup, purpose: 'user', name: 'Sam' },
     ],
   };
+}
+
+/** One simulator for the suite; before each test a clean slate (options as started), the conference seeded and
+ * a fresh token, handed to use(). */
+export function conferenceEachTest(options: SimOptions, use: (sim: SimHandle, tok: string) => void): void {
+  let sim: SimHandle;
+  before(async () => {
+    sim = await start(options);
+  });
+  after(() => sim.close());
+  beforeEach(async () => {
+    await sim.control.reset();
+    await sim.control.seed({ conversations: [conference()] });
+    use(sim, await token(sim));
+  });
 }

@@ -138,4 +138,30 @@ describe('sim: the official Genesys JavaScript SDK against the simulator', () =>
     assert.equal(new Set(disconnectTypes).size, 18, 'every spelling came through');
     assert.ok(disconnectTypes.includes('conferenceTransfer'));
   });
+  it('NotificationsApi: channels, subscriptions (ignoreErrors, Rejected), HEAD, includechannels, availabletopics parse as the SDK models', async () => {
+    await client.loginClientCredentialsGrant('sim-client-id', 'sim-client-secret');
+    const notifications = new platformClient.NotificationsApi();
+    const channel = await notifications.postNotificationsChannels();
+    assert.match(channel.connectUri, /^ws:\/\/127\.0\.0\.1:\d+\/channels\//);
+    assert.ok(Date.parse(channel.expires) > Date.now());
+    await notifications.headNotificationsChannel(channel.id);
+    await sim.control.notifications.rejectTopic({ topic: 'v2.users.{id}.conversations', missingPermissions: ['some:permission'] });
+    const topics = [{ id: `v2.detail.events.conversation.${CONV}.user.end` }, { id: `v2.users.${USER.agent1}.conversations` }];
+    const listing = await notifications.putNotificationsChannelSubscriptions(channel.id, topics, { ignoreErrors: true });
+    assert.deepEqual(listing.entities.map((t: any) => t.state), ['Permitted', 'Rejected']);
+    assert.deepEqual(listing.entities[1].missingPermissions, ['some:permission']);
+    await assert.rejects(notifications.postNotificationsChannelSubscriptions(channel.id, topics), (err: any) => err.status === 403);
+    await assert.rejects(notifications.postNotificationsChannelSubscriptions(channel.id, [{ id: 'v2.no.such.topic' }]), (err: any) => err.status === 400 && err.code === 'notification.invalid.topic');
+    assert.equal((await notifications.getNotificationsChannelSubscriptions(channel.id)).entities.length, 1);
+    assert.equal((await notifications.getNotificationsChannels({ includechannels: 'oauthclient' })).entities.length, 1);
+    const available = await notifications.getNotificationsAvailabletopics({ expand: ['description', 'requiresPermissions'] });
+    assert.ok(available.entities.some((t: any) => t.id === 'v2.routing.queues.{id}.conversations' && typeof t.description === 'string'));
+    await notifications.deleteNotificationsChannelSubscriptions(channel.id);
+    assert.equal((await notifications.getNotificationsChannelSubscriptions(channel.id)).entities.length, 0);
+    await sim.control.notifications.expireChannel(channel.id);
+    // A HEAD answer has no body, so the SDK rejects with nothing to read: it only tells that the channel is gone.
+    let gone = false;
+    await notifications.headNotificationsChannel(channel.id).catch(() => (gone = true));
+    assert.ok(gone);
+  });
 });

@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { helper, nodeRedMajor } from '../support/node-red';
+import { helper, nodeRedMajor } from '../../testkit/node-red';
 
 describe('toolchain', () => {
   it(`runs Node-RED ${nodeRedMajor} through the test helper`, () => {

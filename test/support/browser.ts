@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
-import { projectRoot } from './node-red';
+import { projectRoot } from '../../testkit/node-red';
 
 export const SYSTEM_CHROMIUM = '/usr/bin/chromium';
 export const SCREENSHOT_DIR = path.join(projectRoot, 'test-artifacts', 'screenshots');
@@ -151,6 +151,32 @@ export async function openEditor(page: Page, url: string, waitForType = 'genesys
   }, waitForType, { timeout: 60_000 });
   // The loader fades out; let the UI settle before screenshots and clicks.
   await page.waitForTimeout(300);
+}
+
+/** Drags a node from the palette onto the workspace (to x, y of the chart), as a user does (the editor fills
+ * in its defaults); returns the new node's id. */
+export async function dropFromPalette(page: Page, type: string, x = 400, y = 200): Promise<string> {
+  const source = page.locator(`#red-ui-palette .red-ui-palette-node[data-palette-type="${type}"]`);
+  await source.scrollIntoViewIfNeeded();
+  const box = (await source.boundingBox())!;
+  const chart = (await page.locator('#red-ui-workspace-chart').boundingBox())!;
+  await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+  await page.mouse.down();
+  await page.mouse.move(chart.x + x, chart.y + y, { steps: 12 });
+  await page.mouse.up();
+  const id = await page.waitForFunction((t) => {
+    const sel = (window as any).RED.view.selection();
+    const n = sel.nodes && sel.nodes.find((m: any) => m.type === t);
+    return n ? n.id : false;
+  }, type);
+  return (await id.jsonValue()) as string;
+}
+
+/** Opens a node's edit dialog as a user does (double click) and waits until the tray has slid in. */
+export async function openEditDialog(page: Page, id: string): Promise<void> {
+  await page.locator(`[id="${id}"]`).dblclick();
+  await page.waitForSelector('.red-ui-tray .red-ui-tray-body #node-dialog-ok, #node-dialog-ok', { state: 'visible' });
+  await page.waitForTimeout(400); // the tray slides in
 }
 
 export async function screenshot(page: Page, name: string): Promise<string> {

@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
-import { projectRoot } from './node-red';
+import { projectRoot } from '../../testkit/node-red';
 
 const run = promisify(execFile);
 export const PACKAGE_NAME = 'node-red-contrib-genesys-participants';

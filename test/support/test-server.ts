@@ -85,3 +85,8 @@ export async function closedPort(): Promise<number> {
   await new Promise<void>((resolve) => s.close(() => resolve()));
   return port;
 }
+
+/** Closes each of these in order (a client before the server it talks to), skipping the unset ones. */
+export async function closeInOrder(...resources: ({ close(): Promise<unknown> } | undefined)[]): Promise<void> {
+  for (const r of resources) await r?.close();
+}

@@ -16,3 +16,19 @@ export async function settledNow(promises: Promise<unknown>[]): Promise<boolean[
   await new Promise((res) => setImmediate(res));
   return state;
 }
+
+/**
+ * How many entries `list` gains in each turn of the event loop, sampled from the next turn on until it holds
+ * `total` (or for 1,000 turns). Call it just before what fills the list: the first sample is queued first.
+ */
+export function countPerTurn(list: readonly unknown[], total: number): number[] {
+  const perTurn: number[] = [];
+  let last = 0;
+  const sample = () => {
+    perTurn.push(list.length - last);
+    last = list.length;
+    if (list.length < total && perTurn.length < 1_000) setImmediate(sample);
+  };
+  setImmediate(sample);
+  return perTurn;
+}

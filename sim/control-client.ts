@@ -1,10 +1,30 @@
 // SimControl: a small typed HTTP client for the simulator's control API (/__sim/...). Tests drive the
 // simulator over HTTP only, so this works as well against a simulator started by the CLI in another process.
-import * as http from 'node:http';
-import { Counters, FailRule, FaultConfig, LoggedRequest, Scenario, SeededConversation, SimOptionsPatch, Transition } from './types';
+import { httpRequest } from './http-request';
+import { NotificationControl } from './notifications/control';
+import {
+  Counters,
+  FailRule,
+  FaultConfig,
+  LoggedRequest,
+  ParticipantState,
+  Scenario,
+  SeedParticipant,
+  SeededConversation,
+  SimOptionsPatch,
+  Transition,
+} from './types';
 
 export class SimControl {
+  /** added: the Notification Service's faults and state. */
+  readonly notifications = new NotificationControl((method, path, body) => this.call(method, path, body));
+
   constructor(readonly baseUrl: string) {}
+
+  /** added: a participant joins a live conversation; the simulator publishes the events of the change. */
+  async join(conversationId: string, participant: SeedParticipant): Promise<ParticipantState> {
+    return this.call('POST', `/__sim/conversations/${encodeURIComponent(conversationId)}/participants`, participant);
+  }
 
   /** Adds conversations (and clients); returns the conversations as stored, ids filled in. */
   async seed(scenario: Scenario): Promise<SeededConversation[]> {
@@ -57,39 +77,12 @@ export class SimControl {
     await this.call('PATCH', '/__sim/options', o);
   }
 
-  private call<T>(method: string, path: string, body?: unknown): Promise<T> {
-    const url = new URL(path, this.baseUrl);
+  private async call<T>(method: string, path: string, body?: unknown): Promise<T> {
     const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
-    return new Promise<T>((resolve, reject) => {
-      // agent: false, one connection per call: no keep-alive socket is left to hold a test process open.
-      const req = http.request(
-        url,
-        {
-          method,
-          agent: false,
-          headers: payload ? { 'Content-Type': 'application/json', 'Content-Length': String(payload.length) } : {},
-        },
-        (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (c: Buffer) => chunks.push(c));
-          res.on('error', reject);
-          res.on('end', () => {
-            const text = Buffer.concat(chunks).toString('utf8');
-            let parsed: unknown;
-            try {
-              parsed = text ? JSON.parse(text) : undefined;
-            } catch {
-              parsed = text;
-            }
-            const status = res.statusCode ?? 0;
-            if (status >= 200 && status < 300) return resolve(parsed as T);
-            const detail = (parsed as { error?: string } | undefined)?.error ?? text;
-            reject(new Error(`simulator control ${method} ${path} answered ${status}: ${detail}`));
-          });
-        },
-      );
-      req.on('error', reject);
-      req.end(payload);
-    });
+    const headers: Record<string, string> = payload ? { 'Content-Type': 'application/json', 'Content-Length': String(payload.length) } : {};
+    const r = await httpRequest(new URL(path, this.baseUrl), { method, headers, body: payload });
+    if (r.status >= 200 && r.status < 300) return r.json as T;
+    const detail = (r.json as { error?: string } | undefined)?.error ?? r.text;
+    throw new Error(`simulator control ${method} ${path} answered ${r.status}: ${detail}`);
   }
 }

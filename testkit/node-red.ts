@@ -9,9 +9,8 @@ export const nodeRedMain = require.resolve(nodeRedPackage);
 export const nodeRedDir = path.dirname(require.resolve(`${nodeRedPackage}/package.json`));
 
 /** node-red-node-test-helper, initialised for the Node-RED of this pass. */
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 export const helper: any = require('node-red-node-test-helper');
 helper.init(nodeRedMain);
 
-/** The project root (dist/test/support -> ../../..). */
-export const projectRoot = path.resolve(__dirname, '..', '..', '..');
+/** The project root (dist/testkit -> ../..). */
+export const projectRoot = path.resolve(__dirname, '..', '..');
