@@ -4,7 +4,7 @@
 import * as assert from 'node:assert/strict';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { expectError, helper, load, useNodeTestServer } from './support';
+import { expectError, helper, load, useNodeTestServer } from '../../testkit/harness';
 
 const CID = '3f1c2d4e-5a6b-4c7d-8e9f-0a1b2c3d4e5f';
 

@@ -7,8 +7,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vm from 'node:vm';
 import { AWAIT_DEFAULTS, CONFIG_DEFAULTS, FIND_DEFAULTS, KICK_DEFAULTS, LIST_DEFAULTS, MAX_RETRY_AFTER_SECONDS } from '../../lib';
-import { projectRoot } from '../support/node-red';
-import { ALL_NODES } from './support';
+import { projectRoot } from '../../testkit/node-red';
+import { ALL_NODES } from '../../testkit/harness';
 
 type Def = { defaults: Record<string, { value: unknown; validate?: (this: unknown, v: unknown, opt?: unknown) => unknown }> };
 

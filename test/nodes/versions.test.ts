@@ -3,15 +3,11 @@
 // same; a version from the future is refused naming the field, before any request. A broken config node shows
 // its problem on every flow node that uses it as soon as they are built, without a msg.
 import * as assert from 'node:assert/strict';
-import { conference, expectError, helper, load, run, seedConversation, useNodeTestServer } from './support';
+import { expectError, helper, load, run, useNodeTestServer } from '../../testkit/harness';
+import { CONFERENCE } from '../../testkit/fixtures';
 
 describe('node config versions and the config node\'s users', () => {
-  const ctx = useNodeTestServer();
-  let cid: string;
-  let ids: string[];
-  beforeEach(async () => {
-    ({ cid, ids } = await seedConversation(ctx.sim, conference().participants));
-  });
+  const ctx = useNodeTestServer({ seed: CONFERENCE });
 
   const list = (extra: Record<string, unknown> = {}) => ({ id: 'n1', type: 'genesys-list-participants', wires: [['out1']], ...extra });
 
@@ -19,13 +15,13 @@ describe('node config versions and the config node\'s users', () => {
     const outs: unknown[] = [];
     for (const extra of [{}, { version: 1, conversationId: 'conversationId', conversationIdType: 'msg', target: 'target', targetType: 'msg' }]) {
       await load(ctx.sim.url, [list(extra)]);
-      const o = await run('n1', { conversationId: cid });
+      const o = await run('n1', { conversationId: ctx.cid });
       assert.equal(o.port, 'out1');
       outs.push(o.msg.payload.map((p: { id: string }) => p.id));
       await helper.unload();
     }
     assert.deepEqual(outs[0], outs[1]);
-    assert.equal((outs[0] as string[]).length, ids.length);
+    assert.equal((outs[0] as string[]).length, ctx.ids.length);
   });
 
   it('a version from the future (or not a number) is refused naming version; nothing is sent', async () => {
@@ -33,7 +29,7 @@ describe('node config versions and the config node\'s users', () => {
       for (const node of [list({ version }), { id: 'n1', type: 'genesys-await-terminal', version, wires: [['out1'], ['out2']] }]) {
         await load(ctx.sim.url, [node]);
         const before = (await ctx.sim.control.requests()).length;
-        const msg = await expectError('n1', { conversationId: cid, participantId: ids[1] }, 'invalid-input');
+        const msg = await expectError('n1', { conversationId: ctx.cid, participantId: ctx.ids[1] }, 'invalid-input');
         assert.equal(msg._error.field, 'version', `${node.type} version ${JSON.stringify(version)}`);
         assert.equal((await ctx.sim.control.requests()).length, before, 'nothing sent');
         await helper.unload();
@@ -44,7 +40,7 @@ describe('node config versions and the config node\'s users', () => {
   it('a config node from the future is unusable for its users, naming version', async () => {
     await load(ctx.sim.url, [list()], { config: { version: 7 } });
     assert.equal(helper.getNode('cfg').connection.state, 'broken');
-    const msg = await expectError('n1', { conversationId: cid }, 'invalid-input');
+    const msg = await expectError('n1', { conversationId: ctx.cid }, 'invalid-input');
     assert.equal(msg._error.field, 'version');
   });
 
