@@ -1,16 +1,17 @@
 // Waits until a participant's leg (waitFor "participant", the default) or the whole conversation ("conversation")
 // has ended, through lib/await-terminal.ts. Output 1: ended; output 2: timed out, with the last state seen.
 import type { NodeAPI } from 'node-red';
-import { conversationIdOf, type FlowNodeDef, type Msg, type Outcome, readTyped, registerFlowNode, type Typed, type Versioned } from '../shared/flow-node';
 import {
-  AWAIT_DEFAULTS,
-  type AwaitResult,
-  awaitTerminal,
-  awaitTimeoutMs,
-  invalidInput,
-  optionalId,
-  parseAwaitOptions,
-} from '../../lib';
+  conversationIdOf,
+  type FlowNodeDef,
+  type Msg,
+  type Outcome,
+  readTyped,
+  registerFlowNode,
+  type Typed,
+  type Versioned,
+} from '../shared/flow-node';
+import { AWAIT_DEFAULTS, type AwaitResult, awaitTerminal, awaitTimeoutMs, invalidInput, optionalId, parseAwaitOptions } from '../../lib';
 import { MIGRATIONS } from './migrations';
 
 const TYPE = 'genesys-await-terminal';
@@ -50,11 +51,15 @@ export = function (RED: NodeAPI) {
       const waitFor = settings.waitFor;
       // Validate everything before any request.
       const conversationId = await conversationIdOf(RED, node, msg, config);
-      const participantId = waitFor === 'participant'
-        ? optionalId(await readTyped(RED, node, msg, config.participantId, config.participantIdType, 'participantId'), 'participantId')
-        : undefined;
+      const participantId =
+        waitFor === 'participant'
+          ? optionalId(await readTyped(RED, node, msg, config.participantId, config.participantIdType, 'participantId'), 'participantId')
+          : undefined;
       if (waitFor === 'participant' && !participantId) {
-        throw invalidInput('participantId', 'is empty: set msg.participantId (a disconnect node sets it), or set the node to wait for the whole conversation');
+        throw invalidInput(
+          'participantId',
+          'is empty: set msg.participantId (a disconnect node sets it), or set the node to wait for the whole conversation',
+        );
       }
       // The node's value; a node left empty (or from a flow file without it) takes msg.timeout, else the default.
       const timeoutMs = awaitTimeoutMs(settings, msg.timeout);

@@ -49,7 +49,12 @@ function credential(field: string, value: unknown): string {
  * Only the config node's own fields are read: the origins, the credentials and lib's CONFIG_DEFAULTS options.
  */
 function validate(raw: Record<string, unknown>): ClientSettings {
-  const options: Record<string, unknown> = { apiBaseUrl: raw.apiBaseUrl, authBaseUrl: raw.authBaseUrl, clientId: raw.clientId, clientSecret: raw.clientSecret };
+  const options: Record<string, unknown> = {
+    apiBaseUrl: raw.apiBaseUrl,
+    authBaseUrl: raw.authBaseUrl,
+    clientId: raw.clientId,
+    clientSecret: raw.clientSecret,
+  };
   for (const key of Object.keys(CONFIG_DEFAULTS)) options[key] = raw[key];
   return parseClientOptions(options, credential);
 }
@@ -84,8 +89,12 @@ export = function (RED: NodeAPI) {
     // The node is made from the flow file's own object (Node-RED keeps hidden fields on it); the settings
     // are read from the migrated copy.
     RED.nodes.createNode(this, raw);
+    setUp(this, raw);
+  }
+
+  /** Resolves the config node's settings once, and serves its users. */
+  function setUp(node: GenesysConfigNode, raw: GenesysConfigDef): void {
     const { config, problem } = migrate(raw, MIGRATIONS);
-    const node = this;
     const users = new Map<string, ConfigUser>();
     /** Resolved once: the settings, the client and its reader and ledger, or the reason there are none. */
     const resolve = (): GenesysConnection => {
@@ -127,7 +136,10 @@ export = function (RED: NodeAPI) {
       node.connection = { state: 'closed', error: new GenesysError('cancelled', 'the genesys-cloud-config node was closed') };
       users.clear();
       if (previous.state !== 'ready') return done();
-      previous.client.close().then(() => done(), () => done());
+      previous.client.close().then(
+        () => done(),
+        () => done(),
+      );
     });
   }
 
@@ -165,7 +177,10 @@ export = function (RED: NodeAPI) {
         // since the user most likely meant the deployed node's variable.
         for (const field of ['clientId', 'clientSecret', 'region', 'apiBaseUrl', 'authBaseUrl']) {
           if (typeof body[field] === 'string' && ENV_RE.test(body[field].trim())) {
-            throw invalidInput(field, '${...} is substituted only in a deployed config node (by Node-RED), not by Test connection: deploy, then test with the stored secret');
+            throw invalidInput(
+              field,
+              '${...} is substituted only in a deployed config node (by Node-RED), not by Test connection: deploy, then test with the stored secret',
+            );
           }
         }
         const settings = validate({
@@ -179,7 +194,10 @@ export = function (RED: NodeAPI) {
       const result = await target.testConnection(deadline).catch((err) => {
         // The client reports any abort as 'cancelled'; here the only abort is our deadline.
         if (!deadline.aborted) throw err;
-        throw new GenesysError('network-error', `no answer from Genesys Cloud within ${TEST_TIMEOUT_MS / 1000} s (check the region / origins and the network)`);
+        throw new GenesysError(
+          'network-error',
+          `no answer from Genesys Cloud within ${TEST_TIMEOUT_MS / 1000} s (check the region / origins and the network)`,
+        );
       });
       res.json({ ok: true, organization: { name: result.organization?.name }, correlationId: result.correlationId });
     } catch (err) {
@@ -198,14 +216,21 @@ export = function (RED: NodeAPI) {
     const id = typeof body.id === 'string' ? body.id : '';
     const entry = id ? deployed.get(id) : undefined;
     if (!entry) {
-      throw invalidInput('clientSecret', 'the stored secret is only used by a deployed config node, and this one is not deployed: deploy it first, or type the secret to test these settings');
+      throw invalidInput(
+        'clientSecret',
+        'the stored secret is only used by a deployed config node, and this one is not deployed: deploy it first, or type the secret to test these settings',
+      );
     }
     const connection = entry.node.connection;
     if (connection.state !== 'ready') throw connection.error;
     const refuse = (field: string) =>
-      invalidInput(field, 'differs from the deployed config node: the stored secret is only sent with the deployed region, origins and client id. Deploy the change first, or type the secret again to test these settings');
+      invalidInput(
+        field,
+        'differs from the deployed config node: the stored secret is only sent with the deployed region, origins and client id. Deploy the change first, or type the secret again to test these settings',
+      );
     const postedId = body.clientId;
-    if (postedId !== PASSWORD_PLACEHOLDER && !(typeof postedId === 'string' && entry.clientIds.some((v) => v.trim() === postedId.trim()))) throw refuse('clientId');
+    if (postedId !== PASSWORD_PLACEHOLDER && !(typeof postedId === 'string' && entry.clientIds.some((v) => v.trim() === postedId.trim())))
+      throw refuse('clientId');
     const region = typeof body.region === 'string' && body.region.trim() !== '' ? body.region : DEFAULT_REGION;
     if (!same(region, entry.region)) {
       // An AWS name for the same domain (eu-west-1 for mypurecloud.ie) is the same region.
@@ -230,5 +255,4 @@ export = function (RED: NodeAPI) {
     }
     return connection.client;
   }
-
 };

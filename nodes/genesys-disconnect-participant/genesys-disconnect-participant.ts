@@ -3,14 +3,7 @@
 // and msg.participantId of the leg acted on, so that await end (or a log) acts on the same leg.
 import type { NodeAPI, NodeStatusFill } from 'node-red';
 import { conversationIdOf, type FlowNodeDef, readTyped, registerFlowNode, selectorOf, type Typed, type Versioned } from '../shared/flow-node';
-import {
-  invalidInput,
-  KICK_DEFAULTS,
-  type KickOptions,
-  kickParticipant,
-  optionalId,
-  parseKickOptions,
-} from '../../lib';
+import { invalidInput, KICK_DEFAULTS, type KickOptions, kickParticipant, optionalId, parseKickOptions } from '../../lib';
 import { MIGRATIONS } from './migrations';
 
 const TYPE = 'genesys-disconnect-participant';
@@ -54,9 +47,7 @@ export = function (RED: NodeAPI) {
         'participantId',
       );
       // The selector is only read when there is no participant id: an id names the leg exactly.
-      const selector = participantId
-        ? undefined
-        : await selectorOf(RED, node, msg, config);
+      const selector = participantId ? undefined : await selectorOf(RED, node, msg, config);
       if (!participantId && !selector) {
         throw invalidInput('participantId', 'is empty and there is no target selector (msg.target, e.g. { "userId": "..." })');
       }

@@ -3,12 +3,7 @@
 // conversation with msg.conversationId and msg.participantId set, ready for genesys-disconnect-participant.
 import type { NodeAPI } from 'node-red';
 import { type FlowNodeDef, type Outcome, readTyped, registerFlowNode, type Typed, type Versioned } from '../shared/flow-node';
-import {
-  FIND_DEFAULTS,
-  type FindCriteria,
-  findLiveConversations,
-  parseFindOptions,
-} from '../../lib';
+import { FIND_DEFAULTS, type FindCriteria, findLiveConversations, parseFindOptions } from '../../lib';
 import { MIGRATIONS } from './migrations';
 
 const TYPE = 'genesys-find-conversations';
@@ -41,7 +36,11 @@ export = function (RED: NodeAPI) {
         onPhase: (phase) => ctx.phase(phase),
       });
       const found = result.conversations;
-      const status: Outcome['status'] = { fill: found.length ? 'green' : 'grey', key: 'found', extra: String(found.length) + (result.truncated ? '+' : '') };
+      const status: Outcome['status'] = {
+        fill: found.length ? 'green' : 'grey',
+        key: 'found',
+        extra: String(found.length) + (result.truncated ? '+' : ''),
+      };
       // None found is an answer too: one msg with payload [] (a flow that must answer never hangs).
       if (!split || found.length === 0) {
         msg.payload = found;

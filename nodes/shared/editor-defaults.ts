@@ -10,6 +10,9 @@ export function editorDefaultsName(type: string): string {
 }
 
 /** registerType's `settings` option that exports `defaults` (lib's, plus the config's current version). */
-export function editorDefaults(type: string, defaults: Record<string, unknown>): { [name: string]: { value: Record<string, unknown>; exportable: true } } {
+export function editorDefaults(
+  type: string,
+  defaults: Record<string, unknown>,
+): { [name: string]: { value: Record<string, unknown>; exportable: true } } {
   return { [editorDefaultsName(type)]: { value: defaults, exportable: true } };
 }

@@ -4,15 +4,7 @@
 // that counts the msgs in flight. Node-RED concerns only: no HTTP here.
 import { setMaxListeners } from 'node:events';
 import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow, NodeStatus, NodeStatusFill } from 'node-red';
-import {
-  GenesysError,
-  invalidInput,
-  isGenesysError,
-  parseSelector,
-  requireId,
-  type TargetSelector,
-  UUID_RE,
-} from '../../lib';
+import { GenesysError, invalidInput, isGenesysError, parseSelector, requireId, type TargetSelector, UUID_RE } from '../../lib';
 import type { ConfigUser, GenesysConfigNode, ReadyConnection } from '../genesys-cloud-config/connection';
 import { editorDefaults } from './editor-defaults';
 import { migrate, type MigrationStep } from './migrations';
@@ -82,8 +74,16 @@ export async function conversationIdOf(RED: NodeAPI, node: Node, msg: Msg, confi
   const value = await readTyped(RED, node, msg, config.conversationId, config.conversationIdType, 'conversationId');
   const missing = value === undefined || value === null || (typeof value === 'string' && value.trim() === '');
   // The inject node's default puts what the user typed in msg.payload: an id there is almost surely meant.
-  if (missing && isMsgDefault(config.conversationId, config.conversationIdType, 'conversationId') && typeof msg.payload === 'string' && UUID_RE.test(msg.payload.trim())) {
-    throw invalidInput('conversationId', `msg.conversationId is not set, but msg.payload holds the id ${msg.payload.trim()}: set msg.conversationId (for example in the inject node) instead of msg.payload`);
+  if (
+    missing &&
+    isMsgDefault(config.conversationId, config.conversationIdType, 'conversationId') &&
+    typeof msg.payload === 'string' &&
+    UUID_RE.test(msg.payload.trim())
+  ) {
+    throw invalidInput(
+      'conversationId',
+      `msg.conversationId is not set, but msg.payload holds the id ${msg.payload.trim()}: set msg.conversationId (for example in the inject node) instead of msg.payload`,
+    );
   }
   return requireId(value, 'conversationId');
 }
@@ -177,7 +177,11 @@ export interface Deferred<R> {
  * and its settings parsed by the lib workflow that owns them. `problem`: the config is unusable (a bad option,
  * a version from the future): setupFlowNode then fails every msg with it.
  */
-function nodeConfig<D extends object, S>(raw: D, steps: readonly MigrationStep[], parse: (raw: Record<string, unknown>) => S): { config: D & { version: number }; settings: S; problem?: GenesysError } {
+function nodeConfig<D extends object, S>(
+  raw: D,
+  steps: readonly MigrationStep[],
+  parse: (raw: Record<string, unknown>) => S,
+): { config: D & { version: number }; settings: S; problem?: GenesysError } {
   const { config, problem } = migrate(raw, steps);
   const parsed = settingsOf(parse, config);
   return { config, settings: parsed.settings, problem: problem ?? parsed.problem };

@@ -11,11 +11,19 @@ export function migrate<T extends object>(config: T, steps: readonly MigrationSt
   const raw = config as Record<string, unknown>;
   const given = raw.version;
   // A number, or its digits as text (a hand-written flow file); anything else (true, "1.0e0") is refused.
-  const version = given === undefined || given === null || given === '' ? 0
-    : typeof given === 'number' ? given
-    : typeof given === 'string' && /^\s*\d+\s*$/.test(given) ? Number(given) : NaN;
+  const version =
+    given === undefined || given === null || given === ''
+      ? 0
+      : typeof given === 'number'
+        ? given
+        : typeof given === 'string' && /^\s*\d+\s*$/.test(given)
+          ? Number(given)
+          : NaN;
   if (!Number.isInteger(version) || version < 0 || version > current) {
-    const problem = invalidInput('version', `must be a whole number from 0 to ${current} (this package's version of the node), got ${JSON.stringify(raw.version)}`);
+    const problem = invalidInput(
+      'version',
+      `must be a whole number from 0 to ${current} (this package's version of the node), got ${JSON.stringify(raw.version)}`,
+    );
     return { config: { ...config, version: current }, problem };
   }
   let out: Record<string, unknown> = { ...raw };

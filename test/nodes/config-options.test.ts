@@ -13,7 +13,9 @@ describe('genesys-cloud-config options', () => {
   const list = { id: 'n1', type: 'genesys-list-participants', wires: [['out1']] };
 
   it('requestTimeoutSeconds: a request that takes longer fails with network-error after that time', async () => {
-    const silent = http.createServer(() => { /* never answers */ });
+    const silent = http.createServer(() => {
+      /* never answers */
+    });
     await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
     const url = `http://127.0.0.1:${(silent.address() as AddressInfo).port}`;
     try {

@@ -55,7 +55,11 @@ function editorDefinitions(settings: Record<string, unknown>): Record<string, De
   for (const type of Object.keys(LIB)) {
     const file = path.join(projectRoot, 'nodes', type, `${type}.html`);
     const html = fs.readFileSync(file, 'utf8');
-    assert.match(html, /<script type="text\/javascript" src="resources\/node-red-contrib-genesys-participants\/editor\.js"><\/script>/, `${type}.html loads the shared editor code`);
+    assert.match(
+      html,
+      /<script type="text\/javascript" src="resources\/node-red-contrib-genesys-participants\/editor\.js"><\/script>/,
+      `${type}.html loads the shared editor code`,
+    );
     for (const m of html.matchAll(/<script type="text\/javascript">([\s\S]*?)<\/script>/g)) run(file, m[1]);
   }
   return registered;
@@ -78,7 +82,7 @@ describe('editor defaults come from lib', () => {
     });
   }
 
-  it('each flow node\'s catalog has the labels the shared registration reads (paletteLabel, inputLabel, outputLabel(s))', () => {
+  it("each flow node's catalog has the labels the shared registration reads (paletteLabel, inputLabel, outputLabel(s))", () => {
     for (const type of Object.keys(LIB).filter((t) => t !== 'genesys-cloud-config')) {
       const catalog = JSON.parse(fs.readFileSync(path.join(projectRoot, 'nodes', type, 'locales', 'en-US', `${type}.json`), 'utf8'))[type];
       assert.equal(typeof catalog.paletteLabel, 'string', type);
@@ -87,10 +91,13 @@ describe('editor defaults come from lib', () => {
     }
   });
 
-  it('the config dialog refuses maxRetryAfterSeconds above lib\'s limit', () => {
+  it("the config dialog refuses maxRetryAfterSeconds above lib's limit", () => {
     const validate = defs['genesys-cloud-config'].defaults.maxRetryAfterSeconds.validate!;
     assert.equal(validate.call({}, String(MAX_RETRY_AFTER_SECONDS)), true);
-    assert.equal(settings.genesysCloudConfigDefaults && (settings.genesysCloudConfigDefaults as { maxSeconds: number }).maxSeconds, MAX_RETRY_AFTER_SECONDS);
+    assert.equal(
+      settings.genesysCloudConfigDefaults && (settings.genesysCloudConfigDefaults as { maxSeconds: number }).maxSeconds,
+      MAX_RETRY_AFTER_SECONDS,
+    );
     assert.equal(validate.call({}, String(MAX_RETRY_AFTER_SECONDS + 1)), false);
   });
 

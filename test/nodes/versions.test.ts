@@ -6,7 +6,7 @@ import * as assert from 'node:assert/strict';
 import { expectError, helper, load, run, useNodeTestServer } from '../../testkit/harness';
 import { CONFERENCE } from '../../testkit/fixtures';
 
-describe('node config versions and the config node\'s users', () => {
+describe("node config versions and the config node's users", () => {
   const ctx = useNodeTestServer({ seed: CONFERENCE });
 
   const list = (extra: Record<string, unknown> = {}) => ({ id: 'n1', type: 'genesys-list-participants', wires: [['out1']], ...extra });
@@ -45,11 +45,16 @@ describe('node config versions and the config node\'s users', () => {
   });
 
   it('a broken config node shows its problem on each of its users when they are built', async () => {
-    await load(ctx.sim.url, [list(), { id: 'w', type: 'genesys-await-terminal', wires: [['out1'], ['out2']] }], { credentials: { clientId: 'x', clientSecret: '' } });
+    await load(ctx.sim.url, [list(), { id: 'w', type: 'genesys-await-terminal', wires: [['out1'], ['out2']] }], {
+      credentials: { clientId: 'x', clientSecret: '' },
+    });
     for (const id of ['n1', 'w']) {
       const node = helper.getNode(id);
       // The helper's spy is shared by every node: this node's calls only.
-      const statuses = node.status.getCalls().filter((c: { thisValue: unknown }) => c.thisValue === node).map((c: { args: unknown[] }) => c.args[0]);
+      const statuses = node.status
+        .getCalls()
+        .filter((c: { thisValue: unknown }) => c.thisValue === node)
+        .map((c: { args: unknown[] }) => c.args[0]);
       assert.deepEqual(statuses[0], { fill: 'red', shape: 'ring', text: `${node.type}.status.error: invalid-input` }, id);
     }
   });
