@@ -16,12 +16,39 @@ import { GenesysError, invalidInput, type MsgError } from '../platform/errors';
 import { participantNotFound } from './participants';
 import { Line } from '../platform/line';
 import type { Booking, RequestPriority } from '../platform/rate-limiter';
-import { requireId, optionalId } from './validate';
+import { isAbsent, parseChoice, parseNumber } from '../platform/options';
+import { requireId, optionalId, TIMEOUT_SECONDS } from './validate';
 import type { NotificationChannels, TopicListener, TopicState } from '../platform/notifications';
 import { CUSTOMER_END, eachTopic, legEndOf, legTopics, LegWatch, USER_END, type LegEnd, type LegTopics } from './leg-events';
 
 export type WaitFor = 'participant' | 'conversation';
 export const WAIT_FOR: readonly WaitFor[] = ['participant', 'conversation'];
+
+/**
+ * The await's defaults; the await node and its editor read them from here. A flow file without waitFor waits
+ * for the participant, never silently for the whole call. timeout is in seconds.
+ */
+export const AWAIT_DEFAULTS = { waitFor: 'participant', timeout: 30 } as const satisfies { waitFor: WaitFor; timeout: number };
+
+/** The await's settings as a node holds them. */
+export interface AwaitSettings {
+  waitFor: WaitFor;
+  /** The node's own timeout; undefined: each msg's msg.timeout (else AWAIT_DEFAULTS.timeout). */
+  timeoutMs?: number;
+}
+
+/** The await's settings from a flow file (waitFor in any case; timeout in seconds, maybe as text, blank = per msg). */
+export function parseAwaitOptions(raw: Record<string, unknown>): AwaitSettings {
+  const waitFor = raw.waitFor === undefined ? AWAIT_DEFAULTS.waitFor : parseChoice(String(raw.waitFor), 'waitFor', WAIT_FOR, AWAIT_DEFAULTS.waitFor, true);
+  if (isAbsent(raw.timeout)) return { waitFor };
+  return { waitFor, timeoutMs: parseNumber(raw.timeout, 'timeout', TIMEOUT_SECONDS) * 1000 };
+}
+
+/** The timeout of one wait: the node's own, else msg.timeout (seconds), else the default. */
+export function awaitTimeoutMs(settings: AwaitSettings, msgTimeout: unknown): number {
+  if (settings.timeoutMs !== undefined) return settings.timeoutMs;
+  return parseNumber(msgTimeout ?? AWAIT_DEFAULTS.timeout, 'timeout', TIMEOUT_SECONDS) * 1000;
+}
 
 export interface AwaitOptions {
   conversationId: string;
@@ -83,6 +110,8 @@ export function nextPollDelay(previousMs: number | undefined, elapsedMs: number)
   return Math.min(POLL_SCHEDULE.maxMs, Math.round(previousMs * POLL_SCHEDULE.factor));
 }
 
+const POSITIVE_MS = { min: 0, above: true, unit: 'milliseconds' };
+
 /** How long a read in flight at the deadline may still take before the wait times out without it. */
 const READ_GRACE_MS = 1_000;
 
@@ -123,11 +152,9 @@ export function awaitTerminal(reader: ConversationReader, options: AwaitOptions)
     if (waitFor === 'participant' && participantId === undefined) {
       throw invalidInput('participantId', 'is empty: give the participant to wait for, or wait for the whole conversation (waitFor "conversation")');
     }
-    if (typeof options.timeoutMs !== 'number' || !Number.isFinite(options.timeoutMs) || options.timeoutMs <= 0) {
-      throw invalidInput('timeoutMs', `must be a positive number of milliseconds, got ${String(options.timeoutMs)}`);
-    }
-    const first = options.firstPollDelayMs ?? 0;
-    if (typeof first !== 'number' || !Number.isFinite(first) || first < 0) throw invalidInput('firstPollDelayMs', 'must be a number >= 0');
+    // A number only: the wait uses it as it is.
+    parseNumber(typeof options.timeoutMs === 'number' ? options.timeoutMs : undefined, 'timeoutMs', POSITIVE_MS);
+    if (options.firstPollDelayMs !== undefined) parseNumber(options.firstPollDelayMs, 'firstPollDelayMs', { min: 0, unit: 'milliseconds' });
   } catch (err) {
     return Promise.reject(err);
   }

@@ -10,6 +10,7 @@ import type { GenesysClient, WaitInfo } from '../platform/client';
 import type { ConversationReader } from './conversation-reader';
 import { GenesysError, invalidInput } from '../platform/errors';
 import type { NormalisedParticipant } from './participants';
+import { parseChoice, parseFlag, parseNumber } from '../platform/options';
 import { UUID_RE } from './validate';
 
 /** The default window: conversations that started in the last 24 hours (and are still live). */
@@ -39,6 +40,38 @@ const MEDIA: Record<string, string> = {
   cobrowse: 'cobrowse',
 };
 export const MEDIA_TYPES = Object.keys(MEDIA);
+
+export const SEARCH_BY = ['userId', 'queueId', 'ani'] as const;
+export type SearchBy = (typeof SEARCH_BY)[number];
+
+/** The search's defaults; the find node and its editor read them from here. */
+export const FIND_DEFAULTS = { searchBy: 'userId', mediaType: 'voice', intervalHours: DEFAULT_INTERVAL_HOURS, split: false } as const satisfies {
+  searchBy: SearchBy;
+  mediaType: string;
+  intervalHours: number;
+  split: boolean;
+};
+
+const INTERVAL_HOURS = { min: 0, above: true, max: MAX_INTERVAL_HOURS, unit: 'hours', default: DEFAULT_INTERVAL_HOURS };
+
+/** The search's settings as a node holds them (who to look for comes with each msg). */
+export interface FindSettings {
+  searchBy: SearchBy;
+  mediaType: string;
+  intervalHours: number;
+  /** One msg per conversation instead of one array. */
+  split: boolean;
+}
+
+/** The search's settings from a flow file (absent or blank: the defaults; intervalHours may be text). */
+export function parseFindOptions(raw: Record<string, unknown>): FindSettings {
+  return {
+    searchBy: parseChoice(raw.searchBy, 'searchBy', SEARCH_BY, FIND_DEFAULTS.searchBy),
+    mediaType: parseChoice(raw.mediaType, 'mediaType', MEDIA_TYPES, FIND_DEFAULTS.mediaType),
+    intervalHours: parseNumber(raw.intervalHours, 'intervalHours', INTERVAL_HOURS),
+    split: parseFlag(raw.split, 'split', FIND_DEFAULTS.split),
+  };
+}
 
 export interface FindCriteria {
   /** Exactly one of userId, queueId, ani. */
@@ -90,7 +123,7 @@ interface Validated {
 export function validateCriteria(criteria: unknown): Validated {
   if (!criteria || typeof criteria !== 'object' || Array.isArray(criteria)) throw invalidInput('criteria', 'must be an object with userId, queueId or ani');
   const c = criteria as Record<string, unknown>;
-  const given = (['userId', 'queueId', 'ani'] as const).filter((k) => c[k] !== undefined && c[k] !== null && c[k] !== '');
+  const given = SEARCH_BY.filter((k) => c[k] !== undefined && c[k] !== null && c[k] !== '');
   if (given.length === 0) throw invalidInput('userId', 'is required (or queueId, or ani)');
   if (given.length > 1) throw invalidInput(given[1], `give one of userId, queueId, ani (got ${given.join(' and ')})`);
   const by = given[0];
@@ -104,17 +137,8 @@ export function validateCriteria(criteria: unknown): Validated {
   } else if (!UUID_RE.test(value)) {
     throw invalidInput(by, `must be a Genesys id (a UUID), got ${JSON.stringify(value.length > 60 ? `${value.slice(0, 57)}...` : value)}`);
   }
-  let mediaType = 'voice';
-  if (c.mediaType !== undefined && c.mediaType !== null && c.mediaType !== '') {
-    if (typeof c.mediaType !== 'string' || !MEDIA[c.mediaType]) throw invalidInput('mediaType', `must be one of ${MEDIA_TYPES.join(', ')}`);
-    mediaType = c.mediaType;
-  }
-  let intervalHours = DEFAULT_INTERVAL_HOURS;
-  if (c.intervalHours !== undefined && c.intervalHours !== null && c.intervalHours !== '') {
-    const n = typeof c.intervalHours === 'string' ? Number(c.intervalHours) : c.intervalHours;
-    if (typeof n !== 'number' || !Number.isFinite(n) || n <= 0 || n > MAX_INTERVAL_HOURS) throw invalidInput('intervalHours', `must be a number of hours in (0, ${MAX_INTERVAL_HOURS}]`);
-    intervalHours = n;
-  }
+  const mediaType = parseChoice(c.mediaType, 'mediaType', MEDIA_TYPES, FIND_DEFAULTS.mediaType);
+  const intervalHours = parseNumber(c.intervalHours, 'intervalHours', INTERVAL_HOURS);
   return { by, value: by === 'ani' ? value : value.toLowerCase(), mediaType, intervalHours };
 }
 

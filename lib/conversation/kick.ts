@@ -12,7 +12,8 @@ import { GenesysError, invalidInput } from '../platform/errors';
 import type { KickLedger } from './kick-ledger';
 import type { Booking } from '../platform/rate-limiter';
 import { selectTarget, type NormalisedParticipant } from './participants';
-import { optionalId, parseFlag, parseSelector, requireId, type TargetSelector } from './validate';
+import { parseFlags, parseNumber } from '../platform/options';
+import { optionalId, parseSelector, requireId, TIMEOUT_SECONDS, type TargetSelector } from './validate';
 
 export type KickPhase = 'resolving' | 'disconnecting' | 'confirming' | 'waiting';
 
@@ -75,13 +76,46 @@ interface Validated {
   body: { state: 'disconnected'; wrapup?: { code: string; notes?: string } };
 }
 
-function positiveMs(value: unknown, field: string, dflt: number): number {
-  if (value === undefined || value === null) return dflt;
-  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
-    throw invalidInput(field, `must be a positive number of milliseconds, got ${typeof value === 'number' ? value : typeof value}`);
-  }
-  return value;
+/** The kick's defaults; the disconnect node and its editor read them from here. confirmTimeout is in seconds. */
+export const KICK_DEFAULTS = {
+  refuseCustomer: true,
+  keepCallAlive: true,
+  dryRun: false,
+  confirm: false,
+  confirmTimeout: 30,
+} as const;
+
+/** The kick's settings as a node holds them (the same for every msg). */
+export interface KickSettings {
+  refuseCustomer: boolean;
+  keepCallAlive: boolean;
+  dryRun: boolean;
+  confirm: boolean;
+  /** Set when confirm is on. */
+  confirmTimeoutMs?: number;
 }
+
+const KICK_FLAGS = {
+  refuseCustomer: KICK_DEFAULTS.refuseCustomer,
+  keepCallAlive: KICK_DEFAULTS.keepCallAlive,
+  dryRun: KICK_DEFAULTS.dryRun,
+  confirm: KICK_DEFAULTS.confirm,
+};
+
+/**
+ * The kick's settings from a flow file (flags as booleans or "true"/"false", confirmTimeout in seconds, maybe
+ * as text). Safety options fail closed: a bad value is an 'invalid-input' naming it, never "off". The timeout
+ * is only read when confirm is on.
+ */
+export function parseKickOptions(raw: Record<string, unknown>): KickSettings {
+  const flags = parseFlags(raw, KICK_FLAGS);
+  if (!flags.confirm) return flags;
+  const seconds = parseNumber(raw.confirmTimeout ?? KICK_DEFAULTS.confirmTimeout, 'confirmTimeout', TIMEOUT_SECONDS);
+  return { ...flags, confirmTimeoutMs: seconds * 1000 };
+}
+
+/** A time option given in code: milliseconds > 0. */
+const POSITIVE_MS = { min: 0, above: true, unit: 'milliseconds' };
 
 function validate(o: KickOptions): Validated {
   if (o === null || typeof o !== 'object') throw invalidInput('options', 'must be an object');
@@ -109,11 +143,8 @@ function validate(o: KickOptions): Validated {
     conversationId,
     participantId,
     selector,
-    refuseCustomer: parseFlag(o.refuseCustomer, 'refuseCustomer', true),
-    keepCallAlive: parseFlag(o.keepCallAlive, 'keepCallAlive', true),
-    dryRun: parseFlag(o.dryRun, 'dryRun', false),
-    confirm: parseFlag(o.confirm, 'confirm', false),
-    confirmTimeoutMs: positiveMs(o.confirmTimeoutMs, 'confirmTimeoutMs', 30_000),
+    ...parseFlags(o as unknown as Record<string, unknown>, KICK_FLAGS),
+    confirmTimeoutMs: o.confirmTimeoutMs === undefined || o.confirmTimeoutMs === null ? KICK_DEFAULTS.confirmTimeout * 1000 : parseNumber(o.confirmTimeoutMs, 'confirmTimeoutMs', POSITIVE_MS),
     body,
   };
 }

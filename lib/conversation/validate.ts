@@ -2,6 +2,9 @@
 // Genesys (a UUID check also stops path injection such as `../../users`). Error messages name the field and
 // show at most a short, sanitised excerpt of the bad value.
 import { invalidInput } from '../platform/errors';
+import { describe, parseNumber, type NumberRule } from '../platform/options';
+
+export { parseFlag } from '../platform/options';
 
 /** Genesys ids are UUIDs (any version, any case). */
 export const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -13,21 +16,6 @@ export const KNOWN_PURPOSES: ReadonlySet<string> = new Set([
 ]);
 
 const MAX_STRING = 256;
-const MAX_TIMEOUT_SECONDS = 86_400;
-
-/** A short, printable excerpt of a bad value for an error message (never the whole thing). */
-function describe(value: unknown): string {
-  if (value === undefined) return 'nothing';
-  if (value === null) return 'null';
-  if (typeof value === 'string') {
-    if (value.trim() === '') return 'an empty string';
-    // eslint-disable-next-line no-control-regex
-    const clean = value.replace(/[\u0000-\u001f\u007f]/g, '?');
-    return JSON.stringify(clean.length > 40 ? `${clean.slice(0, 37)}...` : clean);
-  }
-  if (Array.isArray(value)) return 'an array';
-  return `a ${typeof value}`;
-}
 
 export function requireId(value: unknown, field: string): string {
   const id = typeof value === 'string' ? value.trim() : undefined;
@@ -107,29 +95,9 @@ function optionalText(value: unknown, field: string): string | undefined {
   return text;
 }
 
-export function parseTimeoutSeconds(value: unknown, field: string): number {
-  let n: number | undefined;
-  if (typeof value === 'number') n = value;
-  else if (typeof value === 'string' && value.trim() !== '' && /^[+]?(\d+\.?\d*|\.\d+)$/.test(value.trim())) n = Number(value.trim());
-  if (n === undefined || !Number.isFinite(n) || n <= 0) {
-    throw invalidInput(field, `must be a positive number of seconds, got ${describe(value)}`);
-  }
-  if (n > MAX_TIMEOUT_SECONDS) throw invalidInput(field, `must be at most ${MAX_TIMEOUT_SECONDS} seconds (24 h), got ${n}`);
-  return n;
-}
+/** A timeout in seconds, as the nodes take it: more than 0, at most a day. */
+export const TIMEOUT_SECONDS: NumberRule = { min: 0, above: true, max: 86_400, unit: 'seconds' };
 
-/**
- * A node's on/off option as a flow file may hold it: a boolean, or the text "true"/"false" (any case, trimmed),
- * as tools and the Admin API write them. Absent: the default. Anything else ("yes", "1", "TRUE!") is refused
- * naming the option: a safety option must never be read as "off" by accident.
- */
-export function parseFlag(value: unknown, field: string, dflt: boolean): boolean {
-  if (value === undefined) return dflt;
-  if (typeof value === 'boolean') return value;
-  if (typeof value === 'string') {
-    const text = value.trim().toLowerCase();
-    if (text === 'true') return true;
-    if (text === 'false') return false;
-  }
-  throw invalidInput(field, `must be true or false, got ${describe(value)}`);
+export function parseTimeoutSeconds(value: unknown, field: string): number {
+  return parseNumber(value, field, TIMEOUT_SECONDS);
 }

@@ -5,10 +5,11 @@ import { cancelled } from './abort';
 import type { ZodType } from 'zod';
 import { z } from 'zod';
 import { GenesysError, invalidInput } from './errors';
+import { describe, isAbsent, parseFlag, parseNumber, type NumberRule } from './options';
 import { DEFAULT_MAX_RESPONSE_BYTES, HttpResponse, HttpTransport, headerValue, parseJsonBody } from './http';
 import { RateLimiter, type Booking, type RequestPriority } from './rate-limiter';
 import { Redactor } from './redact';
-import { Origins, resolveOrigins } from './regions';
+import { CUSTOM_REGION, DEFAULT_REGION, Origins, resolveOrigins } from './regions';
 import { DEFAULT_RETRY_POLICY, RetryPolicy, parseRetryAfter, withRetry } from './retry';
 import { ErrorBody } from './schemas';
 import { NotificationChannels, type NotificationOptions } from './notifications';
@@ -23,7 +24,8 @@ import { TokenManager } from './token';
 export const RATE_LIMIT_WINDOW_MS = 61_000;
 
 export interface GenesysClientOptions {
-  region: string;
+  /** Default CLIENT_DEFAULTS.region. */
+  region?: string;
   apiBaseUrl?: string;
   authBaseUrl?: string;
   clientId: string;
@@ -36,6 +38,8 @@ export interface GenesysClientOptions {
   connectTimeoutMs?: number;
   /** Default 30_000 (the whole request). */
   requestTimeoutMs?: number;
+  /** The same in whole seconds (1..3600), as a config node holds it; wins over requestTimeoutMs. */
+  requestTimeoutSeconds?: number;
   /** Default DEFAULT_MAX_RESPONSE_BYTES (4 MiB): a longer answer body fails and its socket is dropped. */
   maxResponseBytes?: number;
   retry?: { maxAttempts?: number; maxTotalMs?: number; baseDelayMs?: number; maxDelayMs?: number };
@@ -43,10 +47,13 @@ export interface GenesysClientOptions {
   /** Tests only: the rate limiter's window (default RATE_LIMIT_WINDOW_MS). */
   rateLimitWindowMs?: number;
   /**
-   * Push through Genesys' Notification Service (lib/platform/notifications.ts): true or options to use it;
-   * default off here (waits poll). The config node turns it on unless its "Use notifications" is unticked.
+   * "Use notifications (push)": waits learn a leg's end from Genesys' Notification Service
+   * (lib/platform/notifications.ts). Default off here (waits poll); the config node's default is on
+   * (CONFIG_DEFAULTS.usePush).
    */
-  notifications?: boolean | NotificationOptions;
+  usePush?: boolean;
+  /** Code and tests: the Notification Service's options (enabled, caps, timings); wins over usePush. */
+  notifications?: NotificationOptions;
 }
 
 export interface WaitInfo {
@@ -88,13 +95,28 @@ export interface ClientStats {
   rateLimitWaits: number;
 }
 
-export const DEFAULTS = {
+/** The client's defaults: the config node and its editor read them from here. */
+export const CLIENT_DEFAULTS = {
+  region: DEFAULT_REGION,
   requestsPerMinute: 300,
   maxRetryAfterSeconds: 180,
   connectTimeoutMs: 10_000,
   requestTimeoutMs: 30_000,
   maxResponseBytes: DEFAULT_MAX_RESPONSE_BYTES,
   userAgent: 'node-red-contrib-genesys-participants',
+} as const;
+
+/**
+ * What a genesys-cloud-config node offers besides the origins and credentials, with the defaults: the fields of
+ * its editor. The config node hands exactly these from its flow file to parseClientOptions (the other options
+ * are for code), and its editor shows these defaults.
+ */
+export const CONFIG_DEFAULTS = {
+  region: CLIENT_DEFAULTS.region,
+  requestsPerMinute: CLIENT_DEFAULTS.requestsPerMinute,
+  maxRetryAfterSeconds: CLIENT_DEFAULTS.maxRetryAfterSeconds,
+  requestTimeoutSeconds: CLIENT_DEFAULTS.requestTimeoutMs / 1000,
+  usePush: true,
 } as const;
 
 /**
@@ -107,6 +129,86 @@ export const MAX_TIME_MS = 3_600_000;
 export const MAX_RETRY_AFTER_SECONDS = MAX_TIME_MS / 1000;
 /** maxResponseBytes: 1 KiB .. 64 MiB. */
 const MAX_RESPONSE_BYTES_LIMIT = 64 * 1024 * 1024;
+
+const time = (dflt: number, min = 1): NumberRule => ({ min, max: MAX_TIME_MS, unit: 'milliseconds', default: dflt });
+/** The range of each number option (the retry ones default to lib/platform/retry.ts DEFAULT_RETRY_POLICY). */
+const RULES = {
+  requestsPerMinute: { min: 1, integer: true, default: CLIENT_DEFAULTS.requestsPerMinute },
+  maxRetryAfterSeconds: { min: 1, max: MAX_RETRY_AFTER_SECONDS, integer: true, unit: 'seconds', default: CLIENT_DEFAULTS.maxRetryAfterSeconds },
+  connectTimeoutMs: time(CLIENT_DEFAULTS.connectTimeoutMs),
+  requestTimeoutMs: time(CLIENT_DEFAULTS.requestTimeoutMs),
+  maxResponseBytes: { min: 1024, max: MAX_RESPONSE_BYTES_LIMIT, integer: true, unit: 'bytes', default: CLIENT_DEFAULTS.maxResponseBytes },
+  rateLimitWindowMs: time(RATE_LIMIT_WINDOW_MS),
+  'retry.maxAttempts': { min: 1, max: 100, integer: true, default: DEFAULT_RETRY_POLICY.maxAttempts },
+  'retry.maxTotalMs': time(DEFAULT_RETRY_POLICY.maxTotalMs, 0),
+  'retry.baseDelayMs': time(DEFAULT_RETRY_POLICY.baseDelayMs, 0),
+  'retry.maxDelayMs': time(DEFAULT_RETRY_POLICY.maxDelayMs, 0),
+} satisfies Record<string, NumberRule>;
+
+/** The client's options after parseClientOptions: every default filled in, every value in range. */
+export interface ClientSettings {
+  region: string;
+  origins: Origins;
+  clientId: string;
+  clientSecret: string;
+  requestsPerMinute: number;
+  maxRetryAfterSeconds: number;
+  connectTimeoutMs: number;
+  requestTimeoutMs: number;
+  maxResponseBytes: number;
+  rateLimitWindowMs: number;
+  usePush: boolean;
+  retry: { maxAttempts: number; maxTotalMs: number; baseDelayMs: number; maxDelayMs: number };
+  userAgent: string;
+}
+
+/**
+ * The client's options from code or from a config node's flow file (numbers may be text). An absent or blank
+ * region is CLIENT_DEFAULTS.region. Bad values are 'invalid-input' naming the field, before any client exists.
+ * `credential` reads clientId and clientSecret (a config node also says which ${VAR} was not substituted).
+ */
+export function parseClientOptions(
+  raw: Partial<Record<keyof GenesysClientOptions, unknown>>,
+  credential: (field: string, value: unknown) => string = requiredString,
+): ClientSettings {
+  if (!raw || typeof raw !== 'object') throw invalidInput('options', 'are required');
+  if (!isAbsent(raw.region) && typeof raw.region !== 'string') {
+    throw invalidInput('region', `must be a region domain such as ${DEFAULT_REGION}, got ${describe(raw.region)}`);
+  }
+  const region = isAbsent(raw.region) ? CLIENT_DEFAULTS.region : String(raw.region).trim();
+  const custom = region.toLowerCase() === CUSTOM_REGION ? { apiBaseUrl: raw.apiBaseUrl as string, authBaseUrl: raw.authBaseUrl as string } : undefined;
+  const origins = resolveOrigins(region, custom);
+  const clientId = credential('clientId', raw.clientId);
+  const clientSecret = credential('clientSecret', raw.clientSecret);
+  const r = (raw.retry ?? {}) as Record<string, unknown>;
+  if (typeof r !== 'object') throw invalidInput('retry', 'must be an object');
+  const num = (field: keyof typeof RULES, value: unknown) => parseNumber(value, field, RULES[field]);
+  if (raw.userAgent !== undefined && (typeof raw.userAgent !== 'string' || /[\r\n]/.test(raw.userAgent))) {
+    throw invalidInput('userAgent', 'must be a single-line string');
+  }
+  return {
+    region,
+    origins,
+    clientId,
+    clientSecret,
+    retry: {
+      maxAttempts: num('retry.maxAttempts', r.maxAttempts),
+      maxTotalMs: num('retry.maxTotalMs', r.maxTotalMs),
+      baseDelayMs: num('retry.baseDelayMs', r.baseDelayMs),
+      maxDelayMs: num('retry.maxDelayMs', r.maxDelayMs),
+    },
+    maxRetryAfterSeconds: num('maxRetryAfterSeconds', raw.maxRetryAfterSeconds),
+    requestsPerMinute: num('requestsPerMinute', raw.requestsPerMinute),
+    connectTimeoutMs: num('connectTimeoutMs', raw.connectTimeoutMs),
+    requestTimeoutMs: isAbsent(raw.requestTimeoutSeconds)
+      ? num('requestTimeoutMs', raw.requestTimeoutMs)
+      : parseNumber(raw.requestTimeoutSeconds, 'requestTimeoutSeconds', { min: 1, max: MAX_TIME_MS / 1000, integer: true, unit: 'seconds' }) * 1000,
+    maxResponseBytes: num('maxResponseBytes', raw.maxResponseBytes),
+    rateLimitWindowMs: num('rateLimitWindowMs', raw.rateLimitWindowMs),
+    userAgent: (raw.userAgent as string | undefined) || CLIENT_DEFAULTS.userAgent,
+    usePush: parseFlag(raw.usePush, 'usePush', false),
+  };
+}
 
 const METHODS = new Set(['GET', 'HEAD', 'POST', 'PATCH', 'PUT']);
 
@@ -123,18 +225,6 @@ function requiredString(field: string, value: unknown): string {
     throw invalidInput(field, 'is required and must not be empty or blank');
   }
   return value.trim();
-}
-
-/** A number option: a number or a numeric string (as editors send them); absent or '' -> the default. */
-function numberOption(field: string, value: unknown, fallback: number, min: number, integer = false, max = Number.MAX_SAFE_INTEGER): number {
-  if (value === undefined || value === null || value === '') return fallback;
-  const n = typeof value === 'string' ? Number(value.trim()) : value;
-  if (typeof n !== 'number' || !Number.isFinite(n) || n < min || n > max || (integer && !Number.isInteger(n))) {
-    const range = max === Number.MAX_SAFE_INTEGER ? `>= ${min}` : `from ${min} to ${max}`;
-    const got = typeof value === 'string' ? JSON.stringify(value.slice(0, 40)) : typeof value === 'number' ? String(value) : `a ${typeof value}`;
-    throw invalidInput(field, `must be ${integer ? 'an integer' : 'a number'} ${range} (got ${got})`);
-  }
-  return n;
 }
 
 /** Permissions Genesys names in a 403 (messageParams first, then the message). */
@@ -164,45 +254,28 @@ export class GenesysClient {
   readonly notifications: NotificationChannels;
 
   constructor(options: GenesysClientOptions) {
-    if (!options || typeof options !== 'object') throw invalidInput('options', 'are required');
-    this.origins = resolveOrigins(options.region, { apiBaseUrl: options.apiBaseUrl, authBaseUrl: options.authBaseUrl });
-    const clientId = requiredString('clientId', options.clientId);
-    const secret = requiredString('clientSecret', options.clientSecret);
-    this.redactor = new Redactor([secret]);
-    const r = options.retry ?? {};
-    this.policy = {
-      maxAttempts: numberOption('retry.maxAttempts', r.maxAttempts, DEFAULT_RETRY_POLICY.maxAttempts, 1, true, 100),
-      maxTotalMs: numberOption('retry.maxTotalMs', r.maxTotalMs, DEFAULT_RETRY_POLICY.maxTotalMs, 0, false, MAX_TIME_MS),
-      baseDelayMs: numberOption('retry.baseDelayMs', r.baseDelayMs, DEFAULT_RETRY_POLICY.baseDelayMs, 0, false, MAX_TIME_MS),
-      maxDelayMs: numberOption('retry.maxDelayMs', r.maxDelayMs, DEFAULT_RETRY_POLICY.maxDelayMs, 0, false, MAX_TIME_MS),
-      maxRetryAfterSeconds: numberOption('maxRetryAfterSeconds', options.maxRetryAfterSeconds, DEFAULTS.maxRetryAfterSeconds, 1, false, MAX_RETRY_AFTER_SECONDS),
-    };
-    const rpm = numberOption('requestsPerMinute', options.requestsPerMinute, DEFAULTS.requestsPerMinute, 1, true);
-    const connectTimeoutMs = numberOption('connectTimeoutMs', options.connectTimeoutMs, DEFAULTS.connectTimeoutMs, 1, false, MAX_TIME_MS);
-    const requestTimeoutMs = numberOption('requestTimeoutMs', options.requestTimeoutMs, DEFAULTS.requestTimeoutMs, 1, false, MAX_TIME_MS);
-    const maxResponseBytes = numberOption('maxResponseBytes', options.maxResponseBytes, DEFAULTS.maxResponseBytes, 1024, true, MAX_RESPONSE_BYTES_LIMIT);
-    const windowMs = numberOption('rateLimitWindowMs', options.rateLimitWindowMs, RATE_LIMIT_WINDOW_MS, 1, false, MAX_TIME_MS);
-    if (options.userAgent !== undefined && (typeof options.userAgent !== 'string' || /[\r\n]/.test(options.userAgent))) {
-      throw invalidInput('userAgent', 'must be a single-line string');
-    }
+    const o = parseClientOptions(options);
+    this.origins = o.origins;
+    this.redactor = new Redactor([o.clientSecret]);
+    this.policy = { ...o.retry, maxRetryAfterSeconds: o.maxRetryAfterSeconds };
+    const { connectTimeoutMs, requestTimeoutMs, maxResponseBytes } = o;
 
     this.apiHost = new URL(this.origins.apiBaseUrl).host;
     try {
-      this.http = new HttpTransport({ connectTimeoutMs, requestTimeoutMs, maxResponseBytes, userAgent: options.userAgent || DEFAULTS.userAgent });
+      this.http = new HttpTransport({ connectTimeoutMs, requestTimeoutMs, maxResponseBytes, userAgent: o.userAgent });
     } catch (err) {
       throw this.redactor.error(err); // a proxy URL that does not parse
     }
-    this.limiter = new RateLimiter({ requestsPerMinute: rpm, windowMs });
+    this.limiter = new RateLimiter({ requestsPerMinute: o.requestsPerMinute, windowMs: o.rateLimitWindowMs });
     this.tokens = new TokenManager({
       authBaseUrl: this.origins.authBaseUrl,
-      clientId,
-      clientSecret: secret,
+      clientId: o.clientId,
+      clientSecret: o.clientSecret,
       http: this.http,
       policy: this.policy,
       redactor: this.redactor,
     });
-    const push = options.notifications;
-    this.notifications = new NotificationChannels(this, typeof push === 'object' && push !== null ? push : { enabled: push === true });
+    this.notifications = new NotificationChannels(this, options.notifications ?? { enabled: o.usePush });
   }
 
   /**

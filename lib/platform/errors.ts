@@ -16,21 +16,8 @@ export type ErrorCode =
   | 'cancelled'
   | 'genesys-error';
 
-/** What goes on `msg.error` (design 2.6). */
-export interface MsgError {
-  code: ErrorCode;
-  message: string;
-  status?: number;
-  genesysCode?: string;
-  correlationId?: string;
-  retryAfter?: number;
-  field?: string;
-  missingPermission?: string;
-  candidates?: unknown[];
-  sent?: boolean;
-}
-
-export interface GenesysErrorDetails {
+/** What an error may say besides its code and message: on the error, on `msg.error`, and when making one. */
+export interface ErrorFields {
   status?: number;
   genesysCode?: string;
   correlationId?: string;
@@ -44,6 +31,15 @@ export interface GenesysErrorDetails {
   candidates?: unknown[];
   /** For cancelled: the disconnect request had left for Genesys, so it may have taken effect. */
   sent?: boolean;
+}
+
+/** What goes on `msg.error`. */
+export interface MsgError extends ErrorFields {
+  code: ErrorCode;
+  message: string;
+}
+
+export interface GenesysErrorDetails extends ErrorFields {
   /** Whether another attempt may succeed; defaults from the status (429, 502, 503, 504). See `retryable` below. */
   retryable?: boolean;
   cause?: unknown;

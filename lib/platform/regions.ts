@@ -34,6 +34,8 @@ export const REGIONS: readonly Region[] = Object.freeze([
 ].map((r) => Object.freeze(r)));
 
 export const CUSTOM_REGION = 'custom';
+/** The region of a config node that names none (a flow file without it): Americas (US East). */
+export const DEFAULT_REGION = 'mypurecloud.com';
 
 export interface Origins {
   /** e.g. https://api.mypurecloud.com (no trailing slash) */

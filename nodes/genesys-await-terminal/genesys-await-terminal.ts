@@ -1,22 +1,24 @@
 // Waits until a participant's leg (waitFor "participant", the default) or the whole conversation ("conversation")
 // has ended, through lib/await-terminal.ts. Output 1: ended; output 2: timed out, with the last state seen.
-import { conversationIdOf, readTyped, setupFlowNode, getConnection, type Outcome } from '../shared/flow-node';
+import type { NodeAPI } from 'node-red';
 import {
-  type AwaitResult,
-  awaitTerminal,
-  type GenesysError,
-  invalidInput,
-  optionalId,
-  parseTimeoutSeconds,
-  WAIT_FOR,
-  type WaitFor,
-} from '../../lib';
+  conversationIdOf,
+  type FlowNodeDef,
+  type Msg,
+  type Outcome,
+  readTyped,
+  registerFlowNode,
+  type Typed,
+  type Versioned,
+} from '../shared/flow-node';
+import { AWAIT_DEFAULTS, type AwaitResult, awaitTerminal, awaitTimeoutMs, invalidInput, optionalId, parseAwaitOptions } from '../../lib';
+import { MIGRATIONS } from './migrations';
 
 const TYPE = 'genesys-await-terminal';
 
 /** The msg out of a finished wait: output 1 when the target ended, output 2 on the timeout. */
-function present(msg: any, result: AwaitResult): Outcome {
-  msg.payload = {
+function present(msg: Msg, result: AwaitResult): Outcome {
+  const payload: Record<string, unknown> = {
     conversationId: result.conversationId,
     participantId: result.participantId,
     state: result.state,
@@ -26,9 +28,10 @@ function present(msg: any, result: AwaitResult): Outcome {
     polls: result.polls,
     via: result.via,
   };
-  if (result.lastError) msg.payload.lastError = result.lastError;
+  if (result.lastError) payload.lastError = result.lastError;
   // Push was on but could not serve this wait: it polled, and the status says so (design 2.5a).
-  if (result.pushUnavailable) msg.payload.pushUnavailable = result.pushUnavailable;
+  if (result.pushUnavailable) payload.pushUnavailable = result.pushUnavailable;
+  msg.payload = payload;
   const extra = result.pushUnavailable ? pushNote : undefined;
   if (result.timedOut) return { out: [null, msg], status: { fill: 'yellow', key: 'timedOut', extra } };
   return { out: [msg, null], status: { fill: 'green', key: 'ended', extra } };
@@ -53,50 +56,59 @@ function legOf(msg: unknown, participantId: string | undefined): { purpose?: str
   return out.purpose !== undefined || out.userId !== undefined ? out : undefined;
 }
 
-/** The status' note when push was unavailable (set from the locale once the runtime is there). */
+/** The status' note when push was unavailable (from the locale once the runtime is there). */
 let pushNote = '(push unavailable: polling)';
 
-export = function (RED: any) {
+type Progress = (info: { pushUnavailable?: boolean }) => void;
+const progressOfNode = new WeakMap<object, Progress>();
+
+/**
+ * One progress reporter per node (thousands of waits share it): "waiting", or "waiting (push unavailable:
+ * polling)" while push is on but cannot serve the wait.
+ */
+function progressOf(node: object, ctx: { reporter(key: string): () => void }): Progress {
+  let fn = progressOfNode.get(node);
+  if (!fn) {
+    const waiting = ctx.reporter('waiting');
+    const polling = ctx.reporter('waitingPolling');
+    fn = (info) => (info.pushUnavailable ? polling() : waiting());
+    progressOfNode.set(node, fn);
+  }
+  return fn;
+}
+
+/** The await node as its flow file holds it (options: lib parseAwaitOptions). */
+interface AwaitTerminalDef extends FlowNodeDef, Typed<'conversationId'>, Typed<'participantId'> {
+  waitFor?: string;
+  /** Seconds; blank: msg.timeout, else the default. */
+  timeout?: number | string;
+}
+
+export = function (RED: NodeAPI) {
   pushNote = RED._(`${TYPE}.status.pushUnavailable`);
-  function GenesysAwaitTerminalNode(this: any, config: any) {
-    RED.nodes.createNode(this, config);
-    const node = this;
-    node.name = config.name;
-    node.genesysId = config.genesys;
-    // A flow file without the option waits for the participant, never silently for the whole call.
-    let waitFor: WaitFor = 'participant';
-    let problem: GenesysError | undefined;
-    if (config.waitFor !== undefined) {
-      const text = typeof config.waitFor === 'string' ? config.waitFor.trim().toLowerCase() : '';
-      if ((WAIT_FOR as readonly string[]).includes(text)) waitFor = text as WaitFor;
-      else problem = invalidInput('waitFor', `must be one of ${WAIT_FOR.join(', ')}, got ${JSON.stringify(String(config.waitFor).slice(0, 40))}`);
-    }
-
-    // One reporter for every msg of this node (thousands of waits share it): "waiting", or "waiting (push
-    // unavailable: polling)" while push is on but cannot serve the wait.
-    let progress: ((info: { pushUnavailable?: boolean }) => void) | undefined;
-    const progressReporter = (ctx: { reporter(key: string): () => void }) => {
-      const waiting = ctx.reporter('waiting');
-      const polling = ctx.reporter('waitingPolling');
-      return (info: { pushUnavailable?: boolean }) => (info.pushUnavailable ? polling() : waiting());
-    };
-
-    setupFlowNode(RED, node, TYPE, async (msg, ctx) => {
+  registerFlowNode(RED, {
+    type: TYPE,
+    migrations: MIGRATIONS,
+    // A flow file without waitFor waits for the participant, never silently for the whole call.
+    parse: parseAwaitOptions,
+    defaults: AWAIT_DEFAULTS,
+    work: (node, config: Versioned<AwaitTerminalDef>, settings) => async (msg, ctx) => {
+      const waitFor = settings.waitFor;
       // Validate everything before any request.
       const conversationId = await conversationIdOf(RED, node, msg, config);
-      const participantId = waitFor === 'participant'
-        ? optionalId(await readTyped(RED, node, msg, config.participantId, config.participantIdType, 'participantId'), 'participantId')
-        : undefined;
+      const participantId =
+        waitFor === 'participant'
+          ? optionalId(await readTyped(RED, node, msg, config.participantId, config.participantIdType, 'participantId'), 'participantId')
+          : undefined;
       if (waitFor === 'participant' && !participantId) {
-        throw invalidInput('participantId', 'is empty: set msg.participantId (a disconnect node sets it), or set the node to wait for the whole conversation');
+        throw invalidInput(
+          'participantId',
+          'is empty: set msg.participantId (a disconnect node sets it), or set the node to wait for the whole conversation',
+        );
       }
-      // The node's value; a node left empty (or from a flow file without it) takes msg.timeout, else 30 s.
-      const nodeTimeout = config.timeout;
-      const rawTimeout = nodeTimeout === undefined || nodeTimeout === null || String(nodeTimeout).trim() === ''
-        ? msg.timeout ?? 30
-        : nodeTimeout;
-      const timeoutMs = parseTimeoutSeconds(rawTimeout, 'timeout') * 1000;
-      const { reader } = getConnection(RED, node.genesysId);
+      // The node's value; a node left empty (or from a flow file without it) takes msg.timeout, else the default.
+      const timeoutMs = awaitTimeoutMs(settings, msg.timeout);
+      const { reader } = ctx.connection();
 
       ctx.phase('waiting');
       // Returned, not awaited: while the leg is live this msg holds only the wait and this one reaction.
@@ -108,12 +120,10 @@ export = function (RED: any) {
           timeoutMs,
           leg: legOf(msg, participantId),
           signal: ctx.signal,
-          onProgress: (progress ??= progressReporter(ctx)),
+          onProgress: progressOf(node, ctx),
         }),
         present,
       };
-    }, problem);
-  }
-
-  RED.nodes.registerType(TYPE, GenesysAwaitTerminalNode);
+    },
+  });
 };

@@ -1,14 +1,10 @@
 // The kick: removes exactly one participant from a live conversation through lib/kick.ts (resolve the
 // target, guards, one PATCH {"state":"disconnected"}, optional confirm). The output carries msg.conversationId
 // and msg.participantId of the leg acted on, so that await end (or a log) acts on the same leg.
-import { conversationIdOf, flags, getConnection, readTyped, selectorOf, setupFlowNode } from '../shared/flow-node';
-import {
-  invalidInput,
-  type KickOptions,
-  kickParticipant,
-  optionalId,
-  parseTimeoutSeconds,
-} from '../../lib';
+import type { NodeAPI, NodeStatusFill } from 'node-red';
+import { conversationIdOf, type FlowNodeDef, readTyped, registerFlowNode, selectorOf, type Typed, type Versioned } from '../shared/flow-node';
+import { invalidInput, KICK_DEFAULTS, type KickOptions, kickParticipant, optionalId, parseKickOptions } from '../../lib';
+import { MIGRATIONS } from './migrations';
 
 const TYPE = 'genesys-disconnect-participant';
 
@@ -19,23 +15,31 @@ const PHASE_KEYS: Record<string, string> = {
   waiting: 'waiting',
 };
 
-const OUTCOME_STATUS: Record<string, { fill: string; key: string }> = {
+const OUTCOME_STATUS: Record<string, { fill: NodeStatusFill; key: string }> = {
   disconnected: { fill: 'green', key: 'disconnected' },
   'already-disconnected': { fill: 'grey', key: 'alreadyDisconnected' },
   'dry-run': { fill: 'yellow', key: 'dryRun' },
 };
 
-export = function (RED: any) {
-  function GenesysDisconnectParticipantNode(this: any, config: any) {
-    RED.nodes.createNode(this, config);
-    const node = this;
-    node.name = config.name;
-    node.genesysId = config.genesys;
-    // Safety options fail closed: a value that is not a boolean or "true"/"false" stops the node.
-    const options = flags(config, { refuseCustomer: true, keepCallAlive: true, dryRun: false, confirm: false });
-    const { refuseCustomer, keepCallAlive, dryRun, confirm } = options.values;
+/** The disconnect node as its flow file holds it (options: lib parseKickOptions). */
+interface DisconnectParticipantDef
+  extends FlowNodeDef, Typed<'conversationId'>, Typed<'participantId'>, Typed<'target'>, Typed<'wrapupCode'>, Typed<'wrapupNotes'> {
+  refuseCustomer?: boolean | string;
+  keepCallAlive?: boolean | string;
+  dryRun?: boolean | string;
+  confirm?: boolean | string;
+  /** Seconds. */
+  confirmTimeout?: number | string;
+}
 
-    setupFlowNode(RED, node, TYPE, async (msg, ctx) => {
+export = function (RED: NodeAPI) {
+  registerFlowNode(RED, {
+    type: TYPE,
+    migrations: MIGRATIONS,
+    // Safety options fail closed: a value that is not a boolean or "true"/"false" stops the node.
+    parse: parseKickOptions,
+    defaults: KICK_DEFAULTS,
+    work: (node, config: Versioned<DisconnectParticipantDef>, settings) => async (msg, ctx) => {
       // Validate everything before any request.
       const conversationId = await conversationIdOf(RED, node, msg, config);
       const participantId = optionalId(
@@ -43,13 +47,10 @@ export = function (RED: any) {
         'participantId',
       );
       // The selector is only read when there is no participant id: an id names the leg exactly.
-      const selector = participantId
-        ? undefined
-        : await selectorOf(RED, node, msg, config);
+      const selector = participantId ? undefined : await selectorOf(RED, node, msg, config);
       if (!participantId && !selector) {
         throw invalidInput('participantId', 'is empty and there is no target selector (msg.target, e.g. { "userId": "..." })');
       }
-      const confirmTimeoutMs = confirm ? parseTimeoutSeconds(config.confirmTimeout ?? 30, 'confirmTimeout') * 1000 : undefined;
       const wrapupCode = optionalId(
         await readTyped(RED, node, msg, config.wrapupCode ?? '', config.wrapupCodeType || 'str', 'wrapupCode'),
         'wrapupCode',
@@ -60,18 +61,14 @@ export = function (RED: any) {
         const notes = await readTyped(RED, node, msg, config.wrapupNotes ?? '', config.wrapupNotesType || 'str', 'wrapupNotes');
         wrapup = { code: wrapupCode, notes: notes as string | undefined };
       }
-      const connection = getConnection(RED, node.genesysId);
+      const connection = ctx.connection();
 
       ctx.phase('resolving');
       const result = await kickParticipant(connection, {
         conversationId,
         participantId,
         selector,
-        refuseCustomer,
-        keepCallAlive,
-        dryRun,
-        confirm,
-        confirmTimeoutMs,
+        ...settings,
         wrapup,
         signal: ctx.signal,
         onProgress: (phase, detail) => {
@@ -83,8 +80,6 @@ export = function (RED: any) {
       msg.conversationId = result.conversationId;
       msg.participantId = result.participantId;
       return { out: msg, status: OUTCOME_STATUS[result.outcome] ?? { fill: 'green', key: 'disconnected' } };
-    }, options.problem);
-  }
-
-  RED.nodes.registerType(TYPE, GenesysDisconnectParticipantNode);
+    },
+  });
 };

@@ -1,37 +1,34 @@
 // Finds the live conversations of a user (or queue, or caller address) when the flow knows who, not which
 // call (design 2.5c; the workflow is lib/find-conversations.ts): outputs them as one array, or one msg per
 // conversation with msg.conversationId and msg.participantId set, ready for genesys-disconnect-participant.
-import { flags, getConnection, readTyped, setupFlowNode } from '../shared/flow-node';
-import {
-  type FindCriteria,
-  findLiveConversations,
-  invalidInput,
-} from '../../lib';
+import type { NodeAPI } from 'node-red';
+import { type FlowNodeDef, type Outcome, readTyped, registerFlowNode, type Typed, type Versioned } from '../shared/flow-node';
+import { FIND_DEFAULTS, type FindCriteria, findLiveConversations, parseFindOptions } from '../../lib';
+import { MIGRATIONS } from './migrations';
 
 const TYPE = 'genesys-find-conversations';
-const SEARCH_BY = ['userId', 'queueId', 'ani'] as const;
-type SearchBy = (typeof SEARCH_BY)[number];
 
-export = function (RED: any) {
-  function GenesysFindConversationsNode(this: any, config: any) {
-    RED.nodes.createNode(this, config);
-    const node = this;
-    node.name = config.name;
-    node.genesysId = config.genesys;
-    const options = flags(config, { split: false });
-    const { split } = options.values;
-    // A flow file without these options uses the defaults: by user id, voice, the last 24 h.
-    let problem = options.problem;
-    const searchBy: SearchBy = config.searchBy === undefined || config.searchBy === '' ? 'userId' : config.searchBy;
-    if (!SEARCH_BY.includes(searchBy)) problem ??= invalidInput('searchBy', `must be one of ${SEARCH_BY.join(', ')}`);
-    const mediaType = config.mediaType === undefined || config.mediaType === '' ? undefined : config.mediaType;
-    const intervalHours = config.intervalHours === undefined || config.intervalHours === '' ? undefined : Number(config.intervalHours);
+/** The find node as its flow file holds it (options: lib parseFindOptions). */
+interface FindConversationsDef extends FlowNodeDef, Typed<'who'> {
+  searchBy?: string;
+  mediaType?: string;
+  intervalHours?: number | string;
+  split?: boolean | string;
+}
 
-    setupFlowNode(RED, node, TYPE, async (msg, ctx) => {
+export = function (RED: NodeAPI) {
+  registerFlowNode(RED, {
+    type: TYPE,
+    migrations: MIGRATIONS,
+    // A flow file without these options uses lib's defaults: by user id, voice, the last 24 h.
+    parse: parseFindOptions,
+    defaults: FIND_DEFAULTS,
+    work: (node, config: Versioned<FindConversationsDef>, settings) => async (msg, ctx) => {
       // Validate everything before any request (lib validates the criteria again, with the field names).
+      const { searchBy, mediaType, intervalHours, split } = settings;
       const who = await readTyped(RED, node, msg, config.who, config.whoType, searchBy);
       const criteria: FindCriteria = { [searchBy]: who === undefined || who === null ? '' : who, mediaType, intervalHours };
-      const { client, reader } = getConnection(RED, node.genesysId);
+      const { client, reader } = ctx.connection();
 
       const result = await findLiveConversations(client, reader, criteria, {
         signal: ctx.signal,
@@ -39,7 +36,11 @@ export = function (RED: any) {
         onPhase: (phase) => ctx.phase(phase),
       });
       const found = result.conversations;
-      const status = { fill: found.length ? 'green' : 'grey', key: 'found', extra: String(found.length) + (result.truncated ? '+' : '') };
+      const status: Outcome['status'] = {
+        fill: found.length ? 'green' : 'grey',
+        key: 'found',
+        extra: String(found.length) + (result.truncated ? '+' : ''),
+      };
       // None found is an answer too: one msg with payload [] (a flow that must answer never hangs).
       if (!split || found.length === 0) {
         msg.payload = found;
@@ -55,8 +56,6 @@ export = function (RED: any) {
         return m;
       });
       return { out: [msgs], status };
-    }, problem);
-  }
-
-  RED.nodes.registerType(TYPE, GenesysFindConversationsNode);
+    },
+  });
 };

@@ -1,34 +1,39 @@
-// Reads one conversation and outputs its participants, normalised (lib/participants.ts): all, only the
-// live ones, or those matching a selector; as one array or one msg per participant.
-import { conversationIdOf, flags, getConnection, selectorOf, setupFlowNode } from '../shared/flow-node';
-import { filterParticipants } from '../../lib';
+// Reads one conversation and outputs its participants through lib's list workflow: all, only the live ones, or
+// those matching a selector; as one array or one msg per participant.
+import type { NodeAPI } from 'node-red';
+import { conversationIdOf, type FlowNodeDef, registerFlowNode, selectorOf, type Typed, type Versioned } from '../shared/flow-node';
+import { LIST_DEFAULTS, listParticipants, parseListOptions } from '../../lib';
+import { MIGRATIONS } from './migrations';
 
-const TYPE = 'genesys-list-participants';
+/** The list node as its flow file holds it (options: lib parseListOptions). */
+interface ListParticipantsDef extends FlowNodeDef, Typed<'conversationId'>, Typed<'target'> {
+  liveOnly?: boolean | string;
+  split?: boolean | string;
+}
 
-export = function (RED: any) {
-  function GenesysListParticipantsNode(this: any, config: any) {
-    RED.nodes.createNode(this, config);
-    const node = this;
-    node.name = config.name;
-    node.genesysId = config.genesys;
-    const options = flags(config, { liveOnly: false, split: false });
-    const { liveOnly, split } = options.values;
-
-    setupFlowNode(RED, node, TYPE, async (msg, ctx) => {
+export = function (RED: NodeAPI) {
+  registerFlowNode(RED, {
+    type: 'genesys-list-participants',
+    migrations: MIGRATIONS,
+    parse: parseListOptions,
+    defaults: LIST_DEFAULTS,
+    work: (node, config: Versioned<ListParticipantsDef>, settings) => async (msg, ctx) => {
       // Validate everything before any request.
       const conversationId = await conversationIdOf(RED, node, msg, config);
       const selector = await selectorOf(RED, node, msg, config);
-      const { reader } = getConnection(RED, node.genesysId);
+      const { reader } = ctx.connection();
 
       ctx.phase('reading');
-      const read = await reader.read(conversationId, {
+      const { conversation, participants } = await listParticipants(reader, {
+        conversationId,
+        selector,
+        liveOnly: settings.liveOnly,
         signal: ctx.signal,
         onWait: (info) => ctx.phase('waiting', `${Math.ceil(info.ms / 1000)}s`),
       });
-      const participants = filterParticipants(read.participants, { selector, liveOnly });
-      msg.conversation = read.conversation;
-      const status = { fill: 'green', key: 'listed', extra: String(participants.length) };
-      if (!split) {
+      msg.conversation = conversation;
+      const status = { fill: 'green', key: 'listed', extra: String(participants.length) } as const;
+      if (!settings.split) {
         msg.payload = participants;
         return { out: msg, status };
       }
@@ -45,8 +50,6 @@ export = function (RED: any) {
         return m;
       });
       return { out: [msgs], status };
-    }, options.problem);
-  }
-
-  RED.nodes.registerType(TYPE, GenesysListParticipantsNode);
+    },
+  });
 };

@@ -1,53 +1,50 @@
-// What the three flow nodes share: finding the config node's connection, reading TypedInput properties
-// ("a value set in the node wins over msg"), and running one msg to exactly one send or one done(err), with
-// cancellation on close and a status that counts the msgs in flight. Node-RED concerns only: no HTTP here.
+// What the four flow nodes share: registering the type (config versions, settings parsed by lib, defaults for
+// the editor), registering with the config node, reading TypedInput properties ("a value set in the node wins
+// over msg"), and running one msg to exactly one send or one done(err), with cancellation on close and a status
+// that counts the msgs in flight. Node-RED concerns only: no HTTP here.
 import { setMaxListeners } from 'node:events';
-import {
-  type ConversationReader,
-  type GenesysClient,
-  GenesysError,
-  invalidInput,
-  isGenesysError,
-  type KickLedger,
-  parseFlag,
-  parseSelector,
-  requireId,
-  type TargetSelector,
-  UUID_RE,
-} from '../../lib';
+import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow, NodeStatus, NodeStatusFill } from 'node-red';
+import { GenesysError, invalidInput, isGenesysError, parseSelector, requireId, type TargetSelector, UUID_RE } from '../../lib';
+import type { ConfigUser, GenesysConfigNode, ReadyConnection } from '../genesys-cloud-config/connection';
+import { editorDefaults } from './editor-defaults';
+import { migrate, type MigrationStep } from './migrations';
 
-/** What a genesys-cloud-config node hands to the flow nodes that use it. */
-export interface GenesysConnection {
-  /** Set when the config is usable. */
-  client?: GenesysClient;
-  reader?: ConversationReader;
-  /** The config's one kick ledger: kicks of one conversation are decided one at a time. */
-  ledger?: KickLedger;
-  /** Set when the config is not usable (e.g. empty credentials): every msg fails with it. */
-  error?: GenesysError;
+/** A flow node's config fields that every flow node has: its genesys-cloud-config and its schema version. */
+export interface FlowNodeDef extends NodeDef {
+  genesys?: string;
+  version?: number;
 }
 
-/** The connection of the config node `configId`, or the reason there is none. Throws a GenesysError. */
-export function getConnection(RED: any, configId: unknown): { client: GenesysClient; reader: ConversationReader; ledger: KickLedger } {
-  if (typeof configId !== 'string' || configId === '') {
-    throw invalidInput('genesys', 'no genesys-cloud-config node is selected');
-  }
-  const configNode = RED.nodes.getNode(configId);
-  const connection: GenesysConnection | undefined = configNode?.connection;
-  if (!connection) throw invalidInput('genesys', 'the selected genesys-cloud-config node is not deployed');
-  if (connection.error) throw connection.error;
-  if (!connection.client || !connection.reader || !connection.ledger) throw invalidInput('genesys', 'the genesys-cloud-config node has no client');
-  return { client: connection.client, reader: connection.reader, ledger: connection.ledger };
+/** What a TypedInput property is in a flow file: the value and its type (msg, str, env, jsonata...). */
+export type Typed<K extends string> = { [P in K]?: string } & { [P in `${K}Type`]?: string };
+
+/** A flow node of this package. */
+export type FlowNode = Node;
+
+/** A msg as the flow nodes read and write it (any property may be anything: it comes from a flow). */
+export type Msg = NodeMessageInFlow;
+
+/** What the work of one msg sends: one msg, or per output a msg, a list of msgs, or null. */
+export type Sent = NodeMessage | Array<NodeMessage | NodeMessage[] | null>;
+
+/**
+ * The config node `configId` (resolved once when a flow node is built), or the reason it is not usable:
+ * none selected, not deployed. Node-RED builds config nodes before the flow nodes that use them.
+ */
+function configNodeOf(RED: NodeAPI, configId: unknown): GenesysConfigNode | GenesysError {
+  if (typeof configId !== 'string' || configId === '') return invalidInput('genesys', 'no genesys-cloud-config node is selected');
+  // The typed boundary with Node-RED's registry: getNode() returns a plain Node; ours has `connection`.
+  const configNode = RED.nodes.getNode(configId) as GenesysConfigNode | null;
+  if (!configNode?.connection) return invalidInput('genesys', 'the selected genesys-cloud-config node is not deployed');
+  return configNode;
 }
 
-/** The config error (if any) of the config node `configId`, for the flow node's initial status. */
-export function connectionProblem(RED: any, configId: unknown): GenesysError | undefined {
-  try {
-    getConnection(RED, configId);
-    return undefined;
-  } catch (err) {
-    return isGenesysError(err) ? err : undefined;
-  }
+/** The config's connection when it is usable. Throws its GenesysError when not. */
+function readyConnection(config: GenesysConfigNode | GenesysError): ReadyConnection {
+  if (config instanceof GenesysError) throw config;
+  const connection = config.connection;
+  if (connection.state !== 'ready') throw connection.error;
+  return connection;
 }
 
 /**
@@ -55,7 +52,7 @@ export function connectionProblem(RED: any, configId: unknown): GenesysError | u
  * `defaultProp` when the value is empty; any other type is the node's own value (str, env, flow, global,
  * json, jsonata...). Returns undefined for an absent msg property.
  */
-export function readTyped(RED: any, node: any, msg: any, value: unknown, type: unknown, defaultProp: string): Promise<unknown> {
+export function readTyped(RED: NodeAPI, node: Node, msg: Msg, value: unknown, type: unknown, defaultProp: string): Promise<unknown> {
   const t = typeof type === 'string' && type !== '' ? type : 'msg';
   let v = typeof value === 'string' ? value : value === undefined || value === null ? '' : String(value);
   if (t === 'msg' && v.trim() === '') v = defaultProp;
@@ -73,12 +70,20 @@ export function readTyped(RED: any, node: any, msg: any, value: unknown, type: u
 }
 
 /** The conversation id from the node's `conversationId`/`conversationIdType` (default msg.conversationId). */
-export async function conversationIdOf(RED: any, node: any, msg: any, config: any): Promise<string> {
+export async function conversationIdOf(RED: NodeAPI, node: Node, msg: Msg, config: Typed<'conversationId'>): Promise<string> {
   const value = await readTyped(RED, node, msg, config.conversationId, config.conversationIdType, 'conversationId');
   const missing = value === undefined || value === null || (typeof value === 'string' && value.trim() === '');
   // The inject node's default puts what the user typed in msg.payload: an id there is almost surely meant.
-  if (missing && isMsgDefault(config.conversationId, config.conversationIdType, 'conversationId') && typeof msg?.payload === 'string' && UUID_RE.test(msg.payload.trim())) {
-    throw invalidInput('conversationId', `msg.conversationId is not set, but msg.payload holds the id ${msg.payload.trim()}: set msg.conversationId (for example in the inject node) instead of msg.payload`);
+  if (
+    missing &&
+    isMsgDefault(config.conversationId, config.conversationIdType, 'conversationId') &&
+    typeof msg.payload === 'string' &&
+    UUID_RE.test(msg.payload.trim())
+  ) {
+    throw invalidInput(
+      'conversationId',
+      `msg.conversationId is not set, but msg.payload holds the id ${msg.payload.trim()}: set msg.conversationId (for example in the inject node) instead of msg.payload`,
+    );
   }
   return requireId(value, 'conversationId');
 }
@@ -94,7 +99,7 @@ function isMsgDefault(value: unknown, type: unknown, defaultProp: string): boole
  * The selector from the node's `target`/`targetType` (default msg.target). An empty string (a node with a
  * blank str/env target) means no selector; anything else must be a valid selector object.
  */
-export async function selectorOf(RED: any, node: any, msg: any, config: any): Promise<TargetSelector | undefined> {
+export async function selectorOf(RED: NodeAPI, node: Node, msg: Msg, config: Typed<'target'>): Promise<TargetSelector | undefined> {
   const value = await readTyped(RED, node, msg, config.target, config.targetType, 'target');
   if (typeof value === 'string' && value.trim() === '') return undefined;
   return parseSelector(value, 'target');
@@ -122,25 +127,20 @@ function errorText(err: unknown): string {
 }
 
 /**
- * The on/off options of a node from its flow file (lib/validate parseFlag: a boolean or "true"/"false", absent
- * means the default). A bad value is a configuration error: `problem` holds the first, and every msg fails with
- * it (a safety option is never read as "off" by accident).
+ * A node's settings from its flow file, parsed by the lib workflow that owns them (parseXxOptions). A bad value
+ * is a configuration error: `problem` holds it, setupFlowNode fails every msg with it before any request (a
+ * safety option is never read as "off" by accident), and `settings` is then never read.
  */
-export function flags<K extends string>(config: any, defaults: Record<K, boolean>): { values: Record<K, boolean>; problem?: GenesysError } {
-  const values = { ...defaults };
-  let problem: GenesysError | undefined;
-  for (const key of Object.keys(defaults) as K[]) {
-    try {
-      values[key] = parseFlag(config[key], key, defaults[key]);
-    } catch (err) {
-      problem ??= err as GenesysError;
-    }
+function settingsOf<T>(parse: (raw: Record<string, unknown>) => T, config: object): { settings: T; problem?: GenesysError } {
+  try {
+    return { settings: parse(config as Record<string, unknown>) };
+  } catch (err) {
+    return { settings: undefined as T, problem: toGenesysError(err, false) };
   }
-  return { values, problem };
 }
 
 /** Any failure as a GenesysError (a foreign error becomes 'genesys-error'; an abort becomes 'cancelled'). */
-export function toGenesysError(err: unknown, aborted: boolean, closedReason?: GenesysError): GenesysError {
+function toGenesysError(err: unknown, aborted: boolean, closedReason?: GenesysError): GenesysError {
   if (isGenesysError(err)) return err;
   if (aborted) return closedReason ?? new GenesysError('cancelled', 'cancelled: the node was closed or redeployed', { cause: err });
   return new GenesysError('genesys-error', errorText(err), { cause: err });
@@ -152,18 +152,14 @@ export interface RunContext {
   phase(key: string, extra?: string): void;
   /** () => phase(key), made once per key and node (thousands of waits share one). */
   reporter(key: string): () => void;
+  /** The config node's client, reader and ledger; throws the reason when the config is not usable. */
+  connection(): ReadyConnection;
 }
 
-/**
- * Wires on('input') and on('close') for a flow node. `work` does the lib call and returns what to send
- * (`null` sends nothing) and the final status. Only payload/conversation/error of the incoming msg change.
- * `configProblem`: the node's own configuration is unusable (e.g. a bad option in the flow file): the status
- * says so and every msg fails with it, before any request.
- */
-/** What to send (`null`: nothing) and the final status. */
+/** What to send (`null`: nothing) and the final status (an i18n key under `<type>.status.`). */
 export interface Outcome {
-  out: unknown;
-  status: { fill: string; key: string; extra?: string };
+  out: Sent | null;
+  status: { fill: NodeStatusFill; key: string; extra?: string };
 }
 
 /**
@@ -173,14 +169,36 @@ export interface Outcome {
  */
 export interface Deferred<R> {
   pending: Promise<R>;
-  present(msg: any, result: R): Outcome;
+  present(msg: Msg, result: R): Outcome;
 }
 
-export function setupFlowNode(
-  RED: any,
-  node: any,
+/**
+ * The node's config at the current version (nodes/<node>/migrations.ts steps applied to an older flow file),
+ * and its settings parsed by the lib workflow that owns them. `problem`: the config is unusable (a bad option,
+ * a version from the future): setupFlowNode then fails every msg with it.
+ */
+function nodeConfig<D extends object, S>(
+  raw: D,
+  steps: readonly MigrationStep[],
+  parse: (raw: Record<string, unknown>) => S,
+): { config: D & { version: number }; settings: S; problem?: GenesysError } {
+  const { config, problem } = migrate(raw, steps);
+  const parsed = settingsOf(parse, config);
+  return { config, settings: parsed.settings, problem: problem ?? parsed.problem };
+}
+
+/**
+ * Wires on('input') and on('close') for a flow node and registers it with its config node. `work` does the
+ * lib call and returns what to send (`null` sends nothing) and the final status. Only payload/conversation/
+ * error of the incoming msg change. `configProblem`: the node's own configuration is unusable (e.g. a bad
+ * option in the flow file): the status says so and every msg fails with it, before any request.
+ */
+function setupFlowNode<R>(
+  RED: NodeAPI,
+  node: FlowNode,
   type: string,
-  work: (msg: any, ctx: RunContext) => Promise<Outcome | Deferred<any>>,
+  config: FlowNodeDef,
+  work: (msg: Msg, ctx: RunContext) => Promise<Outcome | Deferred<R>>,
   configProblem?: GenesysError,
 ): void {
   // One signal for every msg of this node: close aborts it with one reason, so a redeploy of 50,000 waits
@@ -196,7 +214,7 @@ export function setupFlowNode(
   // (thousands of waits would otherwise mean thousands of identical updates a second). Final statuses
   // (outcome, error) are always sent.
   let shownPhase = '';
-  const setStatus = (status: { fill?: string; shape?: string; text?: string }) => {
+  const setStatus = (status: NodeStatus) => {
     shownPhase = '';
     node.status(status);
   };
@@ -208,14 +226,22 @@ export function setupFlowNode(
     shownPhase = text;
   };
 
-  const problem = configProblem ?? connectionProblem(RED, node.genesysId);
-  if (configProblem) node.error(configProblem.message);
-  if (problem) setStatus({ fill: 'red', shape: 'ring', text: `${t('error')}: ${problem.code}` });
+  const showProblem = (problem: GenesysError) => setStatus({ fill: 'red', shape: 'ring', text: `${t('error')}: ${problem.code}` });
+  const configNode = configNodeOf(RED, config.genesys);
+  // The config node tells its users when it is unusable (MQTT's broker node does the same); the node's own
+  // problem comes first.
+  const user: ConfigUser = { id: node.id, showConfigProblem: (problem) => configProblem || showProblem(problem) };
+  if (configProblem) {
+    node.error(configProblem.message);
+    showProblem(configProblem);
+  } else if (configNode instanceof GenesysError) showProblem(configNode);
+  if (!(configNode instanceof GenesysError)) configNode.register(user);
 
   const phaseReporters = new Map<string, () => void>();
   const ctx: RunContext = {
     signal: controller.signal,
     phase: showPhase,
+    connection: () => readyConnection(configNode),
     reporter: (key) => {
       let fn = phaseReporters.get(key);
       if (!fn) phaseReporters.set(key, (fn = () => showPhase(key)));
@@ -225,7 +251,7 @@ export function setupFlowNode(
 
   // A plain promise chain, not an async function: a msg waiting (an await of 10 minutes, 50,000 of them) then
   // holds one reaction, not suspended frames. Every path ends in send+done() or done(err).
-  node.on('input', (msg: any, send: (m: unknown) => void, done: (err?: Error) => void) => {
+  node.on('input', (msg, send, done) => {
     inFlight++;
     let outcome: ReturnType<typeof work>;
     try {
@@ -237,7 +263,7 @@ export function setupFlowNode(
       (result) => {
         if (!('pending' in result)) return succeeded(msg, send, done, result);
         result.pending.then(
-          (value: unknown) => {
+          (value) => {
             let presented: Outcome;
             try {
               presented = result.present(msg, value);
@@ -257,7 +283,7 @@ export function setupFlowNode(
     if (--inFlight === 0 && idle) idle();
   }
 
-  function failed(msg: any, done: (err?: Error) => void, err: unknown): void {
+  function failed(msg: Msg, done: (err?: Error) => void, err: unknown): void {
     const gerr = toGenesysError(err, controller.signal.aborted, closedReason);
     msg.error = gerr.toMsgError();
     if (gerr.code !== 'cancelled') {
@@ -268,7 +294,7 @@ export function setupFlowNode(
     done(gerr);
   }
 
-  function succeeded(msg: any, send: (m: unknown) => void, done: (err?: Error) => void, result: Outcome): void {
+  function succeeded(msg: Msg, send: (m: Sent) => void, done: (err?: Error) => void, result: Outcome): void {
     const { out, status } = result;
     if (inFlight > 1) showPhase('working');
     else setStatus({ fill: status.fill, shape: 'dot', text: `${t(status.key)}${status.extra ? ` ${status.extra}` : ''}` });
@@ -282,6 +308,7 @@ export function setupFlowNode(
   }
 
   node.on('close', (_removed: boolean, done: () => void) => {
+    if (!(configNode instanceof GenesysError)) configNode.deregister(user);
     // Abort every msg in flight: each ends with done(err) code 'cancelled' (lib clears its own timers),
     // and the node reports closed only once they all have.
     controller.abort(closedReason);
@@ -292,4 +319,33 @@ export function setupFlowNode(
     if (inFlight === 0) closed();
     else idle = closed;
   });
+}
+
+/** A node's config brought to the current version. */
+export type Versioned<D> = D & { version: number };
+
+/** What makes a flow node type of this package. */
+export interface FlowNodeSpec<D extends FlowNodeDef, S, R> {
+  type: string;
+  /** nodes/<node>/migrations.ts: the config's versions. */
+  migrations: readonly MigrationStep[];
+  /** The lib workflow's parseXxOptions: the node's settings from its flow file. */
+  parse: (raw: Record<string, unknown>) => S;
+  /** The lib workflow's XX_DEFAULTS, handed to the editor (with the current version). */
+  defaults: Record<string, unknown>;
+  /** The work of one msg for the node being built, its config (migrated) and its settings. */
+  work: (node: FlowNode, config: Versioned<D>, settings: S) => (msg: Msg, ctx: RunContext) => Promise<Outcome | Deferred<R>>;
+}
+
+/**
+ * Registers a flow node type: each node is made from the flow file's own object (Node-RED keeps hidden fields
+ * on it), its config brought to the current version and its settings parsed once; the defaults go to the editor.
+ */
+export function registerFlowNode<D extends FlowNodeDef, S, R>(RED: NodeAPI, spec: FlowNodeSpec<D, S, R>): void {
+  function GenesysFlowNode(this: FlowNode, raw: D) {
+    RED.nodes.createNode(this, raw);
+    const { config, settings, problem } = nodeConfig(raw, spec.migrations, spec.parse);
+    setupFlowNode(RED, this, spec.type, config, spec.work(this, config, settings), problem);
+  }
+  RED.nodes.registerType(spec.type, GenesysFlowNode, { settings: editorDefaults(spec.type, { ...spec.defaults, version: spec.migrations.length }) });
 }

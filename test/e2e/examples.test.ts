@@ -154,6 +154,17 @@ describe(`e2e: example flows in a real Node-RED ${nodeRedMajor} with the packed 
     assert.ok(!nodeRed!.logs.some((l) => /Waiting for missing types|\[error\]/.test(l)), nodeRed!.logs.filter((l) => /error|missing/i.test(l)).join('\n'));
   });
 
+  it('serves the shared editor code from the packed package (resources/ is in package.json files) and the defaults in /settings', async () => {
+    const res = await fetch(`${nodeRed!.url}/resources/${PACKAGE_NAME}/editor.js`);
+    assert.equal(res.status, 200);
+    assert.match(await res.text(), /window\.GenesysEditor = /);
+    const settings = (await (await fetch(`${nodeRed!.url}/settings`)).json()) as Record<string, unknown>;
+    for (const type of OUR_TYPES) {
+      const name = `${type.replace(/-([a-z])/g, (_m, c: string) => c.toUpperCase())}Defaults`;
+      assert.equal(typeof settings[name], 'object', `${name} in /settings`);
+    }
+  });
+
   describe('supervisor-kick (POST /kick)', () => {
     it('removes exactly the named agent, confirms it, and answers 200 with the outcome', async () => {
       const ana = agent('Ana Agent');

@@ -219,7 +219,7 @@ describe('push against the simulator (lib)', function () {
       const { awaitTerminal } = require(${JSON.stringify(path.join(dist, 'conversation/await-terminal.js'))});
       const { topicOf } = require(${JSON.stringify(path.join(dist, 'conversation/leg-events.js'))});
       const url = process.env.SIM_URL;
-      const client = new GenesysClient({ region: 'custom', apiBaseUrl: url, authBaseUrl: url, clientId: 'sim-client-id', clientSecret: 'sim-client-secret', notifications: true });
+      const client = new GenesysClient({ region: 'custom', apiBaseUrl: url, authBaseUrl: url, clientId: 'sim-client-id', clientSecret: 'sim-client-secret', usePush: true });
       const reader = new ConversationReader(client);
       const w = awaitTerminal(reader, { conversationId: process.env.CID, participantId: process.env.PID, leg: { userId: 'u' }, timeoutMs: 600000 }).catch((e) => e.code);
       const check = setInterval(() => {
