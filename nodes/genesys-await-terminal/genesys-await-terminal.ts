@@ -32,7 +32,7 @@ function present(msg: Msg, result: AwaitResult): Outcome {
   // Push was on but could not serve this wait: it polled, and the status says so (design 2.5a).
   if (result.pushUnavailable) payload.pushUnavailable = result.pushUnavailable;
   msg.payload = payload;
-  const extra = result.pushUnavailable ? pushNote : undefined;
+  const extra = result.pushUnavailable ? (pushNote ?? '(push unavailable: polling)') : undefined;
   if (result.timedOut) return { out: [null, msg], status: { fill: 'yellow', key: 'timedOut', extra } };
   return { out: [msg, null], status: { fill: 'green', key: 'ended', extra } };
 }
@@ -56,8 +56,8 @@ function legOf(msg: unknown, participantId: string | undefined): { purpose?: str
   return out.purpose !== undefined || out.userId !== undefined ? out : undefined;
 }
 
-/** The status' note when push was unavailable (from the locale once the runtime is there). */
-let pushNote = '(push unavailable: polling)';
+/** The status' note when push was unavailable (from the locale, read with the first msg). */
+let pushNote: string | undefined;
 
 type Progress = (info: { pushUnavailable?: boolean }) => void;
 const progressOfNode = new WeakMap<object, Progress>();
@@ -85,7 +85,6 @@ interface AwaitTerminalDef extends FlowNodeDef, Typed<'conversationId'>, Typed<'
 }
 
 export = function (RED: NodeAPI) {
-  pushNote = RED._(`${TYPE}.status.pushUnavailable`);
   registerFlowNode(RED, {
     type: TYPE,
     migrations: MIGRATIONS,
@@ -108,6 +107,7 @@ export = function (RED: NodeAPI) {
       }
       // The node's value; a node left empty (or from a flow file without it) takes msg.timeout, else the default.
       const timeoutMs = awaitTimeoutMs(settings, msg.timeout);
+      pushNote ??= RED._(`${TYPE}.status.pushUnavailable`);
       const { reader } = ctx.connection();
 
       ctx.phase('waiting');
