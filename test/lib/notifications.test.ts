@@ -40,6 +40,16 @@ describe('lib/platform/notifications (channel manager)', function () {
     });
   }
 
+  /** A new client with one topic subscribed and live: its recorder and the topic. */
+  async function oneLiveTopic(push: NotificationOptions = {}): Promise<{ l: Recorder; topic: string }> {
+    client = newClient(push);
+    const l = new Recorder();
+    const topic = userEnd();
+    client.notifications.subscribe(topic, l);
+    await until(() => l.last === 'live', 'live');
+    return { l, topic };
+  }
+
   beforeEach(async () => {
     fake = await startFakePush();
   });
@@ -86,10 +96,7 @@ describe('lib/platform/notifications (channel manager)', function () {
   });
 
   it('a dropped socket: unavailable, then live again after the reconnect (the waits re-read), no new channel', async () => {
-    client = newClient();
-    const l = new Recorder();
-    client.notifications.subscribe(userEnd(), l);
-    await until(() => l.last === 'live', 'live');
+    const { l } = await oneLiveTopic();
     for (const s of fake.channels.get('ch-1')!.sockets) s.terminate();
     await until(() => l.states.length >= 3 && l.last === 'live', 'down and live again');
     assert.deepEqual(
@@ -101,10 +108,7 @@ describe('lib/platform/notifications (channel manager)', function () {
   });
 
   it('socket_closing: reconnects to the same channel', async () => {
-    client = newClient();
-    const l = new Recorder();
-    client.notifications.subscribe(userEnd(), l);
-    await until(() => l.last === 'live', 'live');
+    const { l } = await oneLiveTopic();
     fake.send('ch-1', { topicName: 'v2.system.socket_closing', eventBody: {} });
     await until(() => l.states.length >= 3 && l.last === 'live', 'live again');
     assert.equal(client.notifications.counters.reconnects, 1);
@@ -113,11 +117,7 @@ describe('lib/platform/notifications (channel manager)', function () {
   });
 
   it('no_longer_subscribed: a new channel with the same topics', async () => {
-    client = newClient();
-    const l = new Recorder();
-    const topic = userEnd();
-    client.notifications.subscribe(topic, l);
-    await until(() => l.last === 'live', 'live');
+    const { l, topic } = await oneLiveTopic();
     fake.send('ch-1', { topicName: 'v2.system.no_longer_subscribed.ch-1', eventBody: { systemTopicType: 'no_longer_subscribed' } });
     await until(() => fake.channels.get('ch-2')?.topics.has(topic) === true && l.last === 'live', 'moved to ch-2');
     fake.event(topic, { participantId: 'x' });
@@ -125,11 +125,7 @@ describe('lib/platform/notifications (channel manager)', function () {
   });
 
   it('a channel that is gone (the socket is refused, HEAD 404): re-created', async () => {
-    client = newClient({ timing: { reconnectBaseMs: 1, reconnectMaxMs: 5, failuresBeforeCheck: 2 } });
-    const l = new Recorder();
-    const topic = userEnd();
-    client.notifications.subscribe(topic, l);
-    await until(() => l.last === 'live', 'live');
+    const { l, topic } = await oneLiveTopic({ timing: { reconnectBaseMs: 1, reconnectMaxMs: 5, failuresBeforeCheck: 2 } });
     fake.channels.get('ch-1')!.gone = true;
     for (const s of fake.channels.get('ch-1')!.sockets) s.terminate();
     await until(() => fake.channels.get('ch-2')?.topics.has(topic) === true && l.last === 'live', 're-created');
@@ -157,10 +153,7 @@ describe('lib/platform/notifications (channel manager)', function () {
   });
 
   it('silence: pings, and reconnects when no pong comes', async () => {
-    client = newClient({ timing: { silenceMs: 30, pongMs: 30, reconnectBaseMs: 1, reconnectMaxMs: 5 } });
-    const l = new Recorder();
-    client.notifications.subscribe(userEnd(), l);
-    await until(() => l.last === 'live', 'live');
+    const { l } = await oneLiveTopic({ timing: { silenceMs: 30, pongMs: 30, reconnectBaseMs: 1, reconnectMaxMs: 5 } });
     await until(() => fake.received.some((m) => m === '{"message":"ping"}'), 'a ping');
     assert.equal(client.notifications.counters.reconnects, 0, 'the pong kept it');
     fake.pong = false;
@@ -206,11 +199,7 @@ describe('lib/platform/notifications (channel manager)', function () {
   }
 
   it('hostile frames on the socket (not JSON, binary, odd shapes) change nothing; the next event still arrives', async () => {
-    client = newClient();
-    const l = new Recorder();
-    const topic = userEnd();
-    client.notifications.subscribe(topic, l);
-    await until(() => l.last === 'live', 'live');
+    const { l, topic } = await oneLiveTopic();
     const [socket] = fake.channels.get('ch-1')!.sockets;
     socket.send('not json {');
     socket.send(Buffer.from([1, 2, 3]));
