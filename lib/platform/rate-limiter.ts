@@ -99,21 +99,39 @@ export class RateLimiter {
    * With a `booking` that has slots left, it starts at once (unless a Retry-After pause holds everyone).
    */
   acquire(signal?: AbortSignal, onWait?: (wait: LimiterWait) => void, priority: RequestPriority = 'normal', booking?: Booking): Promise<void> {
-    if (booking instanceof BookingImpl && booking.remaining > 0 && !this.closed && !signal?.aborted) {
-      // The booked slot becomes this request's: it starts now, or (held back by a Retry-After pause, or booked
-      // under a higher budget than setAllowed now allows) waits first in line for a slot the booking no longer
-      // holds. Waiting while still holding it could deadlock: every slot booked, every owner waiting for one.
+    if (this.closed || signal?.aborted) return Promise.reject(cancelled(signal, 'the request was cancelled while waiting for the rate limiter'));
+    if (this.tryAcquire(priority, booking)) return Promise.resolve();
+    if (booking instanceof BookingImpl && booking.remaining > 0) {
+      // Held back by a Retry-After pause, or booked under a higher budget than setAllowed now allows: the
+      // booked slot becomes a wait first in line for a slot the booking no longer holds. Waiting while still
+      // holding it could deadlock: every slot booked, every owner waiting for one.
       booking.remaining--;
       this.booked--;
-      const now = this.now();
+      return this.wait(1, false, 'high', signal, onWait);
+    }
+    return this.wait(1, false, priority, signal, onWait);
+  }
+
+  /**
+   * acquire() when it can start at once, without a promise: true when the request may start now (its start is
+   * recorded, a booked slot used), false when it has to wait (then call acquire()).
+   */
+  tryAcquire(priority: RequestPriority = 'normal', booking?: Booking): boolean {
+    if (this.closed) return false;
+    const now = this.now();
+    if (booking instanceof BookingImpl && booking.remaining > 0) {
       this.prune(now);
-      if (now < this.pausedUntil || this.starts.length >= this.limit) return this.wait(1, false, 'high', signal, onWait);
+      if (now < this.pausedUntil || this.starts.length >= this.limit) return false;
+      booking.remaining--;
+      this.booked--;
       this.starts.push(now);
       // A booked slot became a start: waiters held back by bookings now wait for the window (a timer).
       if (this.queued > 0) this.pump();
-      return Promise.resolve();
+      return true;
     }
-    return this.wait(1, false, priority, signal, onWait);
+    if (this.queued > 0 || !this.canStart(now, 1, priority)) return false;
+    this.grant(1, false, now);
+    return true;
   }
 
   /**
