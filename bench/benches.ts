@@ -3,6 +3,7 @@ import { performance } from 'node:perf_hooks';
 import { forkSim } from './sim-host';
 import { PlainClient, conferences, helper, loadBenchFlow, settledMemory, sleep } from './kit';
 import { Report } from './report';
+import { ConversationReader, GenesysClient, type GenesysError, KickLedger, kickParticipant } from '../lib';
 import { mb, ms, ratio, summarize } from './stats';
 
 const HIGH_LIMIT = 1_000_000;
@@ -339,6 +340,67 @@ async function sdkBulk(report: Report, s: ReturnType<Report['section']>, kicks: 
     report.figure(s, 'official SDK: kicks lost / 429s received', `${lost} of ${kicks} / ${all429}`);
   } finally {
     sdk.close();
+    await sim.close();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// 2b. The budget from Genesys itself: answers carry inin-ratelimit-allowed 180, the config says 300/min.
+
+/** Time scaled down 10x: the simulator's minute is 6 s here (its window counted in 60 slots of 100 ms). */
+const BUDGET_SIM_WINDOW_MS = 6_000;
+/**
+ * The client's window: the simulator's plus the 1 s margin the real client keeps over Genesys' minute (61 s,
+ * lib/platform/client.ts RATE_LIMIT_WINDOW_MS). The margin is kept in absolute terms, because latency (a
+ * request recorded when it leaves the limiter, counted by the simulator when it arrives) does not scale down.
+ */
+const BUDGET_CLIENT_WINDOW_MS = BUDGET_SIM_WINDOW_MS + 1_000;
+
+export async function budget(report: Report, kicks = 600): Promise<void> {
+  const allowed = 180;
+  const configured = 300;
+  const requests = kicks * 2;
+  const windows = Math.ceil(requests / allowed) - 1;
+  const s = report.section('2b. The budget from Genesys: inin-ratelimit-allowed 180, config 300/min', [
+    `${kicks} guarded kicks (the default: GET + PATCH each, ${requests} requests) started at once, the config saying ${configured}/min; the simulator enforces ${allowed} ` +
+      'per token per window and answers every request with inin-ratelimit-allowed: 180 (as in the sample answer of the official blog, genesys-api.md section 6).',
+    `Time scaled down 10x: the simulator's window is ${BUDGET_SIM_WINDOW_MS / 1000} s (its option rateLimitWindowMs), the client's ${BUDGET_CLIENT_WINDOW_MS / 1000} s ` +
+      "(the real client's 1 s margin over the minute kept as is: latency does not scale down).",
+    'Through lib/ (GenesysClient, ConversationReader, KickLedger, kickParticipant: the calls the node makes), not Node-RED: the config node has no window option.',
+    `${requests} requests at ${allowed} per window need ${windows} more window(s) after the first: the theoretical minimum is ${windows} x ${BUDGET_SIM_WINDOW_MS / 1000} s = ${(windows * BUDGET_SIM_WINDOW_MS) / 1000} s.`,
+  ]);
+  const sim = await forkSim({ rateLimitPerMinute: allowed, rateLimitWindowMs: BUDGET_SIM_WINDOW_MS, disconnectDelayMs: 0 });
+  const client = new GenesysClient({
+    region: 'custom', apiBaseUrl: sim.url, authBaseUrl: sim.url, clientId: 'sim-client-id', clientSecret: 'sim-client-secret',
+    requestsPerMinute: configured, rateLimitWindowMs: BUDGET_CLIENT_WINDOW_MS,
+  });
+  try {
+    const list = await conferences(sim, kicks);
+    const before = client.rateLimitBudget;
+    const ctx = { client, reader: new ConversationReader(client), ledger: new KickLedger() };
+    const t0 = Date.now();
+    const outcomes = await Promise.all(list.map((c) =>
+      kickParticipant(ctx, { conversationId: c.cid, participantId: c.pid }).then((r) => r.outcome as string, (e: GenesysError) => `error ${e.code}`)));
+    const wall = Date.now() - t0;
+    const counters = await sim.control.counters();
+    const disconnected = outcomes.filter((o) => o === 'disconnected').length;
+    const theoretical = windows * BUDGET_SIM_WINDOW_MS;
+    report.figure(s, 'kicks disconnected / failed', `${disconnected} / ${kicks - disconnected}${disconnected < kicks ? ` (${[...new Set(outcomes.filter((o) => o !== 'disconnected'))].join(', ')})` : ''}`);
+    report.figure(s, '429s (simulator) / retries (client)', `${counters.rateLimited} / ${client.stats().retries}`);
+    report.figure(s, 'requests per kick (simulator)', (counters.apiRequests / kicks).toFixed(2));
+    report.figure(s, "client budget: before the first answer / after", `${before} / ${client.rateLimitBudget} per window`);
+    report.figure(s, 'wall time / theoretical minimum', `${ms(wall)} / ${ms(theoretical)} = ${(wall / theoretical).toFixed(2)}x`);
+    report.goal(s, {
+      goal: `Genesys allowing ${allowed}, a config of ${configured}/min: ${kicks} kicks with 0 429s`,
+      met: counters.rateLimited === 0 && disconnected === kicks && client.rateLimitBudget === allowed,
+      measured: `${counters.rateLimited} 429s, ${disconnected} of ${kicks} disconnected, budget ${client.rateLimitBudget}`,
+      limit: `The first answer lowers the budget to ${allowed}; before it, the client knows only the configured ${configured}. A guarded kick books its GET + PATCH ` +
+        `together, so the first burst is ${Math.floor((configured - Math.floor(configured * 0.05)) / 2)} GETs (under ${allowed}) and the PATCHes booked under ` +
+        `${configured} wait for the lowered budget; a config far above Genesys' figure (or ${allowed}+ fast-path kicks at once, one unbooked request each) ` +
+        'could send more than the allowed figure before the first answer arrives. Wall time: the client window (the 1 s margin is a sixth of a 6 s window here, 1/60 of the real minute).',
+    });
+  } finally {
+    await client.close();
     await sim.close();
   }
 }

@@ -10,7 +10,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { helper } from './kit';
 import { Report } from './report';
-import { awaitLatency, bulk, overhead, scale, token } from './benches';
+import { awaitLatency, budget, bulk, overhead, scale, token } from './benches';
 
 const args = process.argv.slice(2);
 const onlyAt = args.indexOf('--only');
@@ -48,6 +48,7 @@ async function main(): Promise<void> {
   try {
     if (want('overhead')) await overhead(report, quick ? 200 : 1000);
     if (want('bulk')) await bulk(report, quick ? 150 : 600, quick ? 240 : 900);
+    if (want('budget')) await budget(report, quick ? 200 : 600);
     if (want('token')) await token(report, 100);
     if (want('await')) await awaitLatency(report, quick ? 50 : 200);
     const awaits = quick ? 5_000 : 50_000;

@@ -154,6 +154,7 @@ export class GenesysClient {
   private readonly redactor: Redactor;
   private closed = false;
   private readonly counters = { requests: 0, retries: 0 };
+  private auth: { token: string; headers: Record<string, string> } | undefined;
 
   constructor(options: GenesysClientOptions) {
     if (!options || typeof options !== 'object') throw invalidInput('options', 'are required');
@@ -184,7 +185,7 @@ export class GenesysClient {
     } catch (err) {
       throw this.redactor.error(err); // a proxy URL that does not parse
     }
-    this.limiter = new RateLimiter({ requestsPerMinute: rpm, windowMs });
+    this.limiter = new RateLimiter({ requestsPerMinute: rpm, windowMs, firstAnswerFirst: true });
     this.tokens = new TokenManager({
       authBaseUrl: this.origins.authBaseUrl,
       clientId,
@@ -217,6 +218,12 @@ export class GenesysClient {
         throw this.redactor.error(err);
       },
     );
+  }
+
+  /** The Authorization header of `token`: one object per token, so the transport reuses the headers it built. */
+  private authorization(token: string): Record<string, string> {
+    if (this.auth?.token !== token) this.auth = { token, headers: { authorization: `Bearer ${token}` } };
+    return this.auth.headers;
   }
 
   /** Bad input is refused before anything waits or is sent. */
@@ -252,19 +259,27 @@ export class GenesysClient {
             this.counters.requests++;
             sent++;
             options.onSend?.();
-            const res = await this.http.send({
-              origin: this.origins.apiBaseUrl,
-              method,
-              path,
-              headers: { authorization: `Bearer ${token}` },
-              json: options.body,
-              signal,
-            });
+            let res: HttpResponse;
+            try {
+              res = await this.http.send({
+                origin: this.origins.apiBaseUrl,
+                method,
+                path,
+                headers: this.authorization(token),
+                json: options.body,
+                signal,
+              });
+            } catch (err) {
+              this.limiter.answered(); // no answer to learn the budget from: hold nobody back for it
+              throw err;
+            }
             // Genesys says what this token may use per minute; a lower figure than ours becomes our budget
             // (genesys-api.md section 6: the official blog's sample answer shows inin-ratelimit-allowed: 180,
-            // MyPureCloud/developer-center-blog source/2021-05-06-sdk-config-and-logging).
+            // MyPureCloud/developer-center-blog source/2021-05-06-sdk-config-and-logging). Until the first
+            // answer, the limiter lets one request out (firstAnswerFirst).
             const allowed = headerValue(res.headers, 'inin-ratelimit-allowed');
             if (allowed !== undefined) this.limiter.setAllowed(Number(allowed));
+            this.limiter.answered();
             if (res.status >= 200 && res.status < 300) return this.success(res, options.schema, what, sent);
             if (res.status === 401 && !renewed) {
               this.tokens.invalidate(token);

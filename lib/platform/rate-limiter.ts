@@ -16,6 +16,13 @@ export interface RateLimiterOptions {
   windowMs?: number;
   /** Clock, ms since the epoch. */
   now?: () => number;
+  /**
+   * One request out until answered() is called, the rest held: the first answer may say that Genesys allows
+   * less than requestsPerMinute (inin-ratelimit-allowed, setAllowed). Without it, a burst of new work at
+   * start sends the whole configured budget before any answer can lower it (600 one-request kicks at once,
+   * 300/min configured, 180 allowed: 120 429s). Costs the first burst one round trip, nothing later.
+   */
+  firstAnswerFirst?: boolean;
 }
 
 /** 'high': finishing work already begun (a confirm read) goes before starting new work. */
@@ -78,6 +85,8 @@ export class RateLimiter {
   /** What normal work may fill of the window (the rest is for high priority). */
   private normalLimit: number;
   private pausedUntil = 0;
+  /** firstAnswerFirst: 'open' until the first start, 'out' while it waits for its answer, then 'known'. */
+  private firstAnswer: 'open' | 'out' | 'known';
   private timer: NodeJS.Timeout | undefined;
   private timerAt = 0;
   private closed = false;
@@ -92,6 +101,7 @@ export class RateLimiter {
     this.normalLimit = normalShare(rpm);
     this.windowMs = options.windowMs ?? 60_000;
     this.now = options.now ?? Date.now;
+    this.firstAnswer = options.firstAnswerFirst ? 'open' : 'known';
   }
 
   /**
@@ -121,10 +131,10 @@ export class RateLimiter {
     const now = this.now();
     if (booking instanceof BookingImpl && booking.remaining > 0) {
       this.prune(now);
-      if (now < this.pausedUntil || this.starts.length >= this.limit) return false;
+      if (now < this.pausedUntil || this.starts.length >= this.limit || this.firstAnswer === 'out') return false;
       booking.remaining--;
       this.booked--;
-      this.starts.push(now);
+      this.recordStart(now);
       // A booked slot became a start: waiters held back by bookings now wait for the window (a timer).
       if (this.queued > 0) this.pump();
       return true;
@@ -153,7 +163,7 @@ export class RateLimiter {
   private wait(cost: number, booking: boolean, priority: RequestPriority, signal?: AbortSignal, onWait?: (wait: LimiterWait) => void): Promise<void> {
     if (this.closed || signal?.aborted) return Promise.reject(cancelled(signal, 'the request was cancelled while waiting for the rate limiter'));
     const line = priority === 'high' ? this.urgent : this.queue;
-    if (this.queued === 0 && this.canStart(this.now(), cost, priority)) {
+    if (this.queued === 0 && this.canStart(this.now(), cost, priority, booking)) {
       this.grant(cost, booking, this.now());
       return Promise.resolve();
     }
@@ -230,18 +240,34 @@ export class RateLimiter {
     });
   }
 
+  /**
+   * A request (or the first of a job) had its answer, or failed without one: with firstAnswerFirst, what it
+   * said about the budget is known now (setAllowed came first), and the requests held back may go.
+   */
+  answered(): void {
+    if (this.firstAnswer === 'known') return;
+    this.firstAnswer = 'known';
+    this.pump();
+  }
+
   /** A request records its start; a booking holds its slots until they are used or given back. */
   private grant(cost: number, booking: boolean, now: number): void {
     if (booking) this.booked += cost;
-    else this.starts.push(now);
+    else this.recordStart(now);
+  }
+
+  private recordStart(now: number): void {
+    this.starts.push(now);
+    if (this.firstAnswer === 'open') this.firstAnswer = 'out';
   }
 
   private prune(now: number): void {
     while (this.starts.length > 0 && this.starts[0] <= now - this.windowMs) this.starts.shift();
   }
 
-  private canStart(now: number, cost: number, priority: RequestPriority): boolean {
-    if (now < this.pausedUntil) return false;
+  /** For a start (`cost` 1) or a booking (`cost` slots, nothing starts yet). */
+  private canStart(now: number, cost: number, priority: RequestPriority, booking = false): boolean {
+    if (now < this.pausedUntil || (this.firstAnswer === 'out' && !booking)) return false;
     this.prune(now);
     const limit = priority === 'high' ? this.limit : this.normalLimit;
     return this.starts.length + this.booked + cost <= limit;
@@ -265,7 +291,7 @@ export class RateLimiter {
     for (;;) {
       const line = this.urgent.size > 0 ? this.urgent : this.queue;
       const w = line.first;
-      if (!w || !this.canStart(now, w.cost, line === this.urgent ? 'high' : 'normal')) break;
+      if (!w || !this.canStart(now, w.cost, line === this.urgent ? 'high' : 'normal', w.booking)) break;
       line.remove(w);
       w.cleanup();
       this.grant(w.cost, w.booking, now);
@@ -276,8 +302,9 @@ export class RateLimiter {
       return;
     }
     // Wake up when the pause ends or the oldest start leaves the window, whichever is later. Held back by
-    // booked slots alone, the wait ends when they are used or given back (unbook pumps): no timer.
-    if (now >= this.pausedUntil && this.starts.length === 0) {
+    // booked slots alone, the wait ends when they are used or given back (unbook pumps), and held back for
+    // the first answer, when it comes (answered pumps): no timer.
+    if (now >= this.pausedUntil && (this.starts.length === 0 || this.firstAnswer === 'out')) {
       this.clearTimer();
       return;
     }
