@@ -53,6 +53,42 @@ interface Waiter {
   next: Waiter | undefined;
 }
 
+/**
+ * The start times in the window, oldest first. Dropping from the front is O(1) (a head index, the array
+ * compacted now and then): Array#shift copies the whole array once it is large, and with a raised budget the
+ * window holds tens of thousands of starts (14 µs per request at 60,000, for every request).
+ */
+class StartLog {
+  private times: number[] = [];
+  private head = 0;
+
+  get size(): number {
+    return this.times.length - this.head;
+  }
+
+  /** The i-th oldest start (0: the oldest). */
+  at(i: number): number {
+    return this.times[this.head + i];
+  }
+
+  push(time: number): void {
+    this.times.push(time);
+  }
+
+  /** Forgets the starts at or before `time`. */
+  dropUntil(time: number): void {
+    const times = this.times;
+    while (this.head < times.length && times[this.head] <= time) this.head++;
+    if (this.head === times.length) {
+      times.length = 0;
+      this.head = 0;
+    } else if (this.head >= 1024 && this.head * 2 >= times.length) {
+      this.times = times.slice(this.head);
+      this.head = 0;
+    }
+  }
+}
+
 /** The share of the window that normal work leaves to high-priority requests (a confirm's second read...). */
 const HIGH_PRIORITY_SHARE = 0.05;
 
@@ -76,10 +112,10 @@ export class RateLimiter {
   private limit: number;
   readonly windowMs: number;
   private readonly now: () => number;
-  private readonly starts: number[] = []; // ascending start times still inside the window
+  private readonly starts = new StartLog(); // start times still inside the window
   private readonly queue = new Line<Waiter>();
   private readonly urgent = new Line<Waiter>();
-  /** Slots booked and not yet used: starts.length + booked never exceeds the limit (if setAllowed lowers the
+  /** Slots booked and not yet used: starts.size + booked never exceeds the limit (if setAllowed lowers the
    * limit below what is booked, a booked request that would go over it waits, first in line). */
   private booked = 0;
   /** What normal work may fill of the window (the rest is for high priority). */
@@ -131,7 +167,7 @@ export class RateLimiter {
     const now = this.now();
     if (booking instanceof BookingImpl && booking.remaining > 0) {
       this.prune(now);
-      if (now < this.pausedUntil || this.starts.length >= this.limit || this.firstAnswer === 'out') return false;
+      if (now < this.pausedUntil || this.starts.size >= this.limit || this.firstAnswer === 'out') return false;
       booking.remaining--;
       this.booked--;
       this.recordStart(now);
@@ -220,7 +256,7 @@ export class RateLimiter {
   /** Start times in the current window (for tests and status). */
   get inWindow(): number {
     this.prune(this.now());
-    return this.starts.length;
+    return this.starts.size;
   }
 
   get queued(): number {
@@ -262,7 +298,7 @@ export class RateLimiter {
   }
 
   private prune(now: number): void {
-    while (this.starts.length > 0 && this.starts[0] <= now - this.windowMs) this.starts.shift();
+    this.starts.dropUntil(now - this.windowMs);
   }
 
   /** For a start (`cost` 1) or a booking (`cost` slots, nothing starts yet). */
@@ -270,7 +306,7 @@ export class RateLimiter {
     if (now < this.pausedUntil || (this.firstAnswer === 'out' && !booking)) return false;
     this.prune(now);
     const limit = priority === 'high' ? this.limit : this.normalLimit;
-    return this.starts.length + this.booked + cost <= limit;
+    return this.starts.size + this.booked + cost <= limit;
   }
 
   /** When the waiter at queue position `index` can expect to start. */
@@ -278,9 +314,9 @@ export class RateLimiter {
     const now = this.now();
     this.prune(now);
     const paused = Math.max(0, this.pausedUntil - now);
-    // The slot it will take is freed when start number (starts.length - limit + index) leaves the window.
-    const k = this.starts.length - this.limit + index;
-    let ms = k < 0 ? 0 : k < this.starts.length ? this.starts[k] + this.windowMs - now : this.windowMs;
+    // The slot it will take is freed when start number (starts.size - limit + index) leaves the window.
+    const k = this.starts.size - this.limit + index;
+    let ms = k < 0 ? 0 : k < this.starts.size ? this.starts.at(k) + this.windowMs - now : this.windowMs;
     ms = Math.max(ms, paused);
     return { reason: paused > 0 && paused >= ms ? 'retry-after' : 'rate-limit', ms: Math.max(0, Math.ceil(ms)) };
   }
@@ -304,11 +340,11 @@ export class RateLimiter {
     // Wake up when the pause ends or the oldest start leaves the window, whichever is later. Held back by
     // booked slots alone, the wait ends when they are used or given back (unbook pumps), and held back for
     // the first answer, when it comes (answered pumps): no timer.
-    if (now >= this.pausedUntil && (this.starts.length === 0 || this.firstAnswer === 'out')) {
+    if (now >= this.pausedUntil && (this.starts.size === 0 || this.firstAnswer === 'out')) {
       this.clearTimer();
       return;
     }
-    const at = Math.max(this.pausedUntil, this.starts.length > 0 ? this.starts[0] + this.windowMs : now);
+    const at = Math.max(this.pausedUntil, this.starts.size > 0 ? this.starts.at(0) + this.windowMs : now);
     if (this.timer && this.timerAt === at) return;
     this.clearTimer();
     this.timerAt = at;
