@@ -98,7 +98,8 @@ describe('the budget from Genesys (inin-ratelimit-allowed)', () => {
     const SIM_WINDOW_MS = 2_400;
     const CLIENT_WINDOW_MS = 4_000;
 
-    it('a config of 300/min: 600 guarded kicks (GET + PATCH each), 0 429s, budget 180', async () => {
+    /** 600 kicks at once (each on its own 3-party call) through a client configured for 300/min. */
+    async function kick600(guards: { refuseCustomer?: boolean; keepCallAlive?: boolean }) {
       const sim = await start({ port: 0, rateLimitPerMinute: 180, rateLimitWindowMs: SIM_WINDOW_MS, disconnectDelayMs: 0 });
       const client = new GenesysClient({
         region: 'custom', apiBaseUrl: sim.url, authBaseUrl: sim.url, clientId: 'sim-client-id', clientSecret: 'sim-client-secret',
@@ -112,47 +113,32 @@ describe('the budget from Genesys (inin-ratelimit-allowed)', () => {
         } as never)) as unknown as { id: string; participants: { id: string }[] }[];
         const ctx = { client, reader: new ConversationReader(client), ledger: new KickLedger() };
         const results = await Promise.all(seeded.map((c) =>
-          kickParticipant(ctx, { conversationId: c.id, participantId: c.participants[1].id }).then((r) => r.outcome, (e: GenesysError) => e.code),
+          kickParticipant(ctx, { conversationId: c.id, participantId: c.participants[1].id, ...guards }).then((r) => r.outcome, (e: GenesysError) => e.code),
         ));
-        const counters = await sim.control.counters();
-        assert.deepEqual([...new Set(results)], ['disconnected']);
-        assert.equal(counters.rateLimited, 0, 'no 429');
-        assert.equal(client.stats().retries, 0);
-        assert.equal(counters.patches, 600);
-        assert.equal(client.rateLimitBudget, 180);
+        return { results, counters: await sim.control.counters(), retries: client.stats().retries, budget: client.rateLimitBudget };
       } finally {
         await client.close();
         await sim.close();
       }
+    }
+
+    it('a config of 300/min: 600 guarded kicks (GET + PATCH each), 0 429s, budget 180', async () => {
+      const { results, counters, retries, budget } = await kick600({});
+      assert.deepEqual([...new Set(results)], ['disconnected']);
+      assert.equal(counters.rateLimited, 0, 'no 429');
+      assert.equal(retries, 0);
+      assert.equal(counters.patches, 600);
+      assert.equal(budget, 180);
     });
 
     it('a config of 300/min: 600 fast-path kicks (one unbooked PATCH each) at once, 0 429s', async () => {
       // Before the first answer the client knows only the configured 300: it lets one request out until then.
-      const sim = await start({ port: 0, rateLimitPerMinute: 180, rateLimitWindowMs: SIM_WINDOW_MS, disconnectDelayMs: 0 });
-      const client = new GenesysClient({
-        region: 'custom', apiBaseUrl: sim.url, authBaseUrl: sim.url, clientId: 'sim-client-id', clientSecret: 'sim-client-secret',
-        requestsPerMinute: 300, rateLimitWindowMs: CLIENT_WINDOW_MS,
-      });
-      try {
-        const agent = () => ({ purpose: 'agent', userId: randomUUID() });
-        const seeded = (await sim.control.seed({
-          conversations: Array.from({ length: 600 }, () => ({ participants: [{ purpose: 'customer' }, agent(), agent()] })),
-        } as never)) as unknown as { id: string; participants: { id: string }[] }[];
-        const ctx = { client, reader: new ConversationReader(client), ledger: new KickLedger() };
-        const results = await Promise.all(seeded.map((c) =>
-          kickParticipant(ctx, { conversationId: c.id, participantId: c.participants[1].id, refuseCustomer: false, keepCallAlive: false })
-            .then((r) => r.outcome, (e: GenesysError) => e.code),
-        ));
-        const counters = await sim.control.counters();
-        assert.deepEqual([...new Set(results)], ['disconnected']);
-        assert.equal(counters.rateLimited, 0, 'no 429');
-        assert.equal(counters.patches, 600);
-        assert.equal(counters.apiRequests, 600, 'one PATCH per kick');
-        assert.equal(client.rateLimitBudget, 180);
-      } finally {
-        await client.close();
-        await sim.close();
-      }
+      const { results, counters, retries, budget } = await kick600({ refuseCustomer: false, keepCallAlive: false });
+      assert.deepEqual([...new Set(results)], ['disconnected']);
+      assert.equal(counters.rateLimited, 0, 'no 429');
+      assert.equal(retries, 0);
+      assert.equal(counters.apiRequests, 600, 'one PATCH per kick');
+      assert.equal(budget, 180);
     });
   });
 });
