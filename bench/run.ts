@@ -1,6 +1,7 @@
 // `npm run bench`: the five benchmarks in one run, each figure printed as it is measured, then
 // bench/results.md written with the machine, the command, every figure and each goal MET or MISSED.
-//   node dist/bench/run.js [--only overhead,bulk,token,await,scale,scale-raised,scale-real,push] [--quick] [--no-write]
+//   node dist/bench/run.js [--only overhead,bulk,budget,token,await,scale,scale-raised,scale-real,push] [--quick] [--no-write]
+//   npm run bench -- overhead budget   (names without --only: the same, those benchmarks alone)
 // In a full run each scale measurement runs in a fresh process, so that the memory the earlier benchmarks
 // left behind (allocator pages, a grown heap) is not counted as growth of the 50,000 waits.
 import { spawn } from 'node:child_process';
@@ -9,16 +10,25 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { helper } from './kit';
 import { Report } from './report';
-import { awaitLatency, bulk, overhead, scale, token } from './benches';
+import { awaitLatency, budget, bulk, overhead, scale, token } from './benches';
 import { pushScale } from './push';
 
 const args = process.argv.slice(2);
 const onlyAt = args.indexOf('--only');
-const only = onlyAt >= 0 ? new Set(args[onlyAt + 1].split(',')) : undefined;
+const sectionsOutAt = args.indexOf('--sections-out');
+/** Benchmarks named without a flag (`npm run bench -- overhead`). */
+const flagValues = new Set([onlyAt, sectionsOutAt].filter((i) => i >= 0).map((i) => i + 1));
+const named = args.filter((a, i) => !a.startsWith('--') && !flagValues.has(i));
+const only = onlyAt >= 0 || named.length > 0 ? new Set([...(onlyAt >= 0 ? args[onlyAt + 1].split(',') : []), ...named]) : undefined;
+const NAMES = ['overhead', 'bulk', 'budget', 'token', 'await', 'scale', 'scale-raised', 'scale-real', 'push'];
+const unknown = [...(only ?? [])].filter((n) => !NAMES.includes(n));
+if (unknown.length > 0) {
+  console.error(`unknown benchmark(s): ${unknown.join(', ')}; known: ${NAMES.join(', ')}`);
+  process.exit(2);
+}
 const quick = args.includes('--quick');
 const write = !args.includes('--no-write') && !only && !quick;
 const want = (name: string) => !only || only.has(name) || (name.startsWith('scale-') && only.has('scale'));
-const sectionsOutAt = args.indexOf('--sections-out');
 const sectionsOut = sectionsOutAt >= 0 ? args[sectionsOutAt + 1] : undefined;
 
 /** Runs one benchmark in a fresh Node process and adds its sections to `report`. */
@@ -39,6 +49,7 @@ async function main(): Promise<void> {
   try {
     if (want('overhead')) await overhead(report, quick ? 200 : 1000);
     if (want('bulk')) await bulk(report, quick ? 150 : 600, quick ? 240 : 900);
+    if (want('budget')) await budget(report, quick ? 200 : 600);
     if (want('token')) await token(report, 100);
     if (want('await')) await awaitLatency(report, quick ? 50 : 200);
     const awaits = quick ? 5_000 : 50_000;

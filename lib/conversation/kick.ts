@@ -225,9 +225,10 @@ export async function kickParticipant(ctx: KickContext, options: KickOptions): P
   let watch: LegWatch | undefined;
 
   const done = (participantId: string, outcome: KickOutcome, extra: Partial<KickResult> = {}): KickResult => {
-    const out: KickResult = { conversationId: v.conversationId, participantId, outcome, attempts, durationMs: 0, ...extra };
-    if (out.correlationId === undefined) delete out.correlationId;
-    out.durationMs = Date.now() - started;
+    const out: KickResult = { conversationId: v.conversationId, participantId, outcome, attempts, durationMs: Date.now() - started };
+    // Only defined fields (no correlationId: undefined on the msg); set, not deleted (a delete turns the
+    // result into a slow dictionary object).
+    for (const [key, value] of Object.entries(extra)) if (value !== undefined) (out as unknown as Record<string, unknown>)[key] = value;
     return out;
   };
 

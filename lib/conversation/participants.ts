@@ -3,7 +3,7 @@
 // only when all are terminal (or the participant's endTime is set). Selection never guesses: terminal legs
 // are skipped for selectors, and two live matches are an error listing both.
 import { GenesysError, type GenesysErrorDetails } from '../platform/errors';
-import { MEDIA_ARRAYS, type Communication, type Conversation, type MediaArray } from './schemas';
+import { MEDIA_ARRAYS, type Communication, type Conversation, type MediaArray, type Participant } from './schemas';
 import type { TargetSelector } from './validate';
 
 export type LegState = string;
@@ -59,62 +59,71 @@ function liveRank(c: Communication): number {
 
 export function normaliseParticipants(conversation: Conversation): NormalisedParticipant[] {
   const conversationEnded = !!conversation.endTime;
-  return (conversation.participants ?? []).map((p) => {
-    const comms: { media: MediaArray; comm: Communication }[] = [];
-    for (const media of MEDIA_ARRAYS) {
-      for (const comm of p[media] ?? []) comms.push({ media, comm });
+  return (conversation.participants ?? []).map((p) => normalise(p, conversationEnded));
+}
+
+/**
+ * One participant, in one pass over its communications (this runs on every read of every kick and poll: no
+ * intermediate lists). The representative communication: the best live one (connected first, then any other
+ * live state, the first listed among equals); with none live, the last to end (latest disconnectedTime, else
+ * the last listed).
+ */
+function normalise(p: Participant, conversationEnded: boolean): NormalisedParticipant {
+  const ended = conversationEnded || !!p.endTime;
+  let live: { media: MediaArray; comm: Communication } | undefined;
+  let liveRankOf = 3;
+  let last: { media: MediaArray; comm: Communication } | undefined;
+  for (const media of MEDIA_ARRAYS) {
+    const list = p[media];
+    if (!list) continue;
+    for (const comm of list) {
+      if (!ended && commIsLive(comm)) {
+        const rank = liveRank(comm);
+        if (rank < liveRankOf) {
+          live = { media, comm };
+          liveRankOf = rank;
+        }
+      }
+      if (!last || (comm.disconnectedTime ?? '') >= (last.comm.disconnectedTime ?? '')) last = { media, comm };
     }
-    const ended = conversationEnded || !!p.endTime;
-    const liveComms = ended ? [] : comms.filter((x) => commIsLive(x.comm));
-    let chosen: { media: MediaArray; comm: Communication } | undefined;
-    let state: string;
-    if (liveComms.length > 0) {
-      chosen = liveComms.reduce((best, x) => (liveRank(x.comm) < liveRank(best.comm) ? x : best));
-      state = chosen.comm.state as string;
-    } else {
-      // Nothing live: report the last communication to end (latest disconnectedTime, else the last listed).
-      chosen = comms.reduce<typeof chosen>((best, x) => {
-        if (!best) return x;
-        return (x.comm.disconnectedTime ?? '') >= (best.comm.disconnectedTime ?? '') ? x : best;
-      }, undefined);
-      const s = chosen?.comm.state;
-      if (s && TERMINAL_STATES.has(s)) state = s;
-      else if (ended) state = 'disconnected'; // endTime set although a communication still says otherwise
-      else state = s ?? 'none';
-    }
-    // Key order is what the Debug sidebar's one-line preview shows first: who (name, purpose), then the rest.
-    const out: NormalisedParticipant = {
-      name: p.name ?? undefined,
-      purpose: p.purpose ?? undefined,
-      id: p.id,
-      state,
-      held: !!chosen?.comm.held,
-      muted: !!chosen?.comm.muted,
-      confined: !!chosen?.comm.confined,
-      wrapupRequired: !!p.wrapupRequired,
-      live: liveComms.length > 0,
-    };
-    const optional: Partial<NormalisedParticipant> = {
-      userId: p.userId,
-      queueId: p.queueId,
-      externalContactId: p.externalContactId,
-      address: p.address,
-      mediaType: chosen ? MEDIA_TYPE[chosen.media] : undefined,
-      communicationId: chosen?.comm.id,
-      startTime: p.startTime,
-      connectedTime: p.connectedTime ?? chosen?.comm.connectedTime,
-      endTime: p.endTime ?? (out.live ? undefined : chosen?.comm.disconnectedTime),
-      disconnectType: out.live ? undefined : chosen?.comm.disconnectType,
-    };
-    // Only defined fields: the list is put on msg.payload as it is.
-    const fields = out as unknown as Record<string, unknown>;
-    if (fields.name === undefined) delete fields.name;
-    if (fields.purpose === undefined) delete fields.purpose;
-    for (const [k, v] of Object.entries(optional)) {
-      if (v !== undefined && v !== null) fields[k] = v;
-    }
-    return out;
-  });
+  }
+  const chosen = live ?? last;
+  let state: string;
+  if (live) state = live.comm.state as string;
+  else {
+    const s = last?.comm.state;
+    if (s && TERMINAL_STATES.has(s)) state = s;
+    else if (ended) state = 'disconnected'; // endTime set although a communication still says otherwise
+    else state = s ?? 'none';
+  }
+  const isLive = live !== undefined;
+  // Only defined fields (the list is put on msg.payload as it is), in this key order: what the Debug sidebar's
+  // one-line preview shows first is who (name, purpose), then the rest.
+  const out = {} as NormalisedParticipant;
+  if (p.name !== undefined) out.name = p.name;
+  if (p.purpose !== undefined) out.purpose = p.purpose;
+  out.id = p.id;
+  out.state = state;
+  out.held = !!chosen?.comm.held;
+  out.muted = !!chosen?.comm.muted;
+  out.confined = !!chosen?.comm.confined;
+  out.wrapupRequired = !!p.wrapupRequired;
+  out.live = isLive;
+  if (p.userId !== undefined) out.userId = p.userId;
+  if (p.queueId !== undefined) out.queueId = p.queueId;
+  if (p.externalContactId !== undefined) out.externalContactId = p.externalContactId;
+  if (p.address !== undefined) out.address = p.address;
+  if (chosen) out.mediaType = MEDIA_TYPE[chosen.media];
+  const communicationId = chosen?.comm.id;
+  if (communicationId !== undefined) out.communicationId = communicationId;
+  if (p.startTime !== undefined) out.startTime = p.startTime;
+  const connectedTime = p.connectedTime ?? chosen?.comm.connectedTime;
+  if (connectedTime !== undefined) out.connectedTime = connectedTime;
+  const endTime = p.endTime ?? (isLive ? undefined : chosen?.comm.disconnectedTime);
+  if (endTime !== undefined) out.endTime = endTime;
+  const disconnectType = isLive ? undefined : chosen?.comm.disconnectType;
+  if (disconnectType !== undefined) out.disconnectType = disconnectType;
+  return out;
 }
 
 function same(a: string | undefined, b: string): boolean {

@@ -252,6 +252,7 @@ export class GenesysClient {
   private readonly counters = { requests: 0, retries: 0 };
   /** This client's channels of the Notification Service (nothing happens until a wait subscribes a topic). */
   readonly notifications: NotificationChannels;
+  private auth: { token: string; headers: Record<string, string> } | undefined;
 
   constructor(options: GenesysClientOptions) {
     const o = parseClientOptions(options);
@@ -266,7 +267,7 @@ export class GenesysClient {
     } catch (err) {
       throw this.redactor.error(err); // a proxy URL that does not parse
     }
-    this.limiter = new RateLimiter({ requestsPerMinute: o.requestsPerMinute, windowMs: o.rateLimitWindowMs });
+    this.limiter = new RateLimiter({ requestsPerMinute: o.requestsPerMinute, windowMs: o.rateLimitWindowMs, firstAnswerFirst: true });
     this.tokens = new TokenManager({
       authBaseUrl: this.origins.authBaseUrl,
       clientId: o.clientId,
@@ -288,17 +289,24 @@ export class GenesysClient {
     } catch (err) {
       return Promise.reject(this.redactor.error(err));
     }
-    const redact = (err: unknown) => {
-      throw this.redactor.error(err);
-    };
     // With a token at hand, the first slot is waited for before the request's work begins: a read queued
     // behind the budget (10,000 of them at the real 300/min) then holds one limiter entry, not a chain of
     // suspended async functions. Without one, the grant comes first (the slot's start is when it is sent).
-    if (!this.tokens.hasValidToken) return this.requestOnce(options, false).catch(redact);
-    return this.limiter
-      .acquire(options.signal, options.onWait, options.priority, options.booking)
-      .then(() => this.requestOnce(options, true))
-      .catch(redact);
+    // A slot free at once is taken without a promise (the common case: a kick's requests are booked).
+    if (!this.tokens.hasValidToken) return this.requestOnce(options, false);
+    if (this.limiter.tryAcquire(options.priority, options.booking)) return this.requestOnce(options, true);
+    return this.limiter.acquire(options.signal, options.onWait, options.priority, options.booking).then(
+      () => this.requestOnce(options, true),
+      (err: unknown) => {
+        throw this.redactor.error(err);
+      },
+    );
+  }
+
+  /** The Authorization header of `token`: one object per token, so the transport reuses the headers it built. */
+  private authorization(token: string): Record<string, string> {
+    if (this.auth?.token !== token) this.auth = { token, headers: { authorization: `Bearer ${token}` } };
+    return this.auth.headers;
   }
 
   /** Bad input is refused before anything waits or is sent. */
@@ -312,54 +320,71 @@ export class GenesysClient {
     if (signal?.aborted) throw cancelled(signal, `${method} ${path} was cancelled`);
   }
 
-  /** `slotHeld`: the limiter already let this request's first send start. */
+  /** `slotHeld`: the limiter already let this request's first send start. Errors leave through the redaction point. */
   private async requestOnce<T>(options: RequestOptions<T>, slotHeld: boolean): Promise<ApiResponse<T>> {
     const { method, path, signal, onWait } = options;
     const what = `${method} ${this.apiHost}${path}`;
     let sent = 0;
-    const { value } = await withRetry(
-      async () => {
-        // One attempt, with one token renewal on a 401 (a token revoked or expired early).
-        for (let renewed = false; ; renewed = true) {
-          if (!this.tokens.hasValidToken) onWait?.({ reason: 'token', ms: 0 });
-          const token = await this.tokens.getToken(signal);
-          if (slotHeld) slotHeld = false;
-          else await this.limiter.acquire(signal, onWait, options.priority, options.booking);
-          this.counters.requests++;
-          sent++;
-          options.onSend?.();
-          const res = await this.http.send({
-            origin: this.origins.apiBaseUrl,
-            method,
-            path,
-            headers: { authorization: `Bearer ${token}` },
-            json: options.body,
-            signal,
-          });
-          // Genesys says what this token may use per minute; a lower figure than ours becomes our budget
-          // (genesys-api.md section 6: the official blog's sample answer shows inin-ratelimit-allowed: 180,
-          // MyPureCloud/developer-center-blog source/2021-05-06-sdk-config-and-logging).
-          const allowed = headerValue(res.headers, 'inin-ratelimit-allowed');
-          if (allowed !== undefined) this.limiter.setAllowed(Number(allowed));
-          if (res.status >= 200 && res.status < 300) return this.success(res, options.schema, what);
-          if (res.status === 401 && !renewed) {
-            this.tokens.invalidate(token);
-            this.counters.retries++;
-            continue;
+    try {
+      const { value } = await withRetry(
+        async (): Promise<ApiResponse<T>> => {
+          // One attempt, with one token renewal on a 401 (a token revoked or expired early).
+          for (let renewed = false; ; renewed = true) {
+            if (signal?.aborted) throw cancelled(signal, `${what} was cancelled`);
+            // The cached token without a wait when there is one (every request but the first of a grant).
+            let token = this.tokens.validToken;
+            if (token === undefined) {
+              onWait?.({ reason: 'token', ms: 0 });
+              token = await this.tokens.getToken(signal);
+            }
+            if (slotHeld) slotHeld = false;
+            else if (!this.limiter.tryAcquire(options.priority, options.booking)) await this.limiter.acquire(signal, onWait, options.priority, options.booking);
+            this.counters.requests++;
+            sent++;
+            options.onSend?.();
+            let res: HttpResponse;
+            try {
+              res = await this.http.send({
+                origin: this.origins.apiBaseUrl,
+                method,
+                path,
+                headers: this.authorization(token),
+                json: options.body,
+                signal,
+              });
+            } catch (err) {
+              this.limiter.answered(); // no answer to learn the budget from: hold nobody back for it
+              throw err;
+            }
+            // Genesys says what this token may use per minute; a lower figure than ours becomes our budget
+            // (genesys-api.md section 6: the official blog's sample answer shows inin-ratelimit-allowed: 180,
+            // MyPureCloud/developer-center-blog source/2021-05-06-sdk-config-and-logging). Until the first
+            // answer, the limiter lets one request out (firstAnswerFirst).
+            const allowed = headerValue(res.headers, 'inin-ratelimit-allowed');
+            if (allowed !== undefined) this.limiter.setAllowed(Number(allowed));
+            this.limiter.answered();
+            if (res.status >= 200 && res.status < 300) return this.success(res, options.schema, what, sent);
+            if (res.status === 401 && !renewed) {
+              this.tokens.invalidate(token);
+              this.counters.retries++;
+              continue;
+            }
+            throw this.failure(res, what, renewed);
           }
-          throw this.failure(res, what, renewed);
-        }
-      },
-      {
-        policy: this.policy,
-        signals: [signal, this.http.closeSignal],
-        onWait,
-        onRetryAfter: (time) => this.limiter.pauseUntil(time),
-        onRetry: () => this.counters.retries++,
-        what,
-      },
-    );
-    return { ...value, attempts: sent };
+        },
+        {
+          policy: this.policy,
+          signals: [signal, this.http.closeSignal],
+          onWait,
+          onRetryAfter: (time) => this.limiter.pauseUntil(time),
+          onRetry: () => this.counters.retries++,
+          what,
+        },
+      );
+      return value;
+    } catch (err) {
+      throw this.redactor.error(err);
+    }
   }
 
   /**
@@ -413,7 +438,8 @@ export class GenesysClient {
     await this.http.close();
   }
 
-  private success<T>(res: HttpResponse, schema: ZodType<T> | undefined, what: string): { status: number; body: T; correlationId?: string } {
+  /** A 2xx answer: its body parsed (and checked against `schema`). `attempts`: requests sent for it. */
+  private success<T>(res: HttpResponse, schema: ZodType<T> | undefined, what: string, attempts: number): ApiResponse<T> {
     let body: unknown;
     try {
       body = parseJsonBody(res.text);
@@ -429,7 +455,7 @@ export class GenesysClient {
       }
       body = parsed.data;
     }
-    const out: { status: number; body: T; correlationId?: string } = { status: res.status, body: body as T };
+    const out: ApiResponse<T> = { status: res.status, body: body as T, attempts };
     if (res.correlationId) out.correlationId = res.correlationId;
     return out;
   }

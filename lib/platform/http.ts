@@ -156,6 +156,8 @@ export class HttpTransport {
   private readonly connectTimeoutMs: number;
   /** Headers every request carries, built once. */
   private readonly baseHeaders: Record<string, string>;
+  /** Per content type ('' for none): the headers last built and the caller's object they were built from. */
+  private readonly builtHeaders = new Map<string, { extra: Record<string, string> | undefined; headers: Record<string, string> }>();
   private readonly userAgent: string | undefined;
 
   constructor(options: HttpTransportOptions) {
@@ -214,13 +216,7 @@ export class HttpTransport {
       body = req.form;
       contentType = 'application/x-www-form-urlencoded';
     }
-    // One object per request at most (the shared base when nothing is added; undici only reads it).
-    let headers = this.baseHeaders;
-    if (req.headers || contentType) {
-      headers = { ...this.baseHeaders, ...req.headers };
-      if (this.userAgent) headers['user-agent'] = this.userAgent; // ours, whatever the caller set
-      if (contentType) headers['content-type'] = contentType;
-    }
+    const headers = req.headers || contentType ? this.headersWith(req.headers, contentType) : this.baseHeaders;
 
     let deadlinePassed = false;
     const deadline = performance.now() + this.requestTimeoutMs;
@@ -260,6 +256,21 @@ export class HttpTransport {
       const detail = code === 'ECONNREFUSED' ? 'connection refused' : code === 'UND_ERR_SOCKET' || code === 'ECONNRESET' ? 'the connection was closed by the other side' : (code ?? (err instanceof Error ? err.message : 'unknown error'));
       throw new GenesysError('network-error', `${describe(req)} failed: ${detail}${code && !detail.includes(code) ? ` (${code})` : ''}`, { retryable: transient(err), cause: err });
     }
+  }
+
+  /**
+   * The base headers plus the caller's and the content type. Built once per content type and caller object,
+   * then reused while the caller passes the same object (undici only reads them): every API call of one token
+   * passes the same Authorization object, and a merged object per request was the costliest line of send().
+   */
+  private headersWith(extra: Record<string, string> | undefined, contentType: string | undefined): Record<string, string> {
+    const built = this.builtHeaders.get(contentType ?? '');
+    if (built && built.extra === extra) return built.headers;
+    const headers: Record<string, string> = { ...this.baseHeaders, ...extra };
+    if (this.userAgent) headers['user-agent'] = this.userAgent; // ours, whatever the caller set
+    if (contentType) headers['content-type'] = contentType;
+    this.builtHeaders.set(contentType ?? '', { extra, headers });
+    return headers;
   }
 
   /**

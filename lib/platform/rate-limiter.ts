@@ -16,6 +16,13 @@ export interface RateLimiterOptions {
   windowMs?: number;
   /** Clock, ms since the epoch. */
   now?: () => number;
+  /**
+   * One request out until answered() is called, the rest held: the first answer may say that Genesys allows
+   * less than requestsPerMinute (inin-ratelimit-allowed, setAllowed). Without it, a burst of new work at
+   * start sends the whole configured budget before any answer can lower it (600 one-request kicks at once,
+   * 300/min configured, 180 allowed: 120 429s). Costs the first burst one round trip, nothing later.
+   */
+  firstAnswerFirst?: boolean;
 }
 
 /** 'high': finishing work already begun (a confirm read) goes before starting new work. */
@@ -46,6 +53,42 @@ interface Waiter {
   next: Waiter | undefined;
 }
 
+/**
+ * The start times in the window, oldest first. Dropping from the front is O(1) (a head index, the array
+ * compacted now and then): Array#shift copies the whole array once it is large, and with a raised budget the
+ * window holds tens of thousands of starts (14 µs per request at 60,000, for every request).
+ */
+class StartLog {
+  private times: number[] = [];
+  private head = 0;
+
+  get size(): number {
+    return this.times.length - this.head;
+  }
+
+  /** The i-th oldest start (0: the oldest). */
+  at(i: number): number {
+    return this.times[this.head + i];
+  }
+
+  push(time: number): void {
+    this.times.push(time);
+  }
+
+  /** Forgets the starts at or before `time`. */
+  dropUntil(time: number): void {
+    const times = this.times;
+    while (this.head < times.length && times[this.head] <= time) this.head++;
+    if (this.head === times.length) {
+      times.length = 0;
+      this.head = 0;
+    } else if (this.head >= 1024 && this.head * 2 >= times.length) {
+      this.times = times.slice(this.head);
+      this.head = 0;
+    }
+  }
+}
+
 /** The share of the window that normal work leaves to high-priority requests (a confirm's second read...). */
 const HIGH_PRIORITY_SHARE = 0.05;
 
@@ -69,15 +112,17 @@ export class RateLimiter {
   private limit: number;
   readonly windowMs: number;
   private readonly now: () => number;
-  private readonly starts: number[] = []; // ascending start times still inside the window
+  private readonly starts = new StartLog(); // start times still inside the window
   private readonly queue = new Line<Waiter>();
   private readonly urgent = new Line<Waiter>();
-  /** Slots booked and not yet used: starts.length + booked never exceeds the limit (if setAllowed lowers the
+  /** Slots booked and not yet used: starts.size + booked never exceeds the limit (if setAllowed lowers the
    * limit below what is booked, a booked request that would go over it waits, first in line). */
   private booked = 0;
   /** What normal work may fill of the window (the rest is for high priority). */
   private normalLimit: number;
   private pausedUntil = 0;
+  /** firstAnswerFirst: 'open' until the first start, 'out' while it waits for its answer, then 'known'. */
+  private firstAnswer: 'open' | 'out' | 'known';
   private timer: NodeJS.Timeout | undefined;
   private timerAt = 0;
   private closed = false;
@@ -92,6 +137,7 @@ export class RateLimiter {
     this.normalLimit = normalShare(rpm);
     this.windowMs = options.windowMs ?? 60_000;
     this.now = options.now ?? Date.now;
+    this.firstAnswer = options.firstAnswerFirst ? 'open' : 'known';
   }
 
   /**
@@ -99,21 +145,39 @@ export class RateLimiter {
    * With a `booking` that has slots left, it starts at once (unless a Retry-After pause holds everyone).
    */
   acquire(signal?: AbortSignal, onWait?: (wait: LimiterWait) => void, priority: RequestPriority = 'normal', booking?: Booking): Promise<void> {
-    if (booking instanceof BookingImpl && booking.remaining > 0 && !this.closed && !signal?.aborted) {
-      // The booked slot becomes this request's: it starts now, or (held back by a Retry-After pause, or booked
-      // under a higher budget than setAllowed now allows) waits first in line for a slot the booking no longer
-      // holds. Waiting while still holding it could deadlock: every slot booked, every owner waiting for one.
+    if (this.closed || signal?.aborted) return Promise.reject(cancelled(signal, 'the request was cancelled while waiting for the rate limiter'));
+    if (this.tryAcquire(priority, booking)) return Promise.resolve();
+    if (booking instanceof BookingImpl && booking.remaining > 0) {
+      // Held back by a Retry-After pause, or booked under a higher budget than setAllowed now allows: the
+      // booked slot becomes a wait first in line for a slot the booking no longer holds. Waiting while still
+      // holding it could deadlock: every slot booked, every owner waiting for one.
       booking.remaining--;
       this.booked--;
-      const now = this.now();
-      this.prune(now);
-      if (now < this.pausedUntil || this.starts.length >= this.limit) return this.wait(1, false, 'high', signal, onWait);
-      this.starts.push(now);
-      // A booked slot became a start: waiters held back by bookings now wait for the window (a timer).
-      if (this.queued > 0) this.pump();
-      return Promise.resolve();
+      return this.wait(1, false, 'high', signal, onWait);
     }
     return this.wait(1, false, priority, signal, onWait);
+  }
+
+  /**
+   * acquire() when it can start at once, without a promise: true when the request may start now (its start is
+   * recorded, a booked slot used), false when it has to wait (then call acquire()).
+   */
+  tryAcquire(priority: RequestPriority = 'normal', booking?: Booking): boolean {
+    if (this.closed) return false;
+    const now = this.now();
+    if (booking instanceof BookingImpl && booking.remaining > 0) {
+      this.prune(now);
+      if (now < this.pausedUntil || this.starts.size >= this.limit || this.firstAnswer === 'out') return false;
+      booking.remaining--;
+      this.booked--;
+      this.recordStart(now);
+      // A booked slot became a start: waiters held back by bookings now wait for the window (a timer).
+      if (this.queued > 0) this.pump();
+      return true;
+    }
+    if (this.queued > 0 || !this.canStart(now, 1, priority)) return false;
+    this.grant(1, false, now);
+    return true;
   }
 
   /**
@@ -135,7 +199,7 @@ export class RateLimiter {
   private wait(cost: number, booking: boolean, priority: RequestPriority, signal?: AbortSignal, onWait?: (wait: LimiterWait) => void): Promise<void> {
     if (this.closed || signal?.aborted) return Promise.reject(cancelled(signal, 'the request was cancelled while waiting for the rate limiter'));
     const line = priority === 'high' ? this.urgent : this.queue;
-    if (this.queued === 0 && this.canStart(this.now(), cost, priority)) {
+    if (this.queued === 0 && this.canStart(this.now(), cost, priority, booking)) {
       this.grant(cost, booking, this.now());
       return Promise.resolve();
     }
@@ -192,7 +256,7 @@ export class RateLimiter {
   /** Start times in the current window (for tests and status). */
   get inWindow(): number {
     this.prune(this.now());
-    return this.starts.length;
+    return this.starts.size;
   }
 
   get queued(): number {
@@ -212,21 +276,37 @@ export class RateLimiter {
     });
   }
 
+  /**
+   * A request (or the first of a job) had its answer, or failed without one: with firstAnswerFirst, what it
+   * said about the budget is known now (setAllowed came first), and the requests held back may go.
+   */
+  answered(): void {
+    if (this.firstAnswer === 'known') return;
+    this.firstAnswer = 'known';
+    this.pump();
+  }
+
   /** A request records its start; a booking holds its slots until they are used or given back. */
   private grant(cost: number, booking: boolean, now: number): void {
     if (booking) this.booked += cost;
-    else this.starts.push(now);
+    else this.recordStart(now);
+  }
+
+  private recordStart(now: number): void {
+    this.starts.push(now);
+    if (this.firstAnswer === 'open') this.firstAnswer = 'out';
   }
 
   private prune(now: number): void {
-    while (this.starts.length > 0 && this.starts[0] <= now - this.windowMs) this.starts.shift();
+    this.starts.dropUntil(now - this.windowMs);
   }
 
-  private canStart(now: number, cost: number, priority: RequestPriority): boolean {
-    if (now < this.pausedUntil) return false;
+  /** For a start (`cost` 1) or a booking (`cost` slots, nothing starts yet). */
+  private canStart(now: number, cost: number, priority: RequestPriority, booking = false): boolean {
+    if (now < this.pausedUntil || (this.firstAnswer === 'out' && !booking)) return false;
     this.prune(now);
     const limit = priority === 'high' ? this.limit : this.normalLimit;
-    return this.starts.length + this.booked + cost <= limit;
+    return this.starts.size + this.booked + cost <= limit;
   }
 
   /** When the waiter at queue position `index` can expect to start. */
@@ -234,9 +314,9 @@ export class RateLimiter {
     const now = this.now();
     this.prune(now);
     const paused = Math.max(0, this.pausedUntil - now);
-    // The slot it will take is freed when start number (starts.length - limit + index) leaves the window.
-    const k = this.starts.length - this.limit + index;
-    let ms = k < 0 ? 0 : k < this.starts.length ? this.starts[k] + this.windowMs - now : this.windowMs;
+    // The slot it will take is freed when start number (starts.size - limit + index) leaves the window.
+    const k = this.starts.size - this.limit + index;
+    let ms = k < 0 ? 0 : k < this.starts.size ? this.starts.at(k) + this.windowMs - now : this.windowMs;
     ms = Math.max(ms, paused);
     return { reason: paused > 0 && paused >= ms ? 'retry-after' : 'rate-limit', ms: Math.max(0, Math.ceil(ms)) };
   }
@@ -247,7 +327,7 @@ export class RateLimiter {
     for (;;) {
       const line = this.urgent.size > 0 ? this.urgent : this.queue;
       const w = line.first;
-      if (!w || !this.canStart(now, w.cost, line === this.urgent ? 'high' : 'normal')) break;
+      if (!w || !this.canStart(now, w.cost, line === this.urgent ? 'high' : 'normal', w.booking)) break;
       line.remove(w);
       w.cleanup();
       this.grant(w.cost, w.booking, now);
@@ -258,12 +338,13 @@ export class RateLimiter {
       return;
     }
     // Wake up when the pause ends or the oldest start leaves the window, whichever is later. Held back by
-    // booked slots alone, the wait ends when they are used or given back (unbook pumps): no timer.
-    if (now >= this.pausedUntil && this.starts.length === 0) {
+    // booked slots alone, the wait ends when they are used or given back (unbook pumps), and held back for
+    // the first answer, when it comes (answered pumps): no timer.
+    if (now >= this.pausedUntil && (this.starts.size === 0 || this.firstAnswer === 'out')) {
       this.clearTimer();
       return;
     }
-    const at = Math.max(this.pausedUntil, this.starts.length > 0 ? this.starts[0] + this.windowMs : now);
+    const at = Math.max(this.pausedUntil, this.starts.size > 0 ? this.starts.at(0) + this.windowMs : now);
     if (this.timer && this.timerAt === at) return;
     this.clearTimer();
     this.timerAt = at;

@@ -68,7 +68,12 @@ export class TokenManager {
 
   /** True when a cached token is still good (no grant needed). */
   get hasValidToken(): boolean {
-    return this.token !== undefined && this.now() < this.expiresAt;
+    return this.validToken !== undefined;
+  }
+
+  /** The cached token while it is still good, else undefined: the request path takes it without a wait. */
+  get validToken(): string | undefined {
+    return this.token !== undefined && this.now() < this.expiresAt ? this.token : undefined;
   }
 
   /**

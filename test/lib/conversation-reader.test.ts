@@ -4,6 +4,7 @@ import { GenesysError } from '../../lib/platform/errors';
 import { kickParticipant } from '../../lib/conversation/kick';
 import { useSimulatorClient } from '../support/sim-session';
 import { CONFERENCE, USER_A, USER_D } from '../../testkit/fixtures';
+import { until } from '../support/until';
 
 const MISSING = 'a1b2c3d4-0000-4000-8000-0000000000ff';
 
@@ -88,6 +89,19 @@ describe('lib/conversation-reader (against the simulator)', () => {
     const read = await ctx.reader.read(cid);
     assert.equal(read.conversation.id, cid);
     assert.equal(ctx.reader.stats().reads, 2, 'the abandoned GET is not joined');
+  });
+
+  it('a leave() after its GET answered aborts nothing, not even the next GET that reuses its controller', async () => {
+    const { cid } = await ctx.seed(CONFERENCE);
+    const first = { done: 0, failed: 0, readDone: () => first.done++, readFailed: () => first.failed++ };
+    const ticket = ctx.reader.join(cid, {}, first);
+    await until(() => first.done + first.failed > 0, 'the first GET to answer');
+    assert.equal(first.done, 1);
+    const next = ctx.reader.read(cid); // a new GET, in flight: it took the controller the first one left
+    ctx.reader.leave(ticket, first); // late: the first GET is over
+    const read = await next;
+    assert.equal(read.conversation.id, cid);
+    assert.equal(ctx.reader.stats().reads, 2);
   });
 
   it('an already aborted signal rejects without a request', async () => {

@@ -52,6 +52,42 @@ describe('the budget from Genesys (inin-ratelimit-allowed)', () => {
     });
   });
 
+  describe('lib/rate-limiter firstAnswerFirst (a frozen clock)', () => {
+    const now = () => 1_000_000;
+
+    it('lets one request out until answered(), then the budget Genesys gave', async () => {
+      const limiter = new RateLimiter({ requestsPerMinute: 300, now, firstAnswerFirst: true });
+      const first = limiter.acquire();
+      const rest = Array.from({ length: 5 }, () => limiter.acquire());
+      assert.deepEqual(await settledNow([first, ...rest]), [true, false, false, false, false, false], 'one out, the rest held');
+      assert.equal(limiter.tryAcquire(), false, 'tryAcquire holds back too');
+      limiter.setAllowed(3);
+      limiter.answered();
+      assert.deepEqual(await settledNow(rest), [true, true, false, false, false], 'then the lowered budget (3 in the window)');
+      limiter.close();
+      await Promise.all(rest.slice(2).map((p) => p.catch((e: GenesysError) => assert.equal(e.code, 'cancelled'))));
+    });
+
+    it('grants bookings while the first request is out; their requests wait for the answer', async () => {
+      const limiter = new RateLimiter({ requestsPerMinute: 300, now, firstAnswerFirst: true });
+      const jobs = await Promise.all([limiter.book(2), limiter.book(2)]);
+      assert.deepEqual(await settledNow([limiter.acquire(undefined, undefined, 'normal', jobs[0])]), [true]);
+      const held = limiter.acquire(undefined, undefined, 'normal', jobs[1]);
+      assert.deepEqual(await settledNow([held]), [false]);
+      limiter.answered();
+      assert.deepEqual(await settledNow([held]), [true]);
+      for (const j of jobs) j.release();
+      limiter.close();
+    });
+
+    it('is off by default: a burst starts at once', async () => {
+      const limiter = new RateLimiter({ requestsPerMinute: 300, now });
+      const all = Array.from({ length: 5 }, () => limiter.acquire());
+      assert.deepEqual(await settledNow(all), [true, true, true, true, true]);
+      limiter.close();
+    });
+  });
+
   describe('against the simulator allowing 180 a minute (time scaled down 25x)', function () {
     this.timeout(120_000);
     // The simulator's minute is 2.4 s here. The client records a start when a request leaves its limiter and
@@ -62,7 +98,8 @@ describe('the budget from Genesys (inin-ratelimit-allowed)', () => {
     const SIM_WINDOW_MS = 2_400;
     const CLIENT_WINDOW_MS = 4_000;
 
-    it('a config of 300/min: 600 guarded kicks (GET + PATCH each), 0 429s, budget 180', async () => {
+    /** 600 kicks at once (each on its own 3-party call) through a client configured for 300/min. */
+    async function kick600(guards: { refuseCustomer?: boolean; keepCallAlive?: boolean }) {
       const sim = await start({ port: 0, rateLimitPerMinute: 180, rateLimitWindowMs: SIM_WINDOW_MS, disconnectDelayMs: 0 });
       const client = new GenesysClient({
         region: 'custom', apiBaseUrl: sim.url, authBaseUrl: sim.url, clientId: 'sim-client-id', clientSecret: 'sim-client-secret',
@@ -76,18 +113,32 @@ describe('the budget from Genesys (inin-ratelimit-allowed)', () => {
         } as never)) as unknown as { id: string; participants: { id: string }[] }[];
         const ctx = { client, reader: new ConversationReader(client), ledger: new KickLedger() };
         const results = await Promise.all(seeded.map((c) =>
-          kickParticipant(ctx, { conversationId: c.id, participantId: c.participants[1].id }).then((r) => r.outcome, (e: GenesysError) => e.code),
+          kickParticipant(ctx, { conversationId: c.id, participantId: c.participants[1].id, ...guards }).then((r) => r.outcome, (e: GenesysError) => e.code),
         ));
-        const counters = await sim.control.counters();
-        assert.deepEqual([...new Set(results)], ['disconnected']);
-        assert.equal(counters.rateLimited, 0, 'no 429');
-        assert.equal(client.stats().retries, 0);
-        assert.equal(counters.patches, 600);
-        assert.equal(client.rateLimitBudget, 180);
+        return { results, counters: await sim.control.counters(), retries: client.stats().retries, budget: client.rateLimitBudget };
       } finally {
         await client.close();
         await sim.close();
       }
+    }
+
+    it('a config of 300/min: 600 guarded kicks (GET + PATCH each), 0 429s, budget 180', async () => {
+      const { results, counters, retries, budget } = await kick600({});
+      assert.deepEqual([...new Set(results)], ['disconnected']);
+      assert.equal(counters.rateLimited, 0, 'no 429');
+      assert.equal(retries, 0);
+      assert.equal(counters.patches, 600);
+      assert.equal(budget, 180);
+    });
+
+    it('a config of 300/min: 600 fast-path kicks (one unbooked PATCH each) at once, 0 429s', async () => {
+      // Before the first answer the client knows only the configured 300: it lets one request out until then.
+      const { results, counters, retries, budget } = await kick600({ refuseCustomer: false, keepCallAlive: false });
+      assert.deepEqual([...new Set(results)], ['disconnected']);
+      assert.equal(counters.rateLimited, 0, 'no 429');
+      assert.equal(retries, 0);
+      assert.equal(counters.apiRequests, 600, 'one PATCH per kick');
+      assert.equal(budget, 180);
     });
   });
 });
