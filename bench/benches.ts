@@ -4,7 +4,7 @@ import { forkSim } from './sim-host';
 import { PlainClient, conferences, helper, loadBenchFlow, settledMemory, sleep } from './kit';
 import { Report } from './report';
 import { ConversationReader, GenesysClient, type GenesysError, KickLedger, kickParticipant } from '../lib';
-import { mb, ms, ratio, summarize } from './stats';
+import { mb, ms, summarize } from './stats';
 
 const HIGH_LIMIT = 1_000_000;
 /** A turn longer than this counts as blocking the runtime in the redeploy figures. */
@@ -23,8 +23,9 @@ interface Series {
 }
 
 /** The official JavaScript SDK pointed at the simulator (as test/sim/sdk.test.ts does), logged in once. */
-async function officialSdk(url: string): Promise<{ get(cid: string): Promise<unknown>; patch(cid: string, pid: string): Promise<unknown>; close(): void }> {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
+async function officialSdk(
+  url: string,
+): Promise<{ get(cid: string): Promise<unknown>; patch(cid: string, pid: string): Promise<unknown>; close(): void }> {
   const platformClient = require('purecloud-platform-client-v2');
   const client = platformClient.ApiClient.instance;
   const u = new URL(url);
@@ -47,7 +48,7 @@ export async function overhead(report: Report, n = 1000, runs = 3): Promise<void
       '(so no series always goes first, after a warm or a cold moment); each kick on its own 4-party conference. Ratios are p50 against p50 of the same run; the spread is over the runs.',
     'Node-RED flow (in-process, node-red-node-test-helper with its sinon spies removed from the prototype and from every node instance): msg -> genesys-disconnect-participant -> helper node; ' +
       'time from node.receive(msg) to the msg arriving at the helper node (a listener on the helper node resolves the kick: no timer per kick, no msg kept).',
-    'Plain undici: `agent.request({ origin, path })` on a keep-alive Agent to the same simulator (the call our transport makes; the top-level `request(url)` measured ~15% slower per PATCH), token fetched once, no validation/limiter/retry; the GET\'s JSON parsed, the PATCH\'s body read. ' +
+    "Plain undici: `agent.request({ origin, path })` on a keep-alive Agent to the same simulator (the call our transport makes; the top-level `request(url)` measured ~15% slower per PATCH), token fetched once, no validation/limiter/retry; the GET's JSON parsed, the PATCH's body read. " +
       'Official SDK: `purecloud-platform-client-v2` (`ConversationsApi.getConversation`, `patchConversationParticipant`), logged in once, its gateway set to the simulator.',
     'Simulator in its own process (bench/sim-host.ts), no added latency, rate limit out of the way (1,000,000/min), config requestsPerMinute 1,000,000.',
     'Fast path: participantId given, refuse-customer and keep-call-alive off: one PATCH. Guarded (the default): one GET + one PATCH.',
@@ -58,10 +59,14 @@ export async function overhead(report: Report, n = 1000, runs = 3): Promise<void
   const sdk = await officialSdk(sim.url);
   try {
     await plain.grant();
-    const collector = await loadBenchFlow(sim, [
-      { id: 'fast', type: 'genesys-disconnect-participant', refuseCustomer: false, keepCallAlive: false, wires: [['out1']] },
-      { id: 'guarded', type: 'genesys-disconnect-participant', wires: [['out1']] },
-    ], HIGH_LIMIT);
+    const collector = await loadBenchFlow(
+      sim,
+      [
+        { id: 'fast', type: 'genesys-disconnect-participant', refuseCustomer: false, keepCallAlive: false, wires: [['out1']] },
+        { id: 'guarded', type: 'genesys-disconnect-participant', wires: [['out1']] },
+      ],
+      HIGH_LIMIT,
+    );
     // The node's series waits for its one outcome and keeps nothing: no timer per kick (one watchdog for
     // all) and no list of every msg (a baseline kick keeps nothing either; thousands of msgs held would be
     // garbage-collector work on our side only).
@@ -84,7 +89,8 @@ export async function overhead(report: Report, n = 1000, runs = 3): Promise<void
             since: performance.now(),
             settle: (o) => {
               if (o instanceof Error) reject(o);
-              else if (o.port !== 'out1' || o.msg.payload.outcome !== 'disconnected') reject(new Error(`kick failed: ${JSON.stringify(o.msg.error ?? o.msg.payload)}`));
+              else if (o.port !== 'out1' || o.msg.payload.outcome !== 'disconnected')
+                reject(new Error(`kick failed: ${JSON.stringify(o.msg.error ?? o.msg.payload)}`));
               else resolve();
             },
           };
@@ -96,17 +102,31 @@ export async function overhead(report: Report, n = 1000, runs = 3): Promise<void
     };
     const series: Series[] = [
       { name: 'plain undici PATCH', pattern: 'PATCH', one: async (c) => expect('PATCH', (await plain.patch(c.cid, c.pid)).status, 202) },
-      { name: 'plain undici GET + PATCH', pattern: 'GET + PATCH', one: async (c) => {
-        expect('GET', (await plain.get(c.cid)).status, 200);
-        expect('PATCH', (await plain.patch(c.cid, c.pid)).status, 202);
-      } },
+      {
+        name: 'plain undici GET + PATCH',
+        pattern: 'GET + PATCH',
+        one: async (c) => {
+          expect('GET', (await plain.get(c.cid)).status, 200);
+          expect('PATCH', (await plain.patch(c.cid, c.pid)).status, 202);
+        },
+      },
       { name: 'node, fast path', pattern: 'PATCH', one: viaNode('fast') },
       { name: 'node, guarded', pattern: 'GET + PATCH', one: viaNode('guarded') },
-      { name: 'official SDK patchConversationParticipant', pattern: 'PATCH', one: async (c) => { await sdk.patch(c.cid, c.pid); } },
-      { name: 'official SDK getConversation + patchConversationParticipant', pattern: 'GET + PATCH', one: async (c) => {
-        await sdk.get(c.cid);
-        await sdk.patch(c.cid, c.pid);
-      } },
+      {
+        name: 'official SDK patchConversationParticipant',
+        pattern: 'PATCH',
+        one: async (c) => {
+          await sdk.patch(c.cid, c.pid);
+        },
+      },
+      {
+        name: 'official SDK getConversation + patchConversationParticipant',
+        pattern: 'GET + PATCH',
+        one: async (c) => {
+          await sdk.get(c.cid);
+          await sdk.patch(c.cid, c.pid);
+        },
+      },
     ];
     const k = series.length;
     const p50s: number[][] = series.map(() => []);
@@ -147,8 +167,11 @@ export async function overhead(report: Report, n = 1000, runs = 3): Promise<void
     series.forEach((x, i) => {
       const req = summarize(perKick[i]);
       const minimum = x.pattern === 'PATCH' ? 1 : 2;
-      report.figure(s, `${x.name}: p50 (median of runs, spread) / p99 (median) / requests per kick (min ${minimum})`,
-        `${ms(median(p50s[i]))} (${spread(p50s[i])}) / ${ms(median(p99s[i]))} / ${req.mean.toFixed(2)} (max ${req.max})`);
+      report.figure(
+        s,
+        `${x.name}: p50 (median of runs, spread) / p99 (median) / requests per kick (min ${minimum})`,
+        `${ms(median(p50s[i]))} (${spread(p50s[i])}) / ${ms(median(p99s[i]))} / ${req.mean.toFixed(2)} (max ${req.max})`,
+      );
     });
     /** Per-run ratios of series a over series b at p50. */
     const ratios = (a: number, b: number) => p50s[a].map((v, r) => v / p50s[b][r]);
@@ -166,19 +189,39 @@ export async function overhead(report: Report, n = 1000, runs = 3): Promise<void
     const minimal = series.every((x, i) => Math.max(...perKick[i]) === (x.pattern === 'PATCH' ? 1 : 2));
     // What the profile of this path showed (issue 11.1; a driver under --cpu-prof, and the same flow with the
     // transport answering in-process to isolate our CPU): see bench/results.md for the figures.
-    const limit = "Per kick the node adds Node-RED's message passing (receive, hooks, the output delivered on setImmediate: about a third of the added time), " +
+    const limit =
+      "Per kick the node adds Node-RED's message passing (receive, hooks, the output delivered on setImmediate: about a third of the added time), " +
       'three status updates, three TypedInput reads, validation, the per-conversation kick ledger, the limiter and the request layers (retry, token, transport) around ' +
       'the same undici call as the baseline. With the transport answering in-process that is ~21 µs of CPU per fast-path kick in a hot loop; between two ' +
       'loopback round trips on this shared 2-core machine (the simulator and other work on the same cores) it runs with cold caches and adds 50-100 µs to a ' +
       '0.25-0.35 ms request. Against a real Genesys region (tens of ms per request) the same absolute overhead is well under 1%.';
-    report.goal(s, { goal: 'fast-path kick p50 <= 1.2x a plain undici PATCH, in every run', met: rFast.every((r) => r <= 1.2), measured: show(rFast), limit });
-    report.goal(s, { goal: 'guarded kick p50 <= 1.3x a plain undici GET + PATCH (same requests), in every run', met: rGuarded.every((r) => r <= 1.3), measured: show(rGuarded),
-      limit: 'The guarded kick also books its two requests, validates (zod) and normalises the 2.7 KB conversation before it decides (the plain GET parses the ' +
-        'same JSON): ~87 µs of CPU per kick in the hot loop (201 µs before this round: a zod pipe per field, a limiter start log shifted per request). ' + limit });
-    report.goal(s, { goal: 'both faster than the official SDK making the same requests, in every run', met: [...rFastSdk, ...rGuardedSdk].every((r) => r < 1),
-      measured: `fast ${show(rFastSdk)}; guarded ${show(rGuardedSdk)}`, limit: 'The SDK sends through axios (Node http) and builds each request generically; our client sends through one undici pool per config node.' });
-    report.goal(s, { goal: 'each kick makes the minimum requests of its pattern (PATCH: 1, GET + PATCH: 2)', met: minimal,
-      measured: series.map((x, i) => `${x.name} ${Math.max(...perKick[i])}`).join('; '), limit: 'The request pattern itself.' });
+    report.goal(s, {
+      goal: 'fast-path kick p50 <= 1.2x a plain undici PATCH, in every run',
+      met: rFast.every((r) => r <= 1.2),
+      measured: show(rFast),
+      limit,
+    });
+    report.goal(s, {
+      goal: 'guarded kick p50 <= 1.3x a plain undici GET + PATCH (same requests), in every run',
+      met: rGuarded.every((r) => r <= 1.3),
+      measured: show(rGuarded),
+      limit:
+        'The guarded kick also books its two requests, validates (zod) and normalises the 2.7 KB conversation before it decides (the plain GET parses the ' +
+        'same JSON): ~87 µs of CPU per kick in the hot loop (201 µs before this round: a zod pipe per field, a limiter start log shifted per request). ' +
+        limit,
+    });
+    report.goal(s, {
+      goal: 'both faster than the official SDK making the same requests, in every run',
+      met: [...rFastSdk, ...rGuardedSdk].every((r) => r < 1),
+      measured: `fast ${show(rFastSdk)}; guarded ${show(rGuardedSdk)}`,
+      limit: 'The SDK sends through axios (Node http) and builds each request generically; our client sends through one undici pool per config node.',
+    });
+    report.goal(s, {
+      goal: 'each kick makes the minimum requests of its pattern (PATCH: 1, GET + PATCH: 2)',
+      met: minimal,
+      measured: series.map((x, i) => `${x.name} ${Math.max(...perKick[i])}`).join('; '),
+      limit: 'The request pattern itself.',
+    });
     s.notes = [
       'Honesty of the comparison: every series makes the same requests (counted by the simulator, above) and reads the same answers (the plain GET parses the ' +
         "JSON, the PATCH's body is read), gets the same warm-up and the same rotation. The baseline makes the same undici call as our transport " +
@@ -237,13 +280,20 @@ export async function bulk(report: Report, kicks = 600, limit = 900): Promise<vo
         goal: 'wall time <= 1.1x the theoretical minimum',
         met: r <= 1.1,
         measured: `${r.toFixed(3)}x`,
-        limit: 'The 60 s window itself: the client-side sliding window lets request 901 start when the first start leaves it; the rest is the time to send the last requests.',
+        limit:
+          'The 60 s window itself: the client-side sliding window lets request 901 start when the first start leaves it; the rest is the time to send the last requests.',
       });
-      report.goal(s, { goal: 'zero 429s after the first second, zero lost kicks', met: late429 === 0 && ok === kicks && ended === kicks, measured: `${late429} late 429s, ${kicks - ok} lost`, limit: late429 === 0
-        ? "The client-side limiter keeps every request inside the simulator's window."
-        : 'Client and server windows are not aligned: the limiter records a start when a request leaves its queue, but requests then wait for a ' +
-          "pooled connection and reach the simulator up to ~1 s later (and the simulator counts in whole seconds), so at the window's edge a few requests arrive " +
-          "while the server window is still full; each got Retry-After 1 and succeeded on retry. The client's 61 s window (a 1 s margin) is meant to prevent exactly this." });
+      report.goal(s, {
+        goal: 'zero 429s after the first second, zero lost kicks',
+        met: late429 === 0 && ok === kicks && ended === kicks,
+        measured: `${late429} late 429s, ${kicks - ok} lost`,
+        limit:
+          late429 === 0
+            ? "The client-side limiter keeps every request inside the simulator's window."
+            : 'Client and server windows are not aligned: the limiter records a start when a request leaves its queue, but requests then wait for a ' +
+              "pooled connection and reach the simulator up to ~1 s later (and the simulator counts in whole seconds), so at the window's edge a few requests arrive " +
+              "while the server window is still full; each got Retry-After 1 and succeeded on retry. The client's 61 s window (a 1 s margin) is meant to prevent exactly this.",
+      });
     } finally {
       await sim.close();
     }
@@ -255,7 +305,11 @@ export async function bulk(report: Report, kicks = 600, limit = 900): Promise<vo
     const sim = await forkSim({ rateLimitPerMinute: limit });
     try {
       const list = await conferences(sim, kicks);
-      const collector = await loadBenchFlow(sim, [{ id: 'kick', type: 'genesys-disconnect-participant', confirm: true, confirmTimeout: 30, wires: [['out1']] }], limit);
+      const collector = await loadBenchFlow(
+        sim,
+        [{ id: 'kick', type: 'genesys-disconnect-participant', confirm: true, confirmTimeout: 30, wires: [['out1']] }],
+        limit,
+      );
       const t0 = Date.now();
       for (const c of list) helper.getNode('kick').receive({ conversationId: c.cid, participantId: c.pid });
       await collector.waitFor(kicks, 10 * 60_000);
@@ -271,7 +325,8 @@ export async function bulk(report: Report, kicks = 600, limit = 900): Promise<vo
         goal: `${kicks} guarded kicks with confirm at ${limit}/min: 0 timeouts, at most 3 requests per confirmed kick`,
         met: timeouts === 0 && confirmed === kicks && perKick <= 3,
         measured: `${timeouts} timeouts, ${confirmed} confirmed, ${perKick.toFixed(2)} requests per kick`,
-        limit: 'A kick books its GET, PATCH and first confirm read together; the first confirm read waits 0.5 s after the 202, when the leg has ended.',
+        limit:
+          'A kick books its GET, PATCH and first confirm read together; the first confirm read waits 0.5 s after the 202, when the leg has ended.',
       });
     } finally {
       await sim.close();
@@ -315,16 +370,21 @@ async function naiveBulk(
       return r;
     };
     const t0 = Date.now();
-    await Promise.all(list.map(async (c) => {
-      try {
-        const g = await withRetry(() => plain.get(c.cid));
-        if (g.status !== 200) { gaveUp++; return; }
-        const p = await withRetry(() => plain.patch(c.cid, c.pid));
-        if (p.status !== 202) gaveUp++;
-      } catch {
-        errors++;
-      }
-    }));
+    await Promise.all(
+      list.map(async (c) => {
+        try {
+          const g = await withRetry(() => plain.get(c.cid));
+          if (g.status !== 200) {
+            gaveUp++;
+            return;
+          }
+          const p = await withRetry(() => plain.patch(c.cid, c.pid));
+          if (p.status !== 202) gaveUp++;
+        } catch {
+          errors++;
+        }
+      }),
+    );
     const wall = Date.now() - t0;
     const log = await sim.control.requests();
     const all429 = log.filter((r) => r.status === 429).length;
@@ -349,14 +409,16 @@ async function sdkBulk(report: Report, s: ReturnType<Report['section']>, kicks: 
     const list = await conferences(sim, kicks);
     let lost = 0;
     const t0 = Date.now();
-    await Promise.all(list.map(async (c) => {
-      try {
-        await sdk.get(c.cid);
-        await sdk.patch(c.cid, c.pid);
-      } catch {
-        lost++;
-      }
-    }));
+    await Promise.all(
+      list.map(async (c) => {
+        try {
+          await sdk.get(c.cid);
+          await sdk.patch(c.cid, c.pid);
+        } catch {
+          lost++;
+        }
+      }),
+    );
     const wall = Date.now() - t0;
     const all429 = (await sim.control.requests()).filter((r) => r.status === 429).length;
     report.figure(s, 'official SDK (all at once, no retry of its own): wall time', `${ms(wall)} (${(wall / theoretical).toFixed(3)}x the minimum)`);
@@ -386,7 +448,7 @@ export async function budget(report: Report, kicks = 600): Promise<void> {
   const windows = Math.ceil(requests / allowed) - 1;
   const s = report.section('2b. The budget from Genesys: inin-ratelimit-allowed 180, config 300/min', [
     `${kicks} guarded kicks (the default: GET + PATCH each, ${requests} requests) started at once, the config saying ${configured}/min; the simulator enforces ${allowed} ` +
-      'per token per window and answers every request with inin-ratelimit-allowed: 180 (as in the sample answer of the official blog, genesys-api.md section 6).',
+      'per token per window and answers every request with inin-ratelimit-allowed: 180 (as in the sample answer of the official blog, docs/platform.md section 6).',
     `Time scaled down 10x: the simulator's window is ${BUDGET_SIM_WINDOW_MS / 1000} s (its option rateLimitWindowMs), the client's ${BUDGET_CLIENT_WINDOW_MS / 1000} s ` +
       "(the real client's 1 s margin over the minute kept as is: latency does not scale down).",
     'Through lib/ (GenesysClient, ConversationReader, KickLedger, kickParticipant: the calls the node makes), not Node-RED: the config node has no window option.',
@@ -394,30 +456,46 @@ export async function budget(report: Report, kicks = 600): Promise<void> {
   ]);
   const sim = await forkSim({ rateLimitPerMinute: allowed, rateLimitWindowMs: BUDGET_SIM_WINDOW_MS, disconnectDelayMs: 0 });
   const client = new GenesysClient({
-    region: 'custom', apiBaseUrl: sim.url, authBaseUrl: sim.url, clientId: 'sim-client-id', clientSecret: 'sim-client-secret',
-    requestsPerMinute: configured, rateLimitWindowMs: BUDGET_CLIENT_WINDOW_MS,
+    region: 'custom',
+    apiBaseUrl: sim.url,
+    authBaseUrl: sim.url,
+    clientId: 'sim-client-id',
+    clientSecret: 'sim-client-secret',
+    requestsPerMinute: configured,
+    rateLimitWindowMs: BUDGET_CLIENT_WINDOW_MS,
   });
   try {
     const list = await conferences(sim, kicks);
     const before = client.rateLimitBudget;
     const ctx = { client, reader: new ConversationReader(client), ledger: new KickLedger() };
     const t0 = Date.now();
-    const outcomes = await Promise.all(list.map((c) =>
-      kickParticipant(ctx, { conversationId: c.cid, participantId: c.pid }).then((r) => r.outcome as string, (e: GenesysError) => `error ${e.code}`)));
+    const outcomes = await Promise.all(
+      list.map((c) =>
+        kickParticipant(ctx, { conversationId: c.cid, participantId: c.pid }).then(
+          (r) => r.outcome as string,
+          (e: GenesysError) => `error ${e.code}`,
+        ),
+      ),
+    );
     const wall = Date.now() - t0;
     const counters = await sim.control.counters();
     const disconnected = outcomes.filter((o) => o === 'disconnected').length;
     const theoretical = windows * BUDGET_SIM_WINDOW_MS;
-    report.figure(s, 'kicks disconnected / failed', `${disconnected} / ${kicks - disconnected}${disconnected < kicks ? ` (${[...new Set(outcomes.filter((o) => o !== 'disconnected'))].join(', ')})` : ''}`);
+    report.figure(
+      s,
+      'kicks disconnected / failed',
+      `${disconnected} / ${kicks - disconnected}${disconnected < kicks ? ` (${[...new Set(outcomes.filter((o) => o !== 'disconnected'))].join(', ')})` : ''}`,
+    );
     report.figure(s, '429s (simulator) / retries (client)', `${counters.rateLimited} / ${client.stats().retries}`);
     report.figure(s, 'requests per kick (simulator)', (counters.apiRequests / kicks).toFixed(2));
-    report.figure(s, "client budget: before the first answer / after", `${before} / ${client.rateLimitBudget} per window`);
+    report.figure(s, 'client budget: before the first answer / after', `${before} / ${client.rateLimitBudget} per window`);
     report.figure(s, 'wall time / theoretical minimum', `${ms(wall)} / ${ms(theoretical)} = ${(wall / theoretical).toFixed(2)}x`);
     report.goal(s, {
       goal: `Genesys allowing ${allowed}, a config of ${configured}/min: ${kicks} kicks with 0 429s`,
       met: counters.rateLimited === 0 && disconnected === kicks && client.rateLimitBudget === allowed,
       measured: `${counters.rateLimited} 429s, ${disconnected} of ${kicks} disconnected, budget ${client.rateLimitBudget}`,
-      limit: `The first answer lowers the budget to ${allowed}; before it, the client knows only the configured ${configured}. A guarded kick books its GET + PATCH ` +
+      limit:
+        `The first answer lowers the budget to ${allowed}; before it, the client knows only the configured ${configured}. A guarded kick books its GET + PATCH ` +
         `together, so the first burst is ${Math.floor((configured - Math.floor(configured * 0.05)) / 2)} GETs (under ${allowed}) and the PATCHes booked under ` +
         `${configured} wait for the lowered budget; a config far above Genesys' figure (or ${allowed}+ fast-path kicks at once, one unbooked request each) ` +
         'could send more than the allowed figure before the first answer arrives. Wall time: the client window (the 1 s margin is a sixth of a 6 s window here, 1/60 of the real minute).',
@@ -444,7 +522,12 @@ export async function token(report: Report, kicks = 100): Promise<void> {
     const ok = collector.outcomes.filter((o) => o.port === 'out1').length;
     const counters = await sim.control.counters();
     report.figure(s, 'token grants / kicks disconnected', `${counters.tokenGrants} / ${ok} of ${kicks}`);
-    report.goal(s, { goal: `${kicks} concurrent kicks from cold cause 1 token grant`, met: counters.tokenGrants === 1 && ok === kicks, measured: `${counters.tokenGrants} grant(s)`, limit: 'One grant in flight at a time per config node; every request waits for it.' });
+    report.goal(s, {
+      goal: `${kicks} concurrent kicks from cold cause 1 token grant`,
+      met: counters.tokenGrants === 1 && ok === kicks,
+      measured: `${counters.tokenGrants} grant(s)`,
+      limit: 'One grant in flight at a time per config node; every request waits for it.',
+    });
   } finally {
     await sim.close();
   }
@@ -459,12 +542,16 @@ export async function awaitLatency(report: Report, n = 200): Promise<void> {
   ]);
   const sim = await forkSim({ rateLimitPerMinute: HIGH_LIMIT });
   try {
-    const collector = await loadBenchFlow(sim, [
-      { id: 'await', type: 'genesys-await-terminal', timeout: 30, wires: [['out1'], ['out2']] },
-    ], HIGH_LIMIT);
+    const collector = await loadBenchFlow(
+      sim,
+      [{ id: 'await', type: 'genesys-await-terminal', timeout: 30, wires: [['out1'], ['out2']] }],
+      HIGH_LIMIT,
+    );
     const list = await conferences(sim, n, (i) => ({ endAfterMs: 200 + Math.round((1800 * i) / n) }));
     const outAt = new Map<string, number>();
-    collector.onOutcome = (o) => { outAt.set(o.msg.conversationId, Date.now()); };
+    collector.onOutcome = (o) => {
+      outAt.set(o.msg.conversationId, Date.now());
+    };
     for (const c of list) helper.getNode('await').receive({ conversationId: c.cid, participantId: c.pid });
     await collector.waitFor(n, 60_000);
     collector.close();
@@ -483,8 +570,18 @@ export async function awaitLatency(report: Report, n = 200): Promise<void> {
     report.figure(s, 'ended / timed out or failed', `${lat.length} / ${n - lat.length}`);
     report.figure(s, 'latency p50 / p99 / max', `${ms(l.p50)} / ${ms(l.p99)} / ${ms(l.max)}`);
     report.figure(s, 'polls per await: mean / max', `${p.mean.toFixed(2)} / ${p.max}`);
-    report.goal(s, { goal: 'p50 within one poll interval (700 ms)', met: l.p50 <= 700, measured: ms(l.p50), limit: 'The poll interval: a leg ending just after a poll is seen at the next one (uniform 0-700 ms, ~350 ms on average).' });
-    report.goal(s, { goal: '<= 3 polls on average for legs ending within 2 s', met: p.mean <= 3 && lat.length === n, measured: p.mean.toFixed(2), limit: 'The first poll at once, then 700 ms apart: a leg ending at t needs 1 + ceil(t / 700 ms) polls (2 s -> 4).' });
+    report.goal(s, {
+      goal: 'p50 within one poll interval (700 ms)',
+      met: l.p50 <= 700,
+      measured: ms(l.p50),
+      limit: 'The poll interval: a leg ending just after a poll is seen at the next one (uniform 0-700 ms, ~350 ms on average).',
+    });
+    report.goal(s, {
+      goal: '<= 3 polls on average for legs ending within 2 s',
+      met: p.mean <= 3 && lat.length === n,
+      measured: p.mean.toFixed(2),
+      limit: 'The first poll at once, then 700 ms apart: a leg ending at t needs 1 + ceil(t / 700 ms) polls (2 s -> 4).',
+    });
   } finally {
     await sim.close();
   }
@@ -502,9 +599,7 @@ export async function scale(report: Report, n = 50_000, rpm = 60_000, label = 'r
   const sim = await forkSim({ rateLimitPerMinute: rpm });
   try {
     const list = await conferences(sim, conversations);
-    const collector = await loadBenchFlow(sim, [
-      { id: 'await', type: 'genesys-await-terminal', timeout: 600, wires: [['out1'], ['out2']] },
-    ], rpm);
+    const collector = await loadBenchFlow(sim, [{ id: 'await', type: 'genesys-await-terminal', timeout: 600, wires: [['out1'], ['out2']] }], rpm);
     // One warm read, so the token and the connection pool are not counted as growth.
     helper.getNode('await').receive({ conversationId: list[0].cid, participantId: list[0].pid, timeout: 1 });
     await sleep(1_500);
@@ -535,10 +630,22 @@ export async function scale(report: Report, n = 50_000, rpm = 60_000, label = 'r
     const cpuMs = (cpu.user + cpu.system) / 1000;
     const held = m1.heapUsed - m0.heapUsed + (m1.external - m0.external);
     report.figure(s, 'heapUsed growth (after gc)', `${mb(m1.heapUsed - m0.heapUsed)} (${mb(m0.heapUsed)} -> ${mb(m1.heapUsed)})`);
-    report.figure(s, 'external growth, arrayBuffers included (after gc)', `${mb(m1.external - m0.external)} (${mb(m0.external)} -> ${mb(m1.external)}; arrayBuffers ${mb(m0.arrayBuffers)} -> ${mb(m1.arrayBuffers)})`);
-    report.figure(s, 'held by the waits (heapUsed + external growth)', `${mb(held)} = ${((held / n) / 1024).toFixed(2)} KB per await`);
-    report.figure(s, 'heapTotal growth (after gc: heap V8 keeps committed)', `${mb(m1.heapTotal - m0.heapTotal)} (${mb(m0.heapTotal)} -> ${mb(m1.heapTotal)})`);
-    report.figure(s, 'rss growth (after gc, freed pages unmapped)', `${mb(m1.rss - m0.rss)} (${mb(m0.rss)} -> ${mb(m1.rss)}; growth if read at the gc itself: ${mb(m1.rssAtGc - m0.rssAtGc)})`);
+    report.figure(
+      s,
+      'external growth, arrayBuffers included (after gc)',
+      `${mb(m1.external - m0.external)} (${mb(m0.external)} -> ${mb(m1.external)}; arrayBuffers ${mb(m0.arrayBuffers)} -> ${mb(m1.arrayBuffers)})`,
+    );
+    report.figure(s, 'held by the waits (heapUsed + external growth)', `${mb(held)} = ${(held / n / 1024).toFixed(2)} KB per await`);
+    report.figure(
+      s,
+      'heapTotal growth (after gc: heap V8 keeps committed)',
+      `${mb(m1.heapTotal - m0.heapTotal)} (${mb(m0.heapTotal)} -> ${mb(m1.heapTotal)})`,
+    );
+    report.figure(
+      s,
+      'rss growth (after gc, freed pages unmapped)',
+      `${mb(m1.rss - m0.rss)} (${mb(m0.rss)} -> ${mb(m1.rss)}; growth if read at the gc itself: ${mb(m1.rssAtGc - m0.rssAtGc)})`,
+    );
     report.figure(s, 'peak while waiting (no forced gc): rss / heapUsed', `${mb(peak.rss)} / ${mb(peak.heapUsed)}`);
     report.figure(s, 'CPU while waiting (10 s window)', `${((cpuMs / wallCpu) * 100).toFixed(1)}% of one core`);
     report.figure(s, 'GETs in that window / per second', `${gets} / ${(gets / (wallCpu / 1000)).toFixed(0)}`);
@@ -571,7 +678,11 @@ export async function scale(report: Report, n = 50_000, rpm = 60_000, label = 'r
     const m2 = await settledMemory();
     collector.close();
     report.figure(s, 'redeploy (stop flows) time', ms(unloadMs));
-    report.figure(s, `redeploy: longest turn / total blocked time (turns over ${BLOCKED_TURN_MS} ms) / turns`, `${ms(longestTurn)} / ${ms(blocked)} / ${gaps.length}`);
+    report.figure(
+      s,
+      `redeploy: longest turn / total blocked time (turns over ${BLOCKED_TURN_MS} ms) / turns`,
+      `${ms(longestTurn)} / ${ms(blocked)} / ${gaps.length}`,
+    );
     report.figure(s, 'GETs after the redeploy (3 s)', String(gLater - gAfterUnload));
     report.figure(s, 'Timeout handles: before the msgs / after the redeploy', `${handlesBefore} / ${handlesAfter}`);
     report.figure(s, 'heapUsed after the redeploy (after gc)', `${mb(m2.heapUsed)} (baseline ${mb(m0.heapUsed)})`);
@@ -595,19 +706,22 @@ export async function scale(report: Report, n = 50_000, rpm = 60_000, label = 'r
       goal: `< ${mb(allowed)} memory growth (100 MB per 10,000 waits)`,
       met: growth < allowed,
       measured: `${mb(growth)} (the larger of held ${mb(held)} and rss ${mb(m1.rss - m0.rss)})`,
-      limit: 'Per wait: one plain record in one heap per config (no timer, closure or listener of its own), its promise, the msg, plus the shared reads in flight and the limiter queue; rss adds the heap and malloc high-water of the first burst of reads.',
+      limit:
+        'Per wait: one plain record in one heap per config (no timer, closure or listener of its own), its promise, the msg, plus the shared reads in flight and the limiter queue; rss adds the heap and malloc high-water of the first burst of reads.',
     });
     report.goal(s, {
       goal: `redeploy of ${n} waits: total blocked time < 1 s, longest turn < 100 ms`,
       met: blocked < 1_000 && longestTurn < 100,
       measured: `${ms(blocked)} blocked, longest turn ${ms(longestTurn)}`,
-      limit: 'The close aborts one signal per node; the await scheduler cancels its waits in batches of 500 per turn with one shared reason; Node-RED then handles each done(err).',
+      limit:
+        'The close aborts one signal per node; the await scheduler cancels its waits in batches of 500 per turn with one shared reason; Node-RED then handles each done(err).',
     });
     report.goal(s, {
       goal: 'held memory per pending await <= 2 KB',
       met: held / n <= 2048,
-      measured: `${((held / n) / 1024).toFixed(2)} KB`,
-      limit: 'Node-RED itself holds a msg in flight (its clone, the send/done closures): about 0.75 KB per held msg here; a wait adds one plain record, its promise reactions and its share of the reads in flight.',
+      measured: `${(held / n / 1024).toFixed(2)} KB`,
+      limit:
+        'Node-RED itself holds a msg in flight (its clone, the send/done closures): about 0.75 KB per held msg here; a wait adds one plain record, its promise reactions and its share of the reads in flight.',
     });
     report.goal(s, {
       goal: 'cancelled cleanly on redeploy (no GET after, no timer left)',
@@ -625,7 +739,11 @@ export async function scale(report: Report, n = 50_000, rpm = 60_000, label = 'r
         limit: 'Only the polls the budget allows run; between them the process only holds timers.',
       });
     } else {
-      report.figure(s, 'CPU cost', `${cpuPct.toFixed(1)}% of a core = ${perGetUs.toFixed(0)} µs per GET at ${(gets / (wallCpu / 1000)).toFixed(0)} GET/s: CPU follows the polls (one shared GET per conference per interval), nothing runs in between`);
+      report.figure(
+        s,
+        'CPU cost',
+        `${cpuPct.toFixed(1)}% of a core = ${perGetUs.toFixed(0)} µs per GET at ${(gets / (wallCpu / 1000)).toFixed(0)} GET/s: CPU follows the polls (one shared GET per conference per interval), nothing runs in between`,
+      );
     }
   } finally {
     await sim.close();

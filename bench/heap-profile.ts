@@ -12,14 +12,21 @@ function stats(): Map<string, { n: number; size: number }> {
   const snap = JSON.parse(require('node:fs').readFileSync(v8.writeHeapSnapshot('/tmp/h.heapsnapshot'), 'utf8'));
   const f = snap.snapshot.meta.node_fields as string[];
   const types = snap.snapshot.meta.node_types[0] as string[];
-  const nf = f.length, iType = f.indexOf('type'), iName = f.indexOf('name'), iSize = f.indexOf('self_size');
+  const nf = f.length,
+    iType = f.indexOf('type'),
+    iName = f.indexOf('name'),
+    iSize = f.indexOf('self_size');
   const out = new Map<string, { n: number; size: number }>();
   const nodes = snap.nodes as number[];
   for (let i = 0; i < nodes.length; i += nf) {
     const t = types[nodes[i + iType]];
-    const name = t === 'object' || t === 'closure' || t === 'native' || (process.env.NAMES ?? '').split(',').includes(t) ? `${t}:${snap.strings[nodes[i + iName]].slice(0, 60)}` : t;
+    const name =
+      t === 'object' || t === 'closure' || t === 'native' || (process.env.NAMES ?? '').split(',').includes(t)
+        ? `${t}:${snap.strings[nodes[i + iName]].slice(0, 60)}`
+        : t;
     const e = out.get(name) ?? { n: 0, size: 0 };
-    e.n++; e.size += nodes[i + iSize];
+    e.n++;
+    e.size += nodes[i + iSize];
     out.set(name, e);
   }
   return out;
@@ -31,7 +38,9 @@ ALL_NODES.push(function (RED: any) {
     RED.nodes.createNode(this, config);
     const held: any[] = [];
     this.on('input', (msg: any, _send: any, done: any) => held.push([msg, done]));
-    this.on('close', () => { for (const [, d] of held) d(); });
+    this.on('close', () => {
+      for (const [, d] of held) d();
+    });
   });
 } as any);
 (async () => {
@@ -52,9 +61,16 @@ ALL_NODES.push(function (RED: any) {
   const m1 = memoryAfterGc();
   const b = stats();
   console.log('heap per await', ((m1.heapUsed - m0.heapUsed + m1.external - m0.external) / N).toFixed(0), 'bytes');
-  const rows = [...b].map(([k, v]) => { const o = a.get(k) ?? { n: 0, size: 0 }; return [k, v.n - o.n, v.size - o.size] as const; })
-    .filter((r) => r[2] > N * 8).sort((x, y) => y[2] - x[2]).slice(0, 40);
-  for (const [k, n, s] of rows) console.log(String((s / N).toFixed(0)).padStart(6), 'B/await', String((n / N).toFixed(2)).padStart(6), 'obj/await', k);
+  const rows = [...b]
+    .map(([k, v]) => {
+      const o = a.get(k) ?? { n: 0, size: 0 };
+      return [k, v.n - o.n, v.size - o.size] as const;
+    })
+    .filter((r) => r[2] > N * 8)
+    .sort((x, y) => y[2] - x[2])
+    .slice(0, 40);
+  for (const [k, n, s] of rows)
+    console.log(String((s / N).toFixed(0)).padStart(6), 'B/await', String((n / N).toFixed(2)).padStart(6), 'obj/await', k);
   await helper.unload();
   await sim.close();
   await helper.stopServer();

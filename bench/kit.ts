@@ -110,7 +110,14 @@ export class PlainClient {
 }
 
 /** Seeds `n` four-party conferences; returns [conversationId, target participant (agent 1) id, userId]. */
-export async function conferences(sim: HostedSim, n: number, targetExtra: (i: number) => Record<string, unknown> = () => ({})): Promise<{ cid: string; pid: string; userId: string }[]> {
-  const seeded = await seedMany(sim.control, Array.from({ length: n }, (_, i) => fourParty(targetExtra(i))));
+export async function conferences(
+  sim: HostedSim,
+  n: number,
+  targetExtra: (i: number) => Record<string, unknown> = () => ({}),
+): Promise<{ cid: string; pid: string; userId: string }[]> {
+  const seeded = await seedMany(
+    sim.control,
+    Array.from({ length: n }, (_, i) => fourParty(targetExtra(i))),
+  );
   return seeded.map((c) => ({ cid: c.id, pid: c.participants[1].id, userId: c.participants[1].userId as string }));
 }

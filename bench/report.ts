@@ -58,7 +58,10 @@ export class Report {
   markdown(command: string, extra: string[] = []): string {
     const out: string[] = [];
     out.push('# Benchmark results', '');
-    out.push(`Measured ${this.started.toISOString()} with \`${command}\` (wall time of the whole run: ${((Date.now() - this.started.getTime()) / 1000).toFixed(0)} s).`, '');
+    out.push(
+      `Measured ${this.started.toISOString()} with \`${command}\` (wall time of the whole run: ${((Date.now() - this.started.getTime()) / 1000).toFixed(0)} s).`,
+      '',
+    );
     out.push('## Machine', '', ...this.machine(), ...extra, '');
     out.push('Every ratio compares two figures measured in the same run, against the same simulator process.', '');
     out.push('## Goals', '', '| benchmark | goal | measured | result | what limits it |', '|---|---|---|---|---|');

@@ -35,7 +35,9 @@ const sectionsOut = sectionsOutAt >= 0 ? args[sectionsOutAt + 1] : undefined;
 async function inFreshProcess(name: string, report: Report): Promise<void> {
   const out = path.join(os.tmpdir(), `genesys-bench-${process.pid}-${name}.json`);
   await new Promise<void>((resolve, reject) => {
-    const child = spawn(process.execPath, [...process.execArgv, __filename, '--only', name, '--sections-out', out, ...(quick ? ['--quick'] : [])], { stdio: 'inherit' });
+    const child = spawn(process.execPath, [...process.execArgv, __filename, '--only', name, '--sections-out', out, ...(quick ? ['--quick'] : [])], {
+      stdio: 'inherit',
+    });
     child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`benchmark ${name} exited with ${code}`))));
   });
   report.sections.push(...JSON.parse(fs.readFileSync(out, 'utf8')));

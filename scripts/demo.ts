@@ -59,11 +59,19 @@ async function main(): Promise<void> {
       sim = await startSimulator({ port: simPort, scenario });
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') {
-        throw new Error(`The simulator's port ${simPort} is in use (another npm start, or npm run sim?): stop that, or set SIM_PORT to a free port.`, { cause: err });
+        throw new Error(
+          `The simulator's port ${simPort} is in use (another npm start, or npm run sim?): stop that, or set SIM_PORT to a free port.`,
+          { cause: err },
+        );
       }
       throw err;
     }
-    config = { region: 'custom', apiBaseUrl: sim.url, authBaseUrl: sim.url, credentials: { clientId: 'sim-client-id', clientSecret: 'sim-client-secret' } };
+    config = {
+      region: 'custom',
+      apiBaseUrl: sim.url,
+      authBaseUrl: sim.url,
+      credentials: { clientId: 'sim-client-id', clientSecret: 'sim-client-secret' },
+    };
   }
 
   nodeRed = await launchNodeRed({

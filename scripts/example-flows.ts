@@ -12,8 +12,16 @@ const TAB_ORDER = ['compliance-eject', 'list-and-inspect', 'supervisor-kick', 'k
 
 export function exampleFiles(root: string): string[] {
   const dir = path.join(root, 'examples');
-  const rank = (f: string) => { const i = TAB_ORDER.indexOf(path.basename(f, '.json')); return i < 0 ? TAB_ORDER.length : i; };
-  return fs.readdirSync(dir).filter((f) => f.endsWith('.json')).sort().sort((a, b) => rank(a) - rank(b)).map((f) => path.join(dir, f));
+  const rank = (f: string) => {
+    const i = TAB_ORDER.indexOf(path.basename(f, '.json'));
+    return i < 0 ? TAB_ORDER.length : i;
+  };
+  return fs
+    .readdirSync(dir)
+    .filter((f) => f.endsWith('.json'))
+    .sort()
+    .sort((a, b) => rank(a) - rank(b))
+    .map((f) => path.join(dir, f));
 }
 
 export function readExample(file: string): FlowNode[] {

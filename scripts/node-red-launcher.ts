@@ -62,10 +62,14 @@ export async function launchNodeRed(options: LaunchOptions): Promise<NodeRedInst
   // only exports the runtime and exits at once when run: map it to the CLI beside it.
   const given = options.nodeRedMain ?? require.resolve('node-red');
   const nodeRedMain = /[\\/]lib[\\/]red\.js$/.test(given) ? path.join(path.dirname(given), '..', 'red.js') : given;
-  const child: ChildProcess = spawn(options.nodeBin ?? process.execPath, [nodeRedMain, '-u', userDir, '--settings', path.join(userDir, 'settings.js')], {
-    env: { ...process.env, NODE_RED_ENABLE_TOURS: 'false', ...options.env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child: ChildProcess = spawn(
+    options.nodeBin ?? process.execPath,
+    [nodeRedMain, '-u', userDir, '--settings', path.join(userDir, 'settings.js')],
+    {
+      env: { ...process.env, NODE_RED_ENABLE_TOURS: 'false', ...options.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   const logs: string[] = [];
   const waiters = new Set<() => void>();
   const onData = (chunk: Buffer) => {
@@ -79,18 +83,37 @@ export async function launchNodeRed(options: LaunchOptions): Promise<NodeRedInst
   child.stdout!.on('data', onData);
   child.stderr!.on('data', onData);
   let exited = false;
-  const exitPromise = new Promise<void>((resolve) => child.once('exit', () => { exited = true; for (const wake of waiters) wake(); resolve(); }));
+  const exitPromise = new Promise<void>((resolve) =>
+    child.once('exit', () => {
+      exited = true;
+      for (const wake of waiters) wake();
+      resolve();
+    }),
+  );
 
   function waitForLog(pattern: RegExp, fromIndex = 0, timeoutMs = 30_000): Promise<string> {
     return new Promise((resolve, reject) => {
       const check = () => {
         for (let i = fromIndex; i < logs.length; i++) {
-          if (pattern.test(logs[i])) { done(); resolve(logs[i]); return; }
+          if (pattern.test(logs[i])) {
+            done();
+            resolve(logs[i]);
+            return;
+          }
         }
-        if (exited) { done(); reject(new Error(`Node-RED exited before logging ${pattern}:\n${logs.slice(-20).join('\n')}`)); }
+        if (exited) {
+          done();
+          reject(new Error(`Node-RED exited before logging ${pattern}:\n${logs.slice(-20).join('\n')}`));
+        }
       };
-      const timer = setTimeout(() => { done(); reject(new Error(`Node-RED did not log ${pattern} within ${timeoutMs} ms:\n${logs.slice(-20).join('\n')}`)); }, timeoutMs);
-      const done = () => { clearTimeout(timer); waiters.delete(check); };
+      const timer = setTimeout(() => {
+        done();
+        reject(new Error(`Node-RED did not log ${pattern} within ${timeoutMs} ms:\n${logs.slice(-20).join('\n')}`));
+      }, timeoutMs);
+      const done = () => {
+        clearTimeout(timer);
+        waiters.delete(check);
+      };
       waiters.add(check);
       check();
     });

@@ -44,7 +44,13 @@ function onSignal(signal) {
   console.log(`\n${signal}: stopping`);
   stopBurners();
   // The run has its own process group (test.js and its mocha): end all of it.
-  if (current && current.exitCode === null) { try { process.kill(-current.pid, 'SIGKILL'); } catch { /* gone */ } }
+  if (current && current.exitCode === null) {
+    try {
+      process.kill(-current.pid, 'SIGKILL');
+    } catch {
+      /* gone */
+    }
+  }
   process.exit(130);
 }
 process.on('SIGINT', () => onSignal('SIGINT'));
@@ -54,7 +60,11 @@ process.on('exit', stopBurners);
 /** One run of scripts/test.js: its output goes through, its last summary line is returned. */
 function runOnce() {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [path.join(root, 'scripts', 'test.js'), ...args], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'], detached: true });
+    const child = spawn(process.execPath, [path.join(root, 'scripts', 'test.js'), ...args], {
+      cwd: root,
+      stdio: ['ignore', 'pipe', 'inherit'],
+      detached: true,
+    });
     current = child;
     let summary;
     let tail = '';

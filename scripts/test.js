@@ -14,7 +14,10 @@ const root = path.resolve(__dirname, '..');
 const args = process.argv.slice(2);
 let only;
 const onlyAt = args.indexOf('--only');
-if (onlyAt >= 0) { only = args[onlyAt + 1]; args.splice(onlyAt, 2); }
+if (onlyAt >= 0) {
+  only = args[onlyAt + 1];
+  args.splice(onlyAt, 2);
+}
 
 const NODE22_PACKAGE = `node-${process.platform === 'win32' ? 'win' : process.platform}-${process.arch}`;
 const NODE22_VERSION = '^22.9.0';
@@ -36,7 +39,9 @@ function node22() {
     fs.writeFileSync(path.join(prefix, 'package.json'), '{"private":true}\n');
     const npm = process.env.npm_execpath;
     const cmd = npm ? [process.execPath, [npm]] : ['npm', []];
-    execFileSync(cmd[0], [...cmd[1], 'install', '--no-audit', '--no-fund', '--no-save', '--prefix', prefix, `${NODE22_PACKAGE}@${NODE22_VERSION}`], { stdio: 'inherit' });
+    execFileSync(cmd[0], [...cmd[1], 'install', '--no-audit', '--no-fund', '--no-save', '--prefix', prefix, `${NODE22_PACKAGE}@${NODE22_VERSION}`], {
+      stdio: 'inherit',
+    });
   }
   return bin;
 }
@@ -55,9 +60,12 @@ function runPass(pass) {
     const specs = args.filter((a) => !a.startsWith('-')).length ? [] : ['dist/test/**/*.test.js'];
     const mochaArgs = [
       require.resolve('mocha/bin/mocha.js'),
-      '--reporter', path.join(root, 'dist/test/support/summary-reporter.js'),
-      '--timeout', '30000',
-      '--slow', '2000',
+      '--reporter',
+      path.join(root, 'dist/test/support/summary-reporter.js'),
+      '--timeout',
+      '30000',
+      '--slow',
+      '2000',
       ...specs,
       ...args,
     ];
@@ -82,7 +90,11 @@ function runPass(pass) {
     child.on('exit', (code) => {
       clearTimeout(watchdog);
       let summary = { passed: 0, failed: 0 };
-      try { summary = JSON.parse(fs.readFileSync(summaryFile, 'utf8')); } catch { /* crashed before the end */ }
+      try {
+        summary = JSON.parse(fs.readFileSync(summaryFile, 'utf8'));
+      } catch {
+        /* crashed before the end */
+      }
       fs.rmSync(summaryFile, { force: true });
       // A pass that exited non-zero without reporting failures (crash, hang, open handle) counts as one failure.
       if (code !== 0 && summary.failed === 0) summary.failed = 1;

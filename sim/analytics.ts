@@ -1,4 +1,4 @@
-// POST /api/v2/analytics/conversations/details/query as Genesys answers it (genesys-api.md section 3).
+// POST /api/v2/analytics/conversations/details/query as Genesys answers it (docs/platform.md section 3).
 // The request vocabulary is the official one: `ConversationQuery`, `ConversationDetailQueryPredicate`,
 // `SegmentDetailQueryPredicate` and `SegmentDetailQueryFilter` of the official SDKs
 // (MyPureCloud/platform-client-sdk-java build/docs/*.md, platform-client-v2 212.0.0). The answer is
@@ -127,7 +127,7 @@ const QUERY_FIELDS = [
   'aggregations',
   'paging',
 ];
-/** "Default page size is 25" (ConversationQuery.paging); at most 100 (genesys-api.md section 3). */
+/** "Default page size is 25" (ConversationQuery.paging); at most 100 (docs/platform.md section 3). */
 const DEFAULT_PAGE_SIZE = 25;
 const MAX_PAGE_SIZE = 100;
 
@@ -160,7 +160,7 @@ const ANALYTICS_MEDIA: Record<string, string> = { call: 'voice', chat: 'chat', e
  * DisconnectTypeEnum (platform-client-sdk-java build/docs/AnalyticsConversationSegment.md: client,
  * conferenceTransfer, consultTransfer, dndEndpoint, dndTransfer, endpoint, error, forwardTransfer, noAnswerTransfer,
  * notAvailableTransfer, other, peer, spam, system, timeout, transfer, transportFailure, uncallable); the last three
- * here are in genesys-api.md section 3's newer list.
+ * here are in docs/platform.md section 3's newer list.
  */
 const ANALYTICS_DISCONNECT: Record<string, string> = {
   client: 'client',

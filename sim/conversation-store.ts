@@ -27,7 +27,7 @@ export class SeedError extends Error {}
 const iso = (ms: number): string => new Date(ms).toISOString();
 
 /**
- * A leg that ends goes `disconnected` and then `terminated`, back to back (genesys-api.md section 3, from the
+ * A leg that ends goes `disconnected` and then `terminated`, back to back (docs/platform.md section 3, from the
  * official WebRTC SDK); a captured real read shows every ended leg as `terminated`.
  */
 export const TERMINATED_AFTER_MS = 250;

@@ -2,11 +2,11 @@
 import type { ParticipantState, SeededConversation } from './types';
 import { isTerminal } from './conversation-store';
 
-/** Purposes whose legs Genesys answers without a `name` (agents: genesys-api.md section 3). */
+/** Purposes whose legs Genesys answers without a `name` (agents: docs/platform.md section 3). */
 const NAMELESS_PURPOSES: ReadonlySet<string> = new Set(['agent', 'user']);
 
 // ---- Views: the shapes the Platform API answers with. Absent values are left out, as the real API does.
-// Real answers are less tidy than a fixture (genesys-api.md section 3): agent legs have no `name`, every
+// Real answers are less tidy than a fixture (docs/platform.md section 3): agent legs have no `name`, every
 // participant lists all nine media arrays (unused ones empty), `selfUri`s are relative, every leg of an
 // inbound call says `inbound`, and Conversation.recordingState is upper case where the call view's is not.
 

@@ -11,7 +11,7 @@ export const NOBODY = 'c0000000-0000-4000-8000-0000000000ff';
 
 /** The participants of a 5-party conference: customer, agent, a held expert, a ringing leg, and user D twice
  * (failed leg + live leg). As on the real platform, agent legs have no name and the customer's name is the
- * caller-ID place (genesys-api.md section 3). */
+ * caller-ID place (docs/platform.md section 3). */
 export const CONFERENCE: SeedParticipant[] = [
   { purpose: 'customer', name: 'Lawrenceburg IN', address: 'tel:+15551234567' },
   { purpose: 'agent', userId: USER_A },

@@ -1,5 +1,5 @@
 // Wait until a participant (waitFor 'participant', the default) or the whole conversation ('conversation') has
-// ended (design 2.5, 2.5a): told by Genesys' Notification Service when it can (the config's channel manager,
+// ended (docs/architecture.md 2.5, 2.5a): told by Genesys' Notification Service when it can (the config's channel manager,
 // lib/platform/notifications.ts; topics in leg-events.ts), by polling the conversation through the shared
 // reader whenever push is not available (off, Rejected, no channel, socket down). A failed read is retried on
 // the next poll until the timeout; only a definite answer ends the wait early.
@@ -39,7 +39,8 @@ export interface AwaitSettings {
 
 /** The await's settings from a flow file (waitFor in any case; timeout in seconds, maybe as text, blank = per msg). */
 export function parseAwaitOptions(raw: Record<string, unknown>): AwaitSettings {
-  const waitFor = raw.waitFor === undefined ? AWAIT_DEFAULTS.waitFor : parseChoice(String(raw.waitFor), 'waitFor', WAIT_FOR, AWAIT_DEFAULTS.waitFor, true);
+  const waitFor =
+    raw.waitFor === undefined ? AWAIT_DEFAULTS.waitFor : parseChoice(String(raw.waitFor), 'waitFor', WAIT_FOR, AWAIT_DEFAULTS.waitFor, true);
   if (isAbsent(raw.timeout)) return { waitFor };
   return { waitFor, timeoutMs: parseNumber(raw.timeout, 'timeout', TIMEOUT_SECONDS) * 1000 };
 }

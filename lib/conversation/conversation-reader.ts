@@ -185,9 +185,15 @@ export class ConversationReader {
         (res) => {
           // A proxy or cache that answers another conversation must never lead to a decision about this one.
           if (res.body.id.toLowerCase() !== conversationId.toLowerCase()) {
-            settle((l) => l.readFailed(new GenesysError('genesys-error',
-              `GET /api/v2/conversations/${conversationId} answered a different conversation (${shortId(res.body.id)}): nothing was decided on it`,
-              { correlationId: res.correlationId })));
+            settle((l) =>
+              l.readFailed(
+                new GenesysError(
+                  'genesys-error',
+                  `GET /api/v2/conversations/${conversationId} answered a different conversation (${shortId(res.body.id)}): nothing was decided on it`,
+                  { correlationId: res.correlationId },
+                ),
+              ),
+            );
             return;
           }
           const result: ReadResult = {

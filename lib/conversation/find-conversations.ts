@@ -1,6 +1,6 @@
-// Finds the live conversations of a user, a queue or a caller address (design 2.5c) when a flow knows who,
+// Finds the live conversations of a user, a queue or a caller address (docs/architecture.md 2.5c) when a flow knows who,
 // not which call. With client credentials the only way is the analytics details query
-// (POST /api/v2/analytics/conversations/details/query, genesys-api.md section 3): `conversationEnd notExists`
+// (POST /api/v2/analytics/conversations/details/query, docs/platform.md section 3): `conversationEnd notExists`
 // plus a segment filter, paged, over a bounded recent interval. Analytics lags and is not authoritative, so ONE
 // REST read of each candidate (through the shared ConversationReader) decides: only conversations where the
 // match really has a live leg are reported. Every request goes through the config's GenesysClient (its rate
@@ -17,7 +17,7 @@ import { UUID_RE } from './validate';
 export const DEFAULT_INTERVAL_HOURS = 24;
 /** At most a week back: a bounded query, and no live call lasts that long. */
 export const MAX_INTERVAL_HOURS = 168;
-/** PagingSpec: page size at most 100 (genesys-api.md section 3). */
+/** PagingSpec: page size at most 100 (docs/platform.md section 3). */
 export const PAGE_SIZE = 100;
 /** At most this many pages (1,000 candidates): beyond that the answer says `truncated`. */
 export const MAX_PAGES = 10;
@@ -121,7 +121,8 @@ interface Validated {
 
 /** Bad input is an 'invalid-input' naming the field, before any request. */
 export function validateCriteria(criteria: unknown): Validated {
-  if (!criteria || typeof criteria !== 'object' || Array.isArray(criteria)) throw invalidInput('criteria', 'must be an object with userId, queueId or ani');
+  if (!criteria || typeof criteria !== 'object' || Array.isArray(criteria))
+    throw invalidInput('criteria', 'must be an object with userId, queueId or ani');
   const c = criteria as Record<string, unknown>;
   const given = SEARCH_BY.filter((k) => c[k] !== undefined && c[k] !== null && c[k] !== '');
   if (given.length === 0) throw invalidInput('userId', 'is required (or queueId, or ani)');
@@ -133,7 +134,8 @@ export function validateCriteria(criteria: unknown): Validated {
   if (by === 'ani') {
     // Control characters are what this check refuses (a header or log line must not carry them).
     // eslint-disable-next-line no-control-regex
-    if (value.length === 0 || value.length > 100 || /[\u0000-\u001f\u007f]/.test(value)) throw invalidInput('ani', 'must be a caller address of 1..100 printable characters, e.g. tel:+15551234567');
+    if (value.length === 0 || value.length > 100 || /[\u0000-\u001f\u007f]/.test(value))
+      throw invalidInput('ani', 'must be a caller address of 1..100 printable characters, e.g. tel:+15551234567');
   } else if (!UUID_RE.test(value)) {
     throw invalidInput(by, `must be a Genesys id (a UUID), got ${JSON.stringify(value.length > 60 ? `${value.slice(0, 57)}...` : value)}`);
   }
@@ -166,10 +168,12 @@ export function detailsQuery(v: Validated, now: number, pageNumber: number): Rec
 }
 
 // Only what this workflow needs of AnalyticsConversationQueryResponse; the rest passes through unread.
-const DetailsPage = z.object({
-  conversations: z.array(z.object({ conversationId: z.string(), conversationStart: z.string().optional() }).passthrough()).optional(),
-  totalHits: z.number().optional(),
-}).passthrough();
+const DetailsPage = z
+  .object({
+    conversations: z.array(z.object({ conversationId: z.string(), conversationStart: z.string().optional() }).passthrough()).optional(),
+    totalHits: z.number().optional(),
+  })
+  .passthrough();
 
 function isMatch(p: NormalisedParticipant, raw: { ani?: string } | undefined, v: Validated): boolean {
   if (!p.live || p.mediaType !== MEDIA[v.mediaType]) return false;
@@ -215,7 +219,14 @@ export async function findLiveConversations(
   for (let pageNumber = 1; ; pageNumber++) {
     let page: z.infer<typeof DetailsPage>;
     try {
-      const res = await client.request({ method: 'POST', path: '/api/v2/analytics/conversations/details/query', body: detailsQuery(v, now, pageNumber), schema: DetailsPage, signal, onWait });
+      const res = await client.request({
+        method: 'POST',
+        path: '/api/v2/analytics/conversations/details/query',
+        body: detailsQuery(v, now, pageNumber),
+        schema: DetailsPage,
+        signal,
+        onWait,
+      });
       page = res.body;
     } catch (err) {
       throw explainForbidden(err);
@@ -249,7 +260,12 @@ export async function findLiveConversations(
     const rawById = new Map(read.conversation.participants.map((p) => [p.id, p]));
     const matches = read.participants.filter((p) => isMatch(p, rawById.get(p.id), v));
     if (matches.length === 0) return undefined;
-    const out: FoundConversation = { conversationId: read.conversation.id, startTime: read.conversation.startTime ?? start, matches, participants: read.participants };
+    const out: FoundConversation = {
+      conversationId: read.conversation.id,
+      startTime: read.conversation.startTime ?? start,
+      matches,
+      participants: read.participants,
+    };
     if (matches.length === 1) {
       out.participantId = matches[0].id;
       out.participant = matches[0];

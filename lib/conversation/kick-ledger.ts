@@ -1,7 +1,7 @@
-// The guards hold for a conversation as a whole, not per msg (design 2.4). One ledger per config node:
+// The guards hold for a conversation as a whole, not per msg (docs/architecture.md 2.4). One ledger per config node:
 // - kicks on one conversation are decided one at a time (the next decision sees the previous kick);
 // - a leg whose disconnect Genesys accepted (202) counts as gone for every later decision, because Genesys
-//   still shows it connected for a moment (genesys-api.md section 4: "202 only means accepted: the leg ends
+//   still shows it connected for a moment (docs/platform.md section 4: "202 only means accepted: the leg ends
 //   asynchronously"), until a read shows it ended or ACCEPTED_GONE_MS has passed.
 // Kicks on different conversations never wait for each other.
 import { cancelled } from '../platform/abort';

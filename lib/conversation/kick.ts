@@ -1,4 +1,4 @@
-// The kick (design 2.4): remove exactly one participant from a live conversation, safely.
+// The kick (docs/architecture.md 2.4): remove exactly one participant from a live conversation, safely.
 // resolve (fresh read, select, never guess) -> guard (refuse-customer, keep-call-alive) -> PATCH
 // .../participants/{pid} {"state":"disconnected"} -> classify -> optionally confirm. The decision and the PATCH
 // run one kick at a time per conversation (KickLedger), so the guards hold for the conversation as a whole.
@@ -144,7 +144,10 @@ function validate(o: KickOptions): Validated {
     participantId,
     selector,
     ...parseFlags(o as unknown as Record<string, unknown>, KICK_FLAGS),
-    confirmTimeoutMs: o.confirmTimeoutMs === undefined || o.confirmTimeoutMs === null ? KICK_DEFAULTS.confirmTimeout * 1000 : parseNumber(o.confirmTimeoutMs, 'confirmTimeoutMs', POSITIVE_MS),
+    confirmTimeoutMs:
+      o.confirmTimeoutMs === undefined || o.confirmTimeoutMs === null
+        ? KICK_DEFAULTS.confirmTimeout * 1000
+        : parseNumber(o.confirmTimeoutMs, 'confirmTimeoutMs', POSITIVE_MS),
     body,
   };
 }
@@ -160,9 +163,7 @@ const purposeOf = (p: NormalisedParticipant): string => (p.purpose ?? '').trim()
  * selector has resolved to a leg, later decisions (after a 409) are about that leg: `pinnedId`.
  */
 function decide(v: Validated, read: ReadResult, gone: Set<string>, pinnedId?: string): Decision {
-  const participants = gone.size === 0
-    ? read.participants
-    : read.participants.map((p) => (gone.has(p.id.toLowerCase()) ? { ...p, live: false } : p));
+  const participants = gone.size === 0 ? read.participants : read.participants.map((p) => (gone.has(p.id.toLowerCase()) ? { ...p, live: false } : p));
   const by = pinnedId ? { participantId: pinnedId } : { participantId: v.participantId, selector: v.selector };
   const target = selectTarget(participants, by, v.conversationId);
   if (!target.live) return { kind: 'already-disconnected', target };
@@ -197,9 +198,7 @@ function summary(p: NormalisedParticipant): NonNullable<KickResult['participant'
 }
 
 type PatchAnswer =
-  | { kind: 'accepted'; correlationId?: string }
-  | { kind: 'refused'; error: GenesysError }
-  | { kind: 'conflict'; error: GenesysError };
+  { kind: 'accepted'; correlationId?: string } | { kind: 'refused'; error: GenesysError } | { kind: 'conflict'; error: GenesysError };
 
 /** What the serialised part of a kick ends with: a final result, or a 202 still to confirm. */
 type Decided =
@@ -232,8 +231,7 @@ export async function kickParticipant(ctx: KickContext, options: KickOptions): P
     return out;
   };
 
-  const path = (pid: string) =>
-    `/api/v2/conversations/${encodeURIComponent(v.conversationId)}/participants/${encodeURIComponent(pid)}`;
+  const path = (pid: string) => `/api/v2/conversations/${encodeURIComponent(v.conversationId)}/participants/${encodeURIComponent(pid)}`;
 
   const patch = async (pid: string, target?: NormalisedParticipant): Promise<PatchAnswer> => {
     if (v.confirm && watch?.participantId !== pid) {
@@ -243,7 +241,13 @@ export async function kickParticipant(ctx: KickContext, options: KickOptions): P
     onProgress?.('disconnecting');
     try {
       const res = await ctx.client.request({
-        method: 'PATCH', path: path(pid), body: v.body, signal, onWait, onSend: () => (sentTo = pid), booking,
+        method: 'PATCH',
+        path: path(pid),
+        body: v.body,
+        signal,
+        onWait,
+        onSend: () => (sentTo = pid),
+        booking,
         // The decision was just made on a fresh read: act on it before new work takes the budget.
         priority: 'high',
       });
@@ -253,7 +257,7 @@ export async function kickParticipant(ctx: KickContext, options: KickOptions): P
       // 4xx answers are not retried by the client: one request went out.
       if (err instanceof GenesysError && err.status !== undefined) attempts += 1;
       if (!(err instanceof GenesysError) || err.code !== 'genesys-error') throw err;
-      // Which 400 an ended leg gets depends on the path (genesys-api.md section 5: the generic path lists
+      // Which 400 an ended leg gets depends on the path (docs/platform.md section 5: the generic path lists
       // participant.no.active.conversations, the calls path call.disconnected): never trust one code string.
       if (err.status === 400 && err.genesysCode?.startsWith('conversation.error.')) return { kind: 'refused', error: err };
       if (err.status === 404) {
@@ -314,7 +318,10 @@ export async function kickParticipant(ctx: KickContext, options: KickOptions): P
       pinnedId = target.id;
 
       if (decision.kind === 'already-disconnected') {
-        return { kind: 'final', result: done(target.id, 'already-disconnected', { correlationId: read.correlationId, participant: summary(target) }) };
+        return {
+          kind: 'final',
+          result: done(target.id, 'already-disconnected', { correlationId: read.correlationId, participant: summary(target) }),
+        };
       }
       if (v.dryRun) {
         return {
@@ -326,7 +333,7 @@ export async function kickParticipant(ctx: KickContext, options: KickOptions): P
           }),
         };
       }
-      // A ringing target is disconnected at once: the same PATCH cancels the invitation (genesys-api.md section 4).
+      // A ringing target is disconnected at once: the same PATCH cancels the invitation (docs/platform.md section 4).
       const answer = await patch(target.id, target);
       if (answer.kind === 'accepted') return accept(target.id, answer.correlationId, target);
       if (answer.kind === 'refused') return refused(target.id, answer.error);

@@ -1,6 +1,6 @@
-// What a wait subscribes to learn that a leg ended (design 2.5a): the conversation's detail events
+// What a wait subscribes to learn that a leg ended (docs/architecture.md 2.5a): the conversation's detail events
 // `v2.detail.events.conversation.{id}.user.end` (a leg with a user) and `.customer.end` (the customer/external
-// leg), one event per ended session (genesys-api.md section 7; fields from the SDK model
+// leg), one event per ended session (docs/platform.md section 7; fields from the SDK model
 // UserEndDetailEventTopicUserEndEvent / CustomerEndDetailEventTopicCustomerEndEvent of
 // MyPureCloud/platform-client-sdk-javascript index.d.ts: eventTime (epoch ms), conversationId, participantId,
 // disconnectType (upper case: CLIENT, ENDPOINT...)). There is no per-participant topic: waits on legs of the same

@@ -1,4 +1,4 @@
-// The participant model (design 2.3): Genesys keeps state on each communication (calls[], chats[]...),
+// The participant model (docs/architecture.md 2.3): Genesys keeps state on each communication (calls[], chats[]...),
 // not on the participant. We derive one state per participant: live if ANY communication is live, terminal
 // only when all are terminal (or the participant's endTime is set). Selection never guesses: terminal legs
 // are skipped for selectors, and two live matches are an error listing both.
@@ -93,7 +93,8 @@ function normalise(p: Participant, conversationEnded: boolean): NormalisedPartic
   else {
     const s = last?.comm.state;
     if (s && TERMINAL_STATES.has(s)) state = s;
-    else if (ended) state = 'disconnected'; // endTime set although a communication still says otherwise
+    else if (ended)
+      state = 'disconnected'; // endTime set although a communication still says otherwise
     else state = s ?? 'none';
   }
   const isLive = live !== undefined;
@@ -133,7 +134,11 @@ function same(a: string | undefined, b: string): boolean {
 /** Addresses come as "tel:+1555..." or "+1555...": compare without the scheme. */
 function sameAddress(a: string | undefined, b: string): boolean {
   if (a === undefined) return false;
-  const strip = (s: string) => s.trim().toLowerCase().replace(/^(tel|sip):/, '');
+  const strip = (s: string) =>
+    s
+      .trim()
+      .toLowerCase()
+      .replace(/^(tel|sip):/, '');
   return strip(a) === strip(b);
 }
 
@@ -148,10 +153,7 @@ export function matchesSelector(p: NormalisedParticipant, selector: TargetSelect
   return true;
 }
 
-export function filterParticipants(
-  list: NormalisedParticipant[],
-  opts: { selector?: TargetSelector; liveOnly?: boolean },
-): NormalisedParticipant[] {
+export function filterParticipants(list: NormalisedParticipant[], opts: { selector?: TargetSelector; liveOnly?: boolean }): NormalisedParticipant[] {
   return list.filter((p) => (!opts.liveOnly || p.live) && (!opts.selector || matchesSelector(p, opts.selector)));
 }
 

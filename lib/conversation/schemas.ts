@@ -1,5 +1,5 @@
 // zod schemas for the conversation answers we read. Lenient with unknown fields (Genesys adds fields often:
-// zod objects strip them) and strict on the fields we use. Shapes from genesys-api.md sections 2, 3 and 5.
+// zod objects strip them) and strict on the fields we use. Shapes from docs/platform.md sections 2, 3 and 5.
 import { z } from 'zod';
 
 // A field Genesys sends as null comes out undefined: one pass per object (noNulls), not a transform per field.

@@ -9,10 +9,26 @@ export { parseFlag } from '../platform/options';
 /** Genesys ids are UUIDs (any version, any case). */
 export const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-/** The `purpose` values seen on real participants (genesys-api.md section 3). */
+/** The `purpose` values seen on real participants (docs/platform.md section 3). */
 export const KNOWN_PURPOSES: ReadonlySet<string> = new Set([
-  'customer', 'external', 'agent', 'user', 'acd', 'ivr', 'voicemail', 'workflow', 'fax', 'campaign',
-  'dialer', 'station', 'group', 'botflow', 'outbound', 'inbound', 'api', 'manual',
+  'customer',
+  'external',
+  'agent',
+  'user',
+  'acd',
+  'ivr',
+  'voicemail',
+  'workflow',
+  'fax',
+  'campaign',
+  'dialer',
+  'station',
+  'group',
+  'botflow',
+  'outbound',
+  'inbound',
+  'api',
+  'manual',
 ]);
 
 const MAX_STRING = 256;

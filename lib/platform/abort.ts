@@ -27,12 +27,15 @@ export function sleep(ms: number, signals: readonly (AbortSignal | undefined)[] 
       for (const s of active) if (!s.aborted) s.removeEventListener('abort', onAbort);
       reject(cancelled(abortedOf(active), 'the request was cancelled while waiting'));
     };
-    const timer = setTimeout(() => {
-      for (const s of active) s.removeEventListener('abort', onAbort);
-      resolve();
-      // Callers bound every delay (1 h at most, lib/client.ts MAX_TIME_MS); the cap keeps Node's timer limit
-      // (2^31-1 ms) out of reach even so: above it a timer fires after 1 ms.
-    }, Math.min(ms, 2 ** 31 - 1));
+    const timer = setTimeout(
+      () => {
+        for (const s of active) s.removeEventListener('abort', onAbort);
+        resolve();
+        // Callers bound every delay (1 h at most, lib/client.ts MAX_TIME_MS); the cap keeps Node's timer limit
+        // (2^31-1 ms) out of reach even so: above it a timer fires after 1 ms.
+      },
+      Math.min(ms, 2 ** 31 - 1),
+    );
     for (const s of active) s.addEventListener('abort', onAbort, { once: true });
   });
 }

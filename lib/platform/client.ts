@@ -125,7 +125,7 @@ export const CONFIG_DEFAULTS = {
  * loop re-arming it spins. One hour is far above anything useful and far below that limit.
  */
 export const MAX_TIME_MS = 3_600_000;
-/** maxRetryAfterSeconds: 1 .. 3600 (the Go and Java SDKs give up above 180 s, genesys-api.md section 6). */
+/** maxRetryAfterSeconds: 1 .. 3600 (the Go and Java SDKs give up above 180 s, docs/platform.md section 6). */
 export const MAX_RETRY_AFTER_SECONDS = MAX_TIME_MS / 1000;
 /** maxResponseBytes: 1 KiB .. 64 MiB. */
 const MAX_RESPONSE_BYTES_LIMIT = 64 * 1024 * 1024;
@@ -176,7 +176,8 @@ export function parseClientOptions(
     throw invalidInput('region', `must be a region domain such as ${DEFAULT_REGION}, got ${describe(raw.region)}`);
   }
   const region = isAbsent(raw.region) ? CLIENT_DEFAULTS.region : String(raw.region).trim();
-  const custom = region.toLowerCase() === CUSTOM_REGION ? { apiBaseUrl: raw.apiBaseUrl as string, authBaseUrl: raw.authBaseUrl as string } : undefined;
+  const custom =
+    region.toLowerCase() === CUSTOM_REGION ? { apiBaseUrl: raw.apiBaseUrl as string, authBaseUrl: raw.authBaseUrl as string } : undefined;
   const origins = resolveOrigins(region, custom);
   const clientId = credential('clientId', raw.clientId);
   const clientSecret = credential('clientSecret', raw.clientSecret);
@@ -213,8 +214,14 @@ export function parseClientOptions(
 const METHODS = new Set(['GET', 'HEAD', 'POST', 'PATCH', 'PUT']);
 
 const Organization = z.object({
-  id: z.string().nullish().transform((v) => v ?? undefined),
-  name: z.string().nullish().transform((v) => v ?? undefined),
+  id: z
+    .string()
+    .nullish()
+    .transform((v) => v ?? undefined),
+  name: z
+    .string()
+    .nullish()
+    .transform((v) => v ?? undefined),
 });
 
 /** A Genesys permission name: domain:entity:action (e.g. conversation:communication:disconnect). */
@@ -338,7 +345,8 @@ export class GenesysClient {
               token = await this.tokens.getToken(signal);
             }
             if (slotHeld) slotHeld = false;
-            else if (!this.limiter.tryAcquire(options.priority, options.booking)) await this.limiter.acquire(signal, onWait, options.priority, options.booking);
+            else if (!this.limiter.tryAcquire(options.priority, options.booking))
+              await this.limiter.acquire(signal, onWait, options.priority, options.booking);
             this.counters.requests++;
             sent++;
             options.onSend?.();
@@ -357,7 +365,7 @@ export class GenesysClient {
               throw err;
             }
             // Genesys says what this token may use per minute; a lower figure than ours becomes our budget
-            // (genesys-api.md section 6: the official blog's sample answer shows inin-ratelimit-allowed: 180,
+            // (docs/platform.md section 6: the official blog's sample answer shows inin-ratelimit-allowed: 180,
             // MyPureCloud/developer-center-blog source/2021-05-06-sdk-config-and-logging). Until the first
             // answer, the limiter lets one request out (firstAnswerFirst).
             const allowed = headerValue(res.headers, 'inin-ratelimit-allowed');
@@ -461,10 +469,13 @@ export class GenesysClient {
   }
 
   private malformed(res: HttpResponse, what: string, why: string): GenesysError {
-    return new GenesysError('genesys-error', `the answer of ${what} was malformed (${why})`, { status: res.status, correlationId: res.correlationId });
+    return new GenesysError('genesys-error', `the answer of ${what} was malformed (${why})`, {
+      status: res.status,
+      correlationId: res.correlationId,
+    });
   }
 
-  /** Maps a non-2xx answer to the one error type (see genesys-api.md section 5). */
+  /** Maps a non-2xx answer to the one error type (see docs/platform.md section 5). */
   private failure(res: HttpResponse, what: string, renewed: boolean): GenesysError {
     let body: ErrorBody | undefined;
     try {
@@ -498,6 +509,10 @@ export class GenesysClient {
       const retryAfter = parseRetryAfter(headerValue(res.headers, 'retry-after'));
       return new GenesysError('rate-limited', `Genesys Cloud rate limit (429${codeText}) on ${what}${said}`, { ...details, retryAfter });
     }
-    return new GenesysError('genesys-error', `${what} failed with status ${res.status}${codeText}${said || ` (no error message from ${this.apiHost})`}`, details);
+    return new GenesysError(
+      'genesys-error',
+      `${what} failed with status ${res.status}${codeText}${said || ` (no error message from ${this.apiHost})`}`,
+      details,
+    );
   }
 }

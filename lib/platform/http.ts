@@ -24,7 +24,7 @@ export interface HttpTransportOptions {
 
 /**
  * Default cap on an answer body: 4 MiB. The largest answers the package reads are a conversation (a participant
- * of a realistic answer, with the nine media arrays of genesys-api.md section 3, is about 0.6 KB before its
+ * of a realistic answer, with the nine media arrays of docs/platform.md section 3, is about 0.6 KB before its
  * attributes: a 20-party conference is 12 KB) and an analytics details page (at most 100 conversations, same
  * section). 4 MiB leaves a wide margin while bounding memory and the time parsing holds the event loop (an
  * unbounded 18 MB answer blocked it for seconds; a 4 MB one of 6,700 participants reads in about 0.2 s).
@@ -139,7 +139,9 @@ function proxyProblem(): GenesysError | undefined {
     try {
       new URL(v);
     } catch {
-      return new GenesysError('invalid-input', `${name} (environment): is not a valid proxy URL (value not shown: it may hold a password)`, { field: name });
+      return new GenesysError('invalid-input', `${name} (environment): is not a valid proxy URL (value not shown: it may hold a password)`, {
+        field: name,
+      });
     }
   }
   return undefined;
@@ -246,15 +248,30 @@ export class HttpTransport {
       }
       const host = hostOf(req.origin);
       if (codes.includes('UND_ERR_CONNECT_TIMEOUT')) {
-        throw new GenesysError('network-error', `could not connect to ${host}: connection timed out after ${this.connectTimeoutMs} ms`, { retryable: true, cause: err });
+        throw new GenesysError('network-error', `could not connect to ${host}: connection timed out after ${this.connectTimeoutMs} ms`, {
+          retryable: true,
+          cause: err,
+        });
       }
       const code = codes.find((c) => !c.startsWith('UND_ERR')) ?? codes[0];
       if (code === 'ENOTFOUND') {
         // One sentence, the likely cause first: a wrong region (or custom origin) names a host that does not exist.
-        throw new GenesysError('network-error', `the host ${host} was not found: check the region (or the custom origin) (ENOTFOUND, ${describe(req)})`, { retryable: false, cause: err });
+        throw new GenesysError(
+          'network-error',
+          `the host ${host} was not found: check the region (or the custom origin) (ENOTFOUND, ${describe(req)})`,
+          { retryable: false, cause: err },
+        );
       }
-      const detail = code === 'ECONNREFUSED' ? 'connection refused' : code === 'UND_ERR_SOCKET' || code === 'ECONNRESET' ? 'the connection was closed by the other side' : (code ?? (err instanceof Error ? err.message : 'unknown error'));
-      throw new GenesysError('network-error', `${describe(req)} failed: ${detail}${code && !detail.includes(code) ? ` (${code})` : ''}`, { retryable: transient(err), cause: err });
+      const detail =
+        code === 'ECONNREFUSED'
+          ? 'connection refused'
+          : code === 'UND_ERR_SOCKET' || code === 'ECONNRESET'
+            ? 'the connection was closed by the other side'
+            : (code ?? (err instanceof Error ? err.message : 'unknown error'));
+      throw new GenesysError('network-error', `${describe(req)} failed: ${detail}${code && !detail.includes(code) ? ` (${code})` : ''}`, {
+        retryable: transient(err),
+        cause: err,
+      });
     }
   }
 

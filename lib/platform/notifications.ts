@@ -1,5 +1,5 @@
 // The Notification Service, one manager per GenesysClient (so per config node): channels, one WebSocket each,
-// topics subscribed in batches, and everything that keeps them working (genesys-api.md section 7, design 2.5a).
+// topics subscribed in batches, and everything that keeps them working (docs/platform.md section 7, docs/architecture.md 2.5a).
 // Nothing here decides what a wait does: listeners learn a topic's state ('pending', 'live', 'unavailable')
 // and its events, and poll by REST whenever it is not 'live'. Every REST call goes through the client's one
 // request path (its token, rate limiter and retry policy). No token is ever in a URL: Genesys' connectUri
@@ -19,7 +19,7 @@ import { endInBatches } from './abort';
 import { GenesysError } from './errors';
 import { truncate } from './redact';
 
-/** Genesys' limit of topics per channel (genesys-api.md section 7: 400 above it). */
+/** Genesys' limit of topics per channel (docs/platform.md section 7: 400 above it). */
 export const MAX_TOPICS_PER_CHANNEL = 1_000;
 /**
  * Channels one config node may hold. Genesys allows 20 per OAuth client and evicts the oldest beyond that;
@@ -636,7 +636,7 @@ export class NotificationChannels {
       return;
     }
     if (topic === 'v2.system.socket_closing') {
-      // Maintenance: reconnect to the same connectUri; the subscriptions stay (genesys-api.md section 7).
+      // Maintenance: reconnect to the same connectUri; the subscriptions stay (docs/platform.md section 7).
       // Events in the gap are lost: the topics go down and come back live (their waits re-read).
       this.counters.reconnects++;
       this.dropSocket(ch, false, 'socket_closing');

@@ -97,7 +97,10 @@ function normalShare(limit: number): number {
 }
 
 class BookingImpl implements Booking {
-  constructor(private readonly limiter: RateLimiter, public remaining: number) {}
+  constructor(
+    private readonly limiter: RateLimiter,
+    public remaining: number,
+  ) {}
   release(): void {
     const back = this.remaining;
     this.remaining = 0;
@@ -348,11 +351,14 @@ export class RateLimiter {
     if (this.timer && this.timerAt === at) return;
     this.clearTimer();
     this.timerAt = at;
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      this.pump();
-      // Capped at Node's largest timer (2^31-1 ms): a longer one would fire after 1 ms, again and again.
-    }, Math.min(2 ** 31 - 1, Math.max(1, at - now)));
+    this.timer = setTimeout(
+      () => {
+        this.timer = undefined;
+        this.pump();
+        // Capped at Node's largest timer (2^31-1 ms): a longer one would fire after 1 ms, again and again.
+      },
+      Math.min(2 ** 31 - 1, Math.max(1, at - now)),
+    );
   }
 
   private clearTimer(): void {

@@ -1,7 +1,7 @@
 // The one redaction point of lib/: every error that leaves GenesysClient (and the client's constructor) goes
 // through Redactor.error(). It removes what must never reach a msg, a status or a log:
 // - the client secret (as typed, URL-encoded and base64-encoded), the `Basic base64(id:secret)` value of the
-//   grant (genesys-api.md section 2), and every access token this client was issued;
+//   grant (docs/platform.md section 2), and every access token this client was issued;
 // - any `Bearer <value>` / `Basic <value>` an answer echoes, and user:password in URLs (`scheme://***@host`),
 //   including the passwords of the proxy URLs in HTTP_PROXY / HTTPS_PROXY (even when those do not parse);
 // and it truncates foreign text (a Genesys or proxy message) to MAX_FOREIGN_TEXT. The raw `cause` (an undici

@@ -1,4 +1,4 @@
-// Genesys Cloud regions and the API / login origins of each (genesys-api.md section 1).
+// Genesys Cloud regions and the API / login origins of each (docs/platform.md section 1).
 // Every region has one domain D: API at https://api.D, login at https://login.D. Nothing else exists
 // (no api.eu.genesys.cloud). 'custom' is for the simulator, a proxy or a test server.
 import { invalidInput } from './errors';
@@ -12,26 +12,28 @@ export interface Region {
   label: string;
 }
 
-export const REGIONS: readonly Region[] = Object.freeze([
-  { domain: 'mypurecloud.com', awsName: 'us-east-1', label: 'Americas (US East)' },
-  { domain: 'use2.us-gov-pure.cloud', awsName: 'us-east-2', label: 'Americas (US East 2, FedRAMP)' },
-  { domain: 'usw2.pure.cloud', awsName: 'us-west-2', label: 'Americas (US West)' },
-  { domain: 'cac1.pure.cloud', awsName: 'ca-central-1', label: 'Americas (Canada)' },
-  { domain: 'sae1.pure.cloud', awsName: 'sa-east-1', label: 'Americas (São Paulo)' },
-  { domain: 'mxc1.pure.cloud', awsName: 'mx-central-1', label: 'Americas (Mexico)' },
-  { domain: 'mypurecloud.ie', awsName: 'eu-west-1', label: 'EMEA (Dublin)' },
-  { domain: 'euw2.pure.cloud', awsName: 'eu-west-2', label: 'EMEA (London)' },
-  { domain: 'mypurecloud.de', awsName: 'eu-central-1', label: 'EMEA (Frankfurt)' },
-  { domain: 'euc2.pure.cloud', awsName: 'eu-central-2', label: 'EMEA (Zurich)' },
-  { domain: 'edee1.eusc-pure.cloud', awsName: 'eusc-de-east-1', label: 'EMEA (EU Sovereign Cloud, Germany)' },
-  { domain: 'mec1.pure.cloud', awsName: 'me-central-1', label: 'EMEA (UAE)' },
-  { domain: 'aps1.pure.cloud', awsName: 'ap-south-1', label: 'Asia Pacific (Mumbai)' },
-  { domain: 'apse1.pure.cloud', awsName: 'ap-southeast-1', label: 'Asia Pacific (Singapore)' },
-  { domain: 'mypurecloud.com.au', awsName: 'ap-southeast-2', label: 'Asia Pacific (Sydney)' },
-  { domain: 'mypurecloud.jp', awsName: 'ap-northeast-1', label: 'Asia Pacific (Tokyo)' },
-  { domain: 'apne2.pure.cloud', awsName: 'ap-northeast-2', label: 'Asia Pacific (Seoul)' },
-  { domain: 'apne3.pure.cloud', awsName: 'ap-northeast-3', label: 'Asia Pacific (Osaka)' },
-].map((r) => Object.freeze(r)));
+export const REGIONS: readonly Region[] = Object.freeze(
+  [
+    { domain: 'mypurecloud.com', awsName: 'us-east-1', label: 'Americas (US East)' },
+    { domain: 'use2.us-gov-pure.cloud', awsName: 'us-east-2', label: 'Americas (US East 2, FedRAMP)' },
+    { domain: 'usw2.pure.cloud', awsName: 'us-west-2', label: 'Americas (US West)' },
+    { domain: 'cac1.pure.cloud', awsName: 'ca-central-1', label: 'Americas (Canada)' },
+    { domain: 'sae1.pure.cloud', awsName: 'sa-east-1', label: 'Americas (São Paulo)' },
+    { domain: 'mxc1.pure.cloud', awsName: 'mx-central-1', label: 'Americas (Mexico)' },
+    { domain: 'mypurecloud.ie', awsName: 'eu-west-1', label: 'EMEA (Dublin)' },
+    { domain: 'euw2.pure.cloud', awsName: 'eu-west-2', label: 'EMEA (London)' },
+    { domain: 'mypurecloud.de', awsName: 'eu-central-1', label: 'EMEA (Frankfurt)' },
+    { domain: 'euc2.pure.cloud', awsName: 'eu-central-2', label: 'EMEA (Zurich)' },
+    { domain: 'edee1.eusc-pure.cloud', awsName: 'eusc-de-east-1', label: 'EMEA (EU Sovereign Cloud, Germany)' },
+    { domain: 'mec1.pure.cloud', awsName: 'me-central-1', label: 'EMEA (UAE)' },
+    { domain: 'aps1.pure.cloud', awsName: 'ap-south-1', label: 'Asia Pacific (Mumbai)' },
+    { domain: 'apse1.pure.cloud', awsName: 'ap-southeast-1', label: 'Asia Pacific (Singapore)' },
+    { domain: 'mypurecloud.com.au', awsName: 'ap-southeast-2', label: 'Asia Pacific (Sydney)' },
+    { domain: 'mypurecloud.jp', awsName: 'ap-northeast-1', label: 'Asia Pacific (Tokyo)' },
+    { domain: 'apne2.pure.cloud', awsName: 'ap-northeast-2', label: 'Asia Pacific (Seoul)' },
+    { domain: 'apne3.pure.cloud', awsName: 'ap-northeast-3', label: 'Asia Pacific (Osaka)' },
+  ].map((r) => Object.freeze(r)),
+);
 
 export const CUSTOM_REGION = 'custom';
 /** The region of a config node that names none (a flow file without it): Americas (US East). */

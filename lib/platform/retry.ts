@@ -86,7 +86,8 @@ export async function withRetry<T>(attempt: (n: number) => Promise<T>, ctx: Retr
     try {
       return { value: await attempt(n), attempts: n };
     } catch (err) {
-      if (aborted()) throw err instanceof GenesysError && err.code === 'cancelled' ? err : cancelled(abortedOf(ctx.signals), `${ctx.what} was cancelled`);
+      if (aborted())
+        throw err instanceof GenesysError && err.code === 'cancelled' ? err : cancelled(abortedOf(ctx.signals), `${ctx.what} was cancelled`);
       const decision = classify(err);
       if (!decision.retry) throw err;
       const e = err as GenesysError;
@@ -102,7 +103,12 @@ export async function withRetry<T>(attempt: (n: number) => Promise<T>, ctx: Retr
         }
         if (++rateLimited >= ctx.policy.maxAttempts) {
           throw new GenesysError('rate-limited', `Genesys Cloud rate limit: still 429 after ${n} attempts (${ctx.what})`, {
-            status: 429, genesysCode: e.genesysCode, correlationId: e.correlationId, retryAfter: decision.seconds, retryable: false, cause: err,
+            status: 429,
+            genesysCode: e.genesysCode,
+            correlationId: e.correlationId,
+            retryAfter: decision.seconds,
+            retryable: false,
+            cause: err,
           });
         }
         const waitMs = decision.seconds * 1000;

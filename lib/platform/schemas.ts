@@ -2,7 +2,10 @@
 // Lenient with unknown fields (zod objects strip them), strict on the fields we use.
 import { z } from 'zod';
 
-const optionalString = z.string().nullish().transform((v) => v ?? undefined);
+const optionalString = z
+  .string()
+  .nullish()
+  .transform((v) => v ?? undefined);
 
 /** Lenient: expires_in may be missing (the token manager then assumes the shortest lifetime Genesys allows). */
 export const TokenResponse = z.object({

@@ -1,4 +1,4 @@
-// OAuth client-credentials token manager (genesys-api.md section 2):
+// OAuth client-credentials token manager (docs/platform.md section 2):
 //   POST {authBaseUrl}/oauth/token, Authorization: Basic base64(id:secret),
 //   Content-Type: application/x-www-form-urlencoded, body grant_type=client_credentials (nothing else).
 // One token per client, cached until shortly before expires_in; one grant in flight however many
@@ -143,7 +143,11 @@ export class TokenManager {
       try {
         body = parseJsonBody(res.text);
       } catch {
-        throw new GenesysError('auth-failed', `the token answer from ${this.loginHost} is not JSON (status ${res.status}); is authBaseUrl the Genesys login host?`, details);
+        throw new GenesysError(
+          'auth-failed',
+          `the token answer from ${this.loginHost} is not JSON (status ${res.status}); is authBaseUrl the Genesys login host?`,
+          details,
+        );
       }
       const parsed = TokenResponse.safeParse(body);
       if (!parsed.success) {
@@ -175,7 +179,11 @@ export class TokenManager {
       });
     }
     if (res.status >= 500) {
-      throw new GenesysError('genesys-error', `the login host ${this.loginHost} failed with status ${res.status}${code ? ` (${code})` : ''}`, withCode);
+      throw new GenesysError(
+        'genesys-error',
+        `the login host ${this.loginHost} failed with status ${res.status}${code ? ` (${code})` : ''}`,
+        withCode,
+      );
     }
     if (code === 'invalid_client') {
       throw new GenesysError('auth-failed', 'the client id or secret was refused by Genesys (invalid_client)', withCode);
@@ -204,14 +212,22 @@ export class TokenManager {
       return new GenesysError('auth-failed', `the token grant at ${this.loginHost} failed`, { cause: err });
     }
     if (isHostNotFound(err)) {
-      return new GenesysError('network-error', `the login host ${this.loginHost} was not found: check the region (or the login origin) of the genesys-cloud-config node (ENOTFOUND)`, {
-        cause: err,
-      });
+      return new GenesysError(
+        'network-error',
+        `the login host ${this.loginHost} was not found: check the region (or the login origin) of the genesys-cloud-config node (ENOTFOUND)`,
+        {
+          cause: err,
+        },
+      );
     }
     if (err.code === 'network-error') {
-      return new GenesysError('network-error', `could not get a token: the login host ${this.loginHost} is unreachable (${this.redact(err.message)})`, {
-        cause: err,
-      });
+      return new GenesysError(
+        'network-error',
+        `could not get a token: the login host ${this.loginHost} is unreachable (${this.redact(err.message)})`,
+        {
+          cause: err,
+        },
+      );
     }
     return err;
   }

@@ -29,7 +29,7 @@ function present(msg: Msg, result: AwaitResult): Outcome {
     via: result.via,
   };
   if (result.lastError) payload.lastError = result.lastError;
-  // Push was on but could not serve this wait: it polled, and the status says so (design 2.5a).
+  // Push was on but could not serve this wait: it polled, and the status says so (docs/architecture.md 2.5a).
   if (result.pushUnavailable) payload.pushUnavailable = result.pushUnavailable;
   msg.payload = payload;
   const extra = result.pushUnavailable ? (pushNote ?? '(push unavailable: polling)') : undefined;

@@ -1,5 +1,5 @@
 // Finds the live conversations of a user (or queue, or caller address) when the flow knows who, not which
-// call (design 2.5c; the workflow is lib/find-conversations.ts): outputs them as one array, or one msg per
+// call (docs/architecture.md 2.5c; the workflow is lib/find-conversations.ts): outputs them as one array, or one msg per
 // conversation with msg.conversationId and msg.participantId set, ready for genesys-disconnect-participant.
 import type { NodeAPI } from 'node-red';
 import { type FlowNodeDef, type Outcome, readTyped, registerFlowNode, type Typed, type Versioned } from '../shared/flow-node';

@@ -1,5 +1,5 @@
 // The bodies of the notifications the simulator publishes, in the shapes of the official SDK models.
-// Envelope: `{ topicName, version, eventBody, metadata: { CorrelationId } }` (genesys-api.md section 7).
+// Envelope: `{ topicName, version, eventBody, metadata: { CorrelationId } }` (docs/platform.md section 7).
 import { randomUUID } from 'node:crypto';
 import { ParticipantState, SeededConversation } from '../types';
 import { isTerminal } from '../conversation-store';
@@ -36,7 +36,7 @@ const DETAIL_MEDIA: Record<string, string> = { call: 'VOICE', chat: 'CHAT', emai
 
 /**
  * Detail events spell disconnect types UPPER_SNAKE (`CLIENT`, `ENDPOINT`, `TRANSFER`, `CONFERENCE_TRANSFER`,
- * `TRANSPORT_FAILURE`, `DND_ENDPOINT`: genesys-api.md section 7) where the conversation API says `client`,
+ * `TRANSPORT_FAILURE`, `DND_ENDPOINT`: docs/platform.md section 7) where the conversation API says `client`,
  * `endpoint`, `transfer`, `conference.transfer`, `transport.failure`, `endpoint.dnd`.
  */
 export function detailDisconnectType(t: string | undefined): string | undefined {

@@ -1,5 +1,5 @@
 // The simulator's Notification Service: channels, subscriptions, one WebSocket per channel, the events the
-// conversation state machine publishes, and the faults tests inject. Facts: genesys-api.md section 7; shapes:
+// conversation state machine publishes, and the faults tests inject. Facts: docs/platform.md section 7; shapes:
 // the official SDK models (JS SDK index.d.ts: Channel, ChannelEntityListing, ChannelTopic,
 // ChannelTopicEntityListing, AvailableTopicEntityListing). No HTTP pipeline here: the server authenticates,
 // rate-limits and logs the REST calls (module.ts maps its routes here) and hands them over as a
@@ -188,7 +188,7 @@ export class NotificationService {
 
   /**
    * POST adds, PUT replaces. Body: ChannelTopic[] (only `id` is read). Every topic is validated first: one unknown
-   * topic or bad id fails the whole request with 400 notification.invalid.topic (genesys-api.md section 7) and
+   * topic or bad id fails the whole request with 400 notification.invalid.topic (docs/platform.md section 7) and
    * changes nothing. Answer: ChannelTopicEntityListing, every subscribed topic Permitted plus this request's
    * Rejected ones with rejectionReason and missingPermissions.
    */
@@ -212,7 +212,7 @@ export class NotificationService {
     // Without ignoreErrors=true one failed permission check fails the whole bulk request (purecloudlabs/
     // genesys-cloud-streaming-client PR #318: ignoreErrors "makes bulk requests succeed with individual failure
     // results instead of failing the entire bulk operation"). Status and code of that failure: UNCONFIRMED;
-    // 403 missing.permissions is the documented code for a missing permission (genesys-api.md section 5).
+    // 403 missing.permissions is the documented code for a missing permission (docs/platform.md section 5).
     if (rejected.length && r.query.get('ignoreErrors') !== 'true') {
       const missing = [...new Set(rejected.flatMap((x) => x.missingPermissions as string[]))];
       throw new ApiError(403, 'missing.permissions', `Not permitted to subscribe to: ${rejected.map((x) => x.id).join(', ')}`, {
@@ -222,7 +222,7 @@ export class NotificationService {
     }
     const after = replace ? wanted.size : new Set([...ch.topics.keys(), ...wanted.keys()]).size;
     if (after > this.opts.maxTopicsPerChannel) {
-      // 400 above 1,000 topics (genesys-api.md section 7); the code string is UNCONFIRMED, so the generic one.
+      // 400 above 1,000 topics (docs/platform.md section 7); the code string is UNCONFIRMED, so the generic one.
       throw new ApiError(400, 'bad.request', `A channel can have at most ${this.opts.maxTopicsPerChannel} topics; this request would make ${after}.`);
     }
     if (replace) this.unsubscribeAll(ch);
@@ -276,7 +276,7 @@ export class NotificationService {
 
   private connected(ch: Channel, ws: WebSocket): void {
     if (!this.channels.has(ch.id)) return ws.terminate();
-    // "a second socket on the same channel disconnects the first" (genesys-api.md section 7).
+    // "a second socket on the same channel disconnects the first" (docs/platform.md section 7).
     this.dropSocket(ch, (s) => s.close(1000));
     ch.socket = ws;
     ch.silenced = false;
@@ -292,7 +292,7 @@ export class NotificationService {
       } catch {
         return;
       }
-      // `{"message":"ping"}` is answered with a pong on channel.metadata (genesys-api.md section 7).
+      // `{"message":"ping"}` is answered with a pong on channel.metadata (docs/platform.md section 7).
       if ((msg as { message?: unknown } | null)?.message === 'ping') this.send(ch, channelMetadata('pong'));
     });
     ws.on('error', () => ws.terminate());
@@ -396,7 +396,7 @@ export class NotificationService {
 
   /**
    * Maintenance: the service says v2.system.socket_closing, then closes (1001); the channel and its
-   * subscriptions stay, a client reconnects to the same connectUri (genesys-api.md section 7).
+   * subscriptions stay, a client reconnects to the same connectUri (docs/platform.md section 7).
    */
   socketClosing(id: string, closeAfterMs: number): void {
     const ch = this.channelForControl(id);

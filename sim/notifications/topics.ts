@@ -1,8 +1,8 @@
 // The notification topics the simulator knows: what a subscription may name, how it is validated, and what
-// GET /api/v2/notifications/availabletopics lists. Topic names: genesys-api.md section 7.
+// GET /api/v2/notifications/availabletopics lists. Topic names: docs/platform.md section 7.
 import { UUID_RE } from '../conversation-store';
 
-/** The detail-event suffixes of `v2.detail.events.conversation.{id}.*` (genesys-api.md section 7). */
+/** The detail-event suffixes of `v2.detail.events.conversation.{id}.*` (docs/platform.md section 7). */
 const DETAIL_EVENTS = [
   'acd.end',
   'acd.start',

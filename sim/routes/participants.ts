@@ -19,7 +19,7 @@ export const participants: SimModuleFactory = (sim) => ({
 function patchParticipant({ store, faults, settings }: SimContext, { req, params, raw }: ApiRequest, callsPath: boolean): Reply {
   const cid = uuidParam(params, 'conversationId');
   const pid = uuidParam(params, 'participantId');
-  // A client-credentials token has no user context (genesys-api.md section 4, UNCONFIRMED): opt-in fault.
+  // A client-credentials token has no user context (docs/platform.md section 4, UNCONFIRMED): opt-in fault.
   if (callsPath && faults.notAUserOnCallsPatch) {
     throw new ApiError(400, 'not.a.user', 'This request requires a user context. Client credentials cannot be used for requests to this resource.');
   }
@@ -33,7 +33,7 @@ function patchParticipant({ store, faults, settings }: SimContext, { req, params
     });
   }
   // An ended leg: the 2017 swagger lists participant.no.active.conversations for the generic participant PATCH and
-  // call.disconnected for the calls path (genesys-api.md section 5).
+  // call.disconnected for the calls path (docs/platform.md section 5).
   if (isTerminal(p.state)) {
     if (callsPath) throw new ApiError(400, 'conversation.error.call.disconnected', 'The call is already disconnected.');
     throw new ApiError(400, 'conversation.error.participant.no.active.conversations', 'Participant has no active conversations');

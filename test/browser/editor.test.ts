@@ -17,7 +17,25 @@ import { until } from '../support/until';
 const PACKAGE = 'node-red-contrib-genesys-participants';
 const FLOW_TYPES = ['genesys-list-participants', 'genesys-disconnect-participant', 'genesys-await-terminal', 'genesys-find-conversations'];
 /** Keys every node may carry that are not in its type's defaults. */
-const STANDARD_KEYS = new Set(['id', 'type', 'z', 'x', 'y', 'w', 'h', 'wires', 'g', 'd', 'l', 'credentials', 'info', 'icon', 'inputLabels', 'outputLabels', '_users']);
+const STANDARD_KEYS = new Set([
+  'id',
+  'type',
+  'z',
+  'x',
+  'y',
+  'w',
+  'h',
+  'wires',
+  'g',
+  'd',
+  'l',
+  'credentials',
+  'info',
+  'icon',
+  'inputLabels',
+  'outputLabels',
+  '_users',
+]);
 
 interface DialogSpec {
   type: string;
@@ -35,13 +53,16 @@ interface DialogSpec {
 
 /** Sets a TypedInput field (the way the user does with its type menu and text box). */
 async function setTyped(page: Page, field: string, type: string, value: string): Promise<void> {
-  await page.evaluate(([f, t, v]) => {
-    const $ = (window as any).$;
-    const input = $(`#node-input-${f}`);
-    input.typedInput('type', t);
-    input.typedInput('value', v);
-    input.trigger('change');
-  }, [field, type, value]);
+  await page.evaluate(
+    ([f, t, v]) => {
+      const $ = (window as any).$;
+      const input = $(`#node-input-${f}`);
+      input.typedInput('type', t);
+      input.typedInput('value', v);
+      input.trigger('change');
+    },
+    [field, type, value],
+  );
 }
 async function setText(page: Page, selector: string, value: string): Promise<void> {
   await page.fill(selector, value);
@@ -53,15 +74,34 @@ const DIALOGS: DialogSpec[] = [
     type: 'genesys-list-participants',
     fields: ['genesys', 'conversationId', 'target', 'liveOnly', 'split', 'name'],
     help: 'Reads a Genesys Cloud conversation and outputs its participants',
-    async makeInvalid(page) { await setTyped(page, 'conversationId', 'str', 'not-a-uuid'); return 'conversationId'; },
+    async makeInvalid(page) {
+      await setTyped(page, 'conversationId', 'str', 'not-a-uuid');
+      return 'conversationId';
+    },
     reason: /^Conversation: must be a Genesys id \(a UUID such as [0-9a-f-]{36}\), or \$\{ENV_VAR\}$/,
     idFields: ['conversationId'],
   },
   {
     type: 'genesys-disconnect-participant',
-    fields: ['genesys', 'conversationId', 'participantId', 'target', 'refuseCustomer', 'keepCallAlive', 'dryRun', 'confirm', 'confirmTimeout', 'wrapupCode', 'wrapupNotes', 'name'],
+    fields: [
+      'genesys',
+      'conversationId',
+      'participantId',
+      'target',
+      'refuseCustomer',
+      'keepCallAlive',
+      'dryRun',
+      'confirm',
+      'confirmTimeout',
+      'wrapupCode',
+      'wrapupNotes',
+      'name',
+    ],
     help: 'Removes exactly one participant from a live Genesys Cloud call or conference',
-    async makeInvalid(page) { await setTyped(page, 'participantId', 'str', '12345'); return 'participantId'; },
+    async makeInvalid(page) {
+      await setTyped(page, 'participantId', 'str', '12345');
+      return 'participantId';
+    },
     reason: /^Participant: must be a Genesys id \(a UUID such as [0-9a-f-]{36}\), or \$\{ENV_VAR\}$/,
     idFields: ['conversationId', 'participantId', 'wrapupCode'],
   },
@@ -69,7 +109,10 @@ const DIALOGS: DialogSpec[] = [
     type: 'genesys-await-terminal',
     fields: ['genesys', 'conversationId', 'participantId', 'timeout', 'name'],
     help: 'Waits until a participant has left a Genesys Cloud conversation',
-    async makeInvalid(page) { await setText(page, '#node-input-timeout', '-1'); return 'timeout'; },
+    async makeInvalid(page) {
+      await setText(page, '#node-input-timeout', '-1');
+      return 'timeout';
+    },
     reason: /^Timeout: must be a number of seconds greater than 0 and at most 86400 \(24 h\)$/,
     idFields: ['conversationId', 'participantId'],
   },
@@ -77,7 +120,10 @@ const DIALOGS: DialogSpec[] = [
     type: 'genesys-find-conversations',
     fields: ['genesys', 'searchBy', 'who', 'mediaType', 'intervalHours', 'split', 'name'],
     help: 'Finds the live Genesys Cloud conversations of a user',
-    async makeInvalid(page) { await setTyped(page, 'who', 'str', 'not-a-uuid'); return 'who'; },
+    async makeInvalid(page) {
+      await setTyped(page, 'who', 'str', 'not-a-uuid');
+      return 'who';
+    },
     reason: /^Who: must be a Genesys id \(a UUID such as [0-9a-f-]{36}\), or \$\{ENV_VAR\}$/,
     idFields: ['who'],
   },
@@ -119,7 +165,9 @@ describe(`editor: the nodes in a real Chromium (Node-RED ${nodeRedMajor})`, func
     await page.evaluate(() => {
       const RED = (window as any).RED;
       RED.nodes.filterNodes({ z: RED.workspaces.active() }).forEach((n: any) => RED.nodes.remove(n.id));
-      RED.nodes.eachConfig((c: any) => { if (c.type === 'genesys-cloud-config') RED.nodes.remove(c.id); });
+      RED.nodes.eachConfig((c: any) => {
+        if (c.type === 'genesys-cloud-config') RED.nodes.remove(c.id);
+      });
       RED.view.redraw(true);
     });
   }
@@ -162,11 +210,15 @@ describe(`editor: the nodes in a real Chromium (Node-RED ${nodeRedMajor})`, func
   async function helpOverflow(type: string): Promise<{ sections: number; overflows: string[] }> {
     await page.evaluate((t) => (window as any).RED.sidebar.help.show(t), type);
     await page.waitForFunction(() => {
-      const help = Array.from(document.querySelectorAll('.red-ui-help')).find((e) => (e as HTMLElement).offsetParent !== null && e.querySelector('.genesys-help'));
+      const help = Array.from(document.querySelectorAll('.red-ui-help')).find(
+        (e) => (e as HTMLElement).offsetParent !== null && e.querySelector('.genesys-help'),
+      );
       return !!help && (help as HTMLElement).getBoundingClientRect().width > 100;
     });
     return page.evaluate(() => {
-      const help = Array.from(document.querySelectorAll('.red-ui-help')).find((e) => (e as HTMLElement).offsetParent !== null && e.querySelector('.genesys-help')) as HTMLElement;
+      const help = Array.from(document.querySelectorAll('.red-ui-help')).find(
+        (e) => (e as HTMLElement).offsetParent !== null && e.querySelector('.genesys-help'),
+      ) as HTMLElement;
       const out: string[] = [];
       const right = help.getBoundingClientRect().right;
       const describe = (e: Element) => `${e.tagName.toLowerCase()} "${(e.textContent ?? '').trim().slice(0, 60)}"`;
@@ -185,22 +237,33 @@ describe(`editor: the nodes in a real Chromium (Node-RED ${nodeRedMajor})`, func
 
   beforeEach(async () => {
     // A test that failed midway may have left dialogs open.
-    await page.evaluate(async () => {
-      const RED = (window as any).RED;
-      for (let i = 0; i < 5 && document.querySelector('.red-ui-tray'); i++) {
-        await new Promise<void>((resolve) => RED.tray.close(() => resolve()));
-      }
-    }).catch(() => undefined);
+    await page
+      .evaluate(async () => {
+        const RED = (window as any).RED;
+        for (let i = 0; i < 5 && document.querySelector('.red-ui-tray'); i++) {
+          await new Promise<void>((resolve) => RED.tray.close(() => resolve()));
+        }
+      })
+      .catch(() => undefined);
   });
 
   it('the palette shows the flow nodes under "Genesys Cloud"; the config node is a config type', async () => {
-    const inCategory = await page.$$eval('#red-ui-palette-container-Genesys_Cloud .red-ui-palette-node', (els) => els.map((e) => e.getAttribute('data-palette-type')));
+    const inCategory = await page.$$eval('#red-ui-palette-container-Genesys_Cloud .red-ui-palette-node', (els) =>
+      els.map((e) => e.getAttribute('data-palette-type')),
+    );
     assert.deepEqual([...inCategory].sort(), [...FLOW_TYPES].sort());
-    const header = await page.locator('#red-ui-palette-Genesys_Cloud, #red-ui-palette-container-Genesys_Cloud .red-ui-palette-header').first().innerText();
+    const header = await page
+      .locator('#red-ui-palette-Genesys_Cloud, #red-ui-palette-container-Genesys_Cloud .red-ui-palette-header')
+      .first()
+      .innerText();
     assert.match(header, /Genesys Cloud/);
     const configCategory = await page.evaluate(() => (window as any).RED.nodes.getType('genesys-cloud-config').category);
     assert.equal(configCategory, 'config');
-    assert.deepEqual(browser!.errors.filter((e) => /genesys/i.test(e)), [], 'no editor script error from our nodes');
+    assert.deepEqual(
+      browser!.errors.filter((e) => /genesys/i.test(e)),
+      [],
+      'no editor script error from our nodes',
+    );
     await screenshot(page, `palette-nr${nodeRedMajor}`);
   });
 
@@ -214,7 +277,10 @@ describe(`editor: the nodes in a real Chromium (Node-RED ${nodeRedMajor})`, func
       }
       // Labels are translated (no raw i18n key shown).
       const labels = await page.locator('.red-ui-tray-body .form-row label').allInnerTexts();
-      assert.ok(labels.every((l) => !/genesys-[a-z-]+\.label\./.test(l)), labels.join('|'));
+      assert.ok(
+        labels.every((l) => !/genesys-[a-z-]+\.label\./.test(l)),
+        labels.join('|'),
+      );
       await screenshot(page, `${spec.type}-light-nr${nodeRedMajor}`);
 
       // Help: what the palette's book button and the help sidebar show.
@@ -233,7 +299,8 @@ describe(`editor: the nodes in a real Chromium (Node-RED ${nodeRedMajor})`, func
         await setTyped(page, f, 'str', 'not-an-id');
         await until(() => isMarked(`node-input-${f}`), `${f} marked invalid`);
         assert.match(await tooltipOf(`node-input-${f}`), /^[A-Z][\w -]+: must be a Genesys id \(a UUID/, f);
-        if (f === 'wrapupCode') await setTyped(page, f, 'str', ''); // its default: no wrap-up code
+        if (f === 'wrapupCode')
+          await setTyped(page, f, 'str', ''); // its default: no wrap-up code
         else await setTyped(page, f, 'msg', f);
         assert.equal(await isMarked(`node-input-${f}`), false, `${f} back to its default`);
       }
@@ -251,7 +318,10 @@ describe(`editor: the nodes in a real Chromium (Node-RED ${nodeRedMajor})`, func
       }, id);
       assert.equal(state.valid, false);
       // The reason, not only the field's name, is what the node's red triangle lists.
-      assert.ok(state.validationErrors.some((e: string) => spec.reason.test(e)), JSON.stringify(state));
+      assert.ok(
+        state.validationErrors.some((e: string) => spec.reason.test(e)),
+        JSON.stringify(state),
+      );
       // The workspace shows the error triangle on the node.
       await page.waitForSelector(`[id="${id}"] .red-ui-flow-node-error:not(.hide)`, { state: 'attached' });
     });
@@ -274,7 +344,18 @@ describe(`editor: the nodes in a real Chromium (Node-RED ${nodeRedMajor})`, func
 
   it('a new node picks the only genesys-cloud-config there is (Node-RED 4.1 and 5 leave a new node at "none": onadd does it)', async () => {
     await clearWorkspace();
-    await page.evaluate(() => (window as any).RED.view.importNodes([{ id: 'c0ffee0000000002', type: 'genesys-cloud-config', name: 'The only one', region: 'mypurecloud.ie', requestsPerMinute: 300, maxRetryAfterSeconds: 180 }]));
+    await page.evaluate(() =>
+      (window as any).RED.view.importNodes([
+        {
+          id: 'c0ffee0000000002',
+          type: 'genesys-cloud-config',
+          name: 'The only one',
+          region: 'mypurecloud.ie',
+          requestsPerMinute: 300,
+          maxRetryAfterSeconds: 180,
+        },
+      ]),
+    );
     for (const [i, type] of FLOW_TYPES.entries()) {
       const id = await dropFromPalette(page, type, 200 + 180 * i, 200);
       await openEditDialog(page, id);
@@ -357,25 +438,32 @@ describe(`editor: the nodes in a real Chromium (Node-RED ${nodeRedMajor})`, func
   });
 
   it('no example uses a node type that does not exist, or a property our node types do not define', async () => {
-    const problems = await page.evaluate(([files, standard]) => {
-      const RED = (window as any).RED;
-      const out: string[] = [];
-      for (const [file, nodes] of files as Array<[string, any[]]>) {
-        for (const n of nodes) {
-          if (n.type === 'tab') continue;
-          const def = RED.nodes.getType(n.type);
-          if (!def) { out.push(`${file}: unknown type ${n.type}`); continue; }
-          if (!n.type.startsWith('genesys-')) continue;
-          for (const key of Object.keys(n)) {
-            if (!(standard as string[]).includes(key) && !(key in def.defaults)) out.push(`${file}: ${n.type} ${n.id} has "${key}", not in its defaults`);
-          }
-          for (const key of Object.keys(def.defaults)) {
-            if (!(key in n)) out.push(`${file}: ${n.type} ${n.id} lacks "${key}" (the editor would add its default)`);
+    const problems = await page.evaluate(
+      ([files, standard]) => {
+        const RED = (window as any).RED;
+        const out: string[] = [];
+        for (const [file, nodes] of files as Array<[string, any[]]>) {
+          for (const n of nodes) {
+            if (n.type === 'tab') continue;
+            const def = RED.nodes.getType(n.type);
+            if (!def) {
+              out.push(`${file}: unknown type ${n.type}`);
+              continue;
+            }
+            if (!n.type.startsWith('genesys-')) continue;
+            for (const key of Object.keys(n)) {
+              if (!(standard as string[]).includes(key) && !(key in def.defaults))
+                out.push(`${file}: ${n.type} ${n.id} has "${key}", not in its defaults`);
+            }
+            for (const key of Object.keys(def.defaults)) {
+              if (!(key in n)) out.push(`${file}: ${n.type} ${n.id} lacks "${key}" (the editor would add its default)`);
+            }
           }
         }
-      }
-      return out;
-    }, [exampleFiles(projectRoot).map((f) => [path.basename(f), readExample(f)]), [...STANDARD_KEYS]] as const);
+        return out;
+      },
+      [exampleFiles(projectRoot).map((f) => [path.basename(f), readExample(f)]), [...STANDARD_KEYS]] as const,
+    );
     assert.deepEqual(problems, []);
   });
 
@@ -390,24 +478,47 @@ describe(`editor: the nodes in a real Chromium (Node-RED ${nodeRedMajor})`, func
       await page.click('#red-ui-header-button-sidemenu');
       await page.click('#menu-item-import');
       await page.waitForSelector('#red-ui-clipboard-dialog-import-tabs', { state: 'visible' });
-      await page.locator('#red-ui-clipboard-dialog-import-tabs li').filter({ hasText: /Examples/ }).click();
+      await page
+        .locator('#red-ui-clipboard-dialog-import-tabs li')
+        .filter({ hasText: /Examples/ })
+        .click();
       const tree = page.locator('#red-ui-clipboard-dialog-import-tab-examples');
       await tree.locator('.red-ui-treeList-label').filter({ hasText: PACKAGE }).first().click();
-      await tree.locator('.red-ui-treeList-label').filter({ hasText: new RegExp(`^\\s*${name}\\s*$`) }).first().click();
+      await tree
+        .locator('.red-ui-treeList-label')
+        .filter({ hasText: new RegExp(`^\\s*${name}\\s*$`) })
+        .first()
+        .click();
       await page.click('#red-ui-clipboard-dialog-ok');
-      const imported = await page.waitForFunction(([label, count]) => {
-        const RED = (window as any).RED;
-        let ws: any;
-        RED.nodes.eachWorkspace((w: any) => { if (w.label === label) ws = w; });
-        if (!ws) return false;
-        const nodes = RED.nodes.filterNodes({ z: ws.id });
-        if (nodes.length < count) return false;
-        return { tab: ws.id, types: nodes.map((n: any) => n.type), unknown: nodes.filter((n: any) => n.type === 'unknown' || !RED.nodes.getType(n.type)).map((n: any) => n.type) };
-      }, [tab.label as string, flow.filter((n) => n.z === tab.id).length] as const, { timeout: 15_000 });
+      const imported = await page.waitForFunction(
+        ([label, count]) => {
+          const RED = (window as any).RED;
+          let ws: any;
+          RED.nodes.eachWorkspace((w: any) => {
+            if (w.label === label) ws = w;
+          });
+          if (!ws) return false;
+          const nodes = RED.nodes.filterNodes({ z: ws.id });
+          if (nodes.length < count) return false;
+          return {
+            tab: ws.id,
+            types: nodes.map((n: any) => n.type),
+            unknown: nodes.filter((n: any) => n.type === 'unknown' || !RED.nodes.getType(n.type)).map((n: any) => n.type),
+          };
+        },
+        [tab.label as string, flow.filter((n) => n.z === tab.id).length] as const,
+        { timeout: 15_000 },
+      );
       const result = (await imported.jsonValue()) as { tab: string; types: string[]; unknown: string[] };
       await page.evaluate((t) => (window as any).RED.workspaces.show(t), result.tab);
       assert.deepEqual(result.unknown, []);
-      assert.deepEqual(result.types.sort(), flow.filter((n) => n.z === tab.id).map((n) => n.type).sort());
+      assert.deepEqual(
+        result.types.sort(),
+        flow
+          .filter((n) => n.z === tab.id)
+          .map((n) => n.type)
+          .sort(),
+      );
       await page.waitForTimeout(300);
       await screenshot(page, `example-${name}-nr${nodeRedMajor}`);
     });
@@ -429,7 +540,22 @@ describe(`editor: the nodes in a real Chromium (Node-RED ${nodeRedMajor})`, func
       }
       // Configured, with a genesys-cloud-config chosen (the README's picture).
       await clearWorkspace();
-      await page.evaluate((url) => (window as any).RED.view.importNodes([{ id: 'c0ffee0000000001', type: 'genesys-cloud-config', name: 'Simulator', region: 'custom', apiBaseUrl: url, authBaseUrl: url, requestsPerMinute: 300, maxRetryAfterSeconds: 180 }]), sim!.url);
+      await page.evaluate(
+        (url) =>
+          (window as any).RED.view.importNodes([
+            {
+              id: 'c0ffee0000000001',
+              type: 'genesys-cloud-config',
+              name: 'Simulator',
+              region: 'custom',
+              apiBaseUrl: url,
+              authBaseUrl: url,
+              requestsPerMinute: 300,
+              maxRetryAfterSeconds: 180,
+            },
+          ]),
+        sim!.url,
+      );
       const configured = await dropFromPalette(page, 'genesys-disconnect-participant');
       await openEditDialog(page, configured);
       await page.selectOption('#node-input-genesys', 'c0ffee0000000001');

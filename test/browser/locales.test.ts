@@ -13,8 +13,9 @@ import { nodeRedMain, nodeRedMajor, projectRoot } from '../../testkit/node-red';
 
 const MODULE = 'node-red-contrib-genesys-participants';
 /** Every node type the package registers, but the config node (its dialog opens differently). */
-const FLOW_TYPES = Object.keys(JSON.parse(fs.readFileSync(path.join(projectRoot, 'package.json'), 'utf8'))['node-red'].nodes)
-  .filter((t) => t !== 'genesys-cloud-config');
+const FLOW_TYPES = Object.keys(JSON.parse(fs.readFileSync(path.join(projectRoot, 'package.json'), 'utf8'))['node-red'].nodes).filter(
+  (t) => t !== 'genesys-cloud-config',
+);
 const LANGUAGES = [
   { lang: 'de', locale: 'de-DE' },
   { lang: 'ja', locale: 'ja-JP' },
@@ -30,7 +31,9 @@ function helpSummaryHtml(type: string, lang: string): string {
 }
 /** The same, as the help sidebar renders it (plain text). */
 function helpSummary(type: string, lang: string): string {
-  return helpSummaryHtml(type, lang).replace(/<[^>]+>/g, '').replace(/\s+/g, ' ');
+  return helpSummaryHtml(type, lang)
+    .replace(/<[^>]+>/g, '')
+    .replace(/\s+/g, ' ');
 }
 
 /** Removes every node of the workspace (each dialog is opened on a node freshly dropped from the palette). */
@@ -44,11 +47,13 @@ async function clearWorkspace(page: Page): Promise<void> {
 
 /** Each element of the open dialog with a data-i18n key of `type` shows that key's text in `lang`. */
 async function assertTranslated(page: Page, type: string, lang: string): Promise<void> {
-  const found = await page.$$eval('.red-ui-tray-body [data-i18n]', (els) => els.map((e) => {
-    // The editor prefixes each key with its namespace: "[placeholder]<module>/<type>:<key>".
-    const [, attr, key] = /^(?:\[([a-z]+)\])?(?:[^:]*:)?(.*)$/.exec(e.getAttribute('data-i18n')!)!;
-    return { key, text: attr ? e.getAttribute(attr) ?? '' : (e.textContent ?? '').trim() };
-  }));
+  const found = await page.$$eval('.red-ui-tray-body [data-i18n]', (els) =>
+    els.map((e) => {
+      // The editor prefixes each key with its namespace: "[placeholder]<module>/<type>:<key>".
+      const [, attr, key] = /^(?:\[([a-z]+)\])?(?:[^:]*:)?(.*)$/.exec(e.getAttribute('data-i18n')!)!;
+      return { key, text: attr ? (e.getAttribute(attr) ?? '') : (e.textContent ?? '').trim() };
+    }),
+  );
   const mine = found.filter((f) => f.key.startsWith(`${type}.`));
   assert.ok(mine.length >= 3, `only ${mine.length} translated elements of ${type}`);
   const messages = { [type]: catalog(type, lang) };
@@ -85,7 +90,9 @@ describe(`editor in German and Japanese (Node-RED ${nodeRedMajor})`, function ()
       for (const type of [...FLOW_TYPES, 'genesys-cloud-config']) {
         assert.deepEqual(catalogs[`${MODULE}/${type}`]?.[type], catalog(type, lang), `${type} catalog`);
       }
-      const html = await (await fetch(`${nodeRed!.url}/nodes`, { headers: { accept: 'text/html', 'accept-language': `${locale},${lang};q=0.9` } })).text();
+      const html = await (
+        await fetch(`${nodeRed!.url}/nodes`, { headers: { accept: 'text/html', 'accept-language': `${locale},${lang};q=0.9` } })
+      ).text();
       for (const type of [...FLOW_TYPES, 'genesys-cloud-config']) {
         const at = html.indexOf(`data-help-name="${type}"`);
         assert.ok(at >= 0, `${type} help`);
@@ -103,7 +110,9 @@ describe(`editor in German and Japanese (Node-RED ${nodeRedMajor})`, function ()
         page = browser.page;
         await openEditor(page, nodeRed!.url);
       });
-      after(async () => { await browser?.close(); });
+      after(async () => {
+        await browser?.close();
+      });
 
       it(`the palette shows the ${lang} node names`, async () => {
         assert.equal(await page.evaluate(() => navigator.language), locale);
@@ -122,7 +131,10 @@ describe(`editor in German and Japanese (Node-RED ${nodeRedMajor})`, function ()
           // language's text for its key.
           await assertTranslated(page, type, lang);
           const labels = await page.locator('.red-ui-tray-body .form-row label').allInnerTexts();
-          assert.ok(labels.every((l) => !/genesys-[a-z-]+\./.test(l)), labels.join('|'));
+          assert.ok(
+            labels.every((l) => !/genesys-[a-z-]+\./.test(l)),
+            labels.join('|'),
+          );
           // The help sidebar, opened from the dialog's book button, shows this language's help.
           await page.locator('.red-ui-tray-footer-left button:has(i.fa-book)').last().click();
           await page.waitForFunction((text) => document.body.innerText.includes(text), helpSummary(type, lang));

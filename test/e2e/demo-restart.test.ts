@@ -28,23 +28,44 @@ function freePort(): Promise<number> {
   });
 }
 
-interface Demo { child: ChildProcess; exited: Promise<number | null>; output: () => string; nodeRedUrl: string; simUrl: string }
+interface Demo {
+  child: ChildProcess;
+  exited: Promise<number | null>;
+  output: () => string;
+  nodeRedUrl: string;
+  simUrl: string;
+}
 
 async function startDemo(userDir: string, simPort: number): Promise<Demo> {
   const child = spawn(process.execPath, [path.join(projectRoot, 'dist', 'scripts', 'demo.js')], {
     cwd: projectRoot,
     detached: true, // its own process group: a failed test can end the demo and its Node-RED together
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, PORT: '0', SIM_PORT: String(simPort), DEMO_USER_DIR: userDir, GENESYS_REGION: '', GENESYS_CLIENT_ID: '', GENESYS_CLIENT_SECRET: '' },
+    env: {
+      ...process.env,
+      PORT: '0',
+      SIM_PORT: String(simPort),
+      DEMO_USER_DIR: userDir,
+      GENESYS_REGION: '',
+      GENESYS_CLIENT_ID: '',
+      GENESYS_CLIENT_SECRET: '',
+    },
   });
   let out = '';
-  child.stdout!.on('data', (c: Buffer) => { out += c.toString('utf8'); });
-  child.stderr!.on('data', (c: Buffer) => { out += c.toString('utf8'); });
+  child.stdout!.on('data', (c: Buffer) => {
+    out += c.toString('utf8');
+  });
+  child.stderr!.on('data', (c: Buffer) => {
+    out += c.toString('utf8');
+  });
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const deadline = Date.now() + 60_000;
   while (!/Ctrl-C stops everything/.test(out)) {
     if (child.exitCode !== null) throw new Error(`the demo exited (${child.exitCode}):\n${out}`);
-    if (Date.now() > deadline) { kill(child); throw new Error(`the demo did not start within 60 s:\n${out}`); }
+    if (Date.now() > deadline) {
+      kill(child);
+      throw new Error(`the demo did not start within 60 s:\n${out}`);
+    }
     await new Promise((r) => setTimeout(r, 100));
   }
   const nodeRedUrl = /is running: (http:\/\/127\.0\.0\.1:\d+)\//.exec(out)![1];
@@ -54,7 +75,11 @@ async function startDemo(userDir: string, simPort: number): Promise<Demo> {
 
 function kill(child: ChildProcess): void {
   if (child.exitCode === null && child.signalCode === null) {
-    try { process.kill(-child.pid!, 'SIGKILL'); } catch { /* already gone */ }
+    try {
+      process.kill(-child.pid!, 'SIGKILL');
+    } catch {
+      /* already gone */
+    }
   }
 }
 
@@ -78,14 +103,44 @@ function userTab(simUrl: string): FlowNode[] {
   return [
     { id: USER_TAB, type: 'tab', label: 'My flows', disabled: false, info: '' },
     {
-      id: USER_CONFIG, type: 'genesys-cloud-config', name: 'my simulator', region: 'custom', apiBaseUrl: simUrl, authBaseUrl: simUrl,
-      requestsPerMinute: 300, maxRetryAfterSeconds: 180, credentials: { clientId: 'sim-client-id', clientSecret: 'sim-client-secret' },
+      id: USER_CONFIG,
+      type: 'genesys-cloud-config',
+      name: 'my simulator',
+      region: 'custom',
+      apiBaseUrl: simUrl,
+      authBaseUrl: simUrl,
+      requestsPerMinute: 300,
+      maxRetryAfterSeconds: 180,
+      credentials: { clientId: 'sim-client-id', clientSecret: 'sim-client-secret' },
     },
-    { id: 'e2e0f1e500000001', type: 'http in', z: USER_TAB, name: '', url: '/my-list', method: 'post', upload: false, swaggerDoc: '', x: 120, y: 80, wires: [['e2e0f1e500000002']] },
     {
-      id: 'e2e0f1e500000002', type: 'genesys-list-participants', z: USER_TAB, name: 'my list', genesys: USER_CONFIG,
-      conversationId: 'payload.conversationId', conversationIdType: 'msg', target: 'target', targetType: 'msg', liveOnly: false, split: false,
-      x: 320, y: 80, wires: [['e2e0f1e500000003']],
+      id: 'e2e0f1e500000001',
+      type: 'http in',
+      z: USER_TAB,
+      name: '',
+      url: '/my-list',
+      method: 'post',
+      upload: false,
+      swaggerDoc: '',
+      x: 120,
+      y: 80,
+      wires: [['e2e0f1e500000002']],
+    },
+    {
+      id: 'e2e0f1e500000002',
+      type: 'genesys-list-participants',
+      z: USER_TAB,
+      name: 'my list',
+      genesys: USER_CONFIG,
+      conversationId: 'payload.conversationId',
+      conversationIdType: 'msg',
+      target: 'target',
+      targetType: 'msg',
+      liveOnly: false,
+      split: false,
+      x: 320,
+      y: 80,
+      wires: [['e2e0f1e500000003']],
     },
     { id: 'e2e0f1e500000003', type: 'http response', z: USER_TAB, name: '', statusCode: '', headers: {}, x: 500, y: 80, wires: [] },
   ];
@@ -95,22 +150,34 @@ function userTab(simUrl: string): FlowNode[] {
 async function myList(nodeRedUrl: string): Promise<{ status: number; body: unknown }> {
   const deadline = Date.now() + 15_000;
   for (;;) {
-    const res = await fetch(`${nodeRedUrl}/my-list`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ conversationId: DEMO_CONVERSATION }), signal: AbortSignal.timeout(10_000) });
+    const res = await fetch(`${nodeRedUrl}/my-list`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ conversationId: DEMO_CONVERSATION }),
+      signal: AbortSignal.timeout(10_000),
+    });
     const body = await res.text();
     if (res.status !== 404 || Date.now() > deadline) {
       let parsed: unknown = body;
-      try { parsed = JSON.parse(body); } catch { /* not JSON */ }
+      try {
+        parsed = JSON.parse(body);
+      } catch {
+        /* not JSON */
+      }
       return { status: res.status, body: parsed };
     }
     await new Promise((r) => setTimeout(r, 100));
   }
 }
 
-describe('e2e: npm start again keeps the user\'s tabs and the simulator\'s port', function () {
+describe("e2e: npm start again keeps the user's tabs and the simulator's port", function () {
   this.timeout(120_000);
   let demo: Demo | undefined;
   const tmp = useTempDir('genesys-demo-restart-', async () => {
-    if (demo) { kill(demo.child); await demo.exited; }
+    if (demo) {
+      kill(demo.child);
+      await demo.exited;
+    }
   });
 
   it('deploy a tab, Ctrl-C, npm start: the tab is still there, the examples are as shipped, the simulator on the same port', async () => {
@@ -154,7 +221,10 @@ describe('e2e: npm start again keeps the user\'s tabs and the simulator\'s port'
     // The user's config node (and its credentials) still reach the simulator: same port, same answer.
     const afterRestart = await myList(demo.nodeRedUrl);
     assert.equal(afterRestart.status, 200, JSON.stringify(afterRestart.body));
-    assert.deepEqual((afterRestart.body as Array<{ id: string }>).map((p) => p.id), (beforeRestart.body as Array<{ id: string }>).map((p) => p.id));
+    assert.deepEqual(
+      (afterRestart.body as Array<{ id: string }>).map((p) => p.id),
+      (beforeRestart.body as Array<{ id: string }>).map((p) => p.id),
+    );
     await stopDemo(demo);
     demo = undefined;
   });

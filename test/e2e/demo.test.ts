@@ -13,7 +13,12 @@ const CAROL_CONVERSATION = '5d7a3f2e-1c4b-4e8a-9f6d-2b3c4d5e6f70';
 const CAROL = '8c1d2e3f-4a5b-4c6d-8e7f-901a2b3c4d5e';
 const COMPLIANCE_INJECT = 'a200000000000002';
 
-interface SimParticipant { id: string; purpose: string; userId?: string; state: string }
+interface SimParticipant {
+  id: string;
+  purpose: string;
+  userId?: string;
+  state: string;
+}
 
 describe('e2e: npm start (the demo)', function () {
   this.timeout(60_000);
@@ -52,11 +57,23 @@ describe('e2e: npm start (the demo)', function () {
       // Its own process group: if the test fails midway, after() can end the demo and its Node-RED together.
       detached: true,
       stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, PORT: '0', SIM_PORT: '0', DEMO_USER_DIR: path.join(tmp, 'user'), GENESYS_REGION: '', GENESYS_CLIENT_ID: '', GENESYS_CLIENT_SECRET: '' },
+      env: {
+        ...process.env,
+        PORT: '0',
+        SIM_PORT: '0',
+        DEMO_USER_DIR: path.join(tmp, 'user'),
+        GENESYS_REGION: '',
+        GENESYS_CLIENT_ID: '',
+        GENESYS_CLIENT_SECRET: '',
+      },
     });
     exited = new Promise((resolve) => child!.once('exit', (code) => resolve(code)));
-    child.stdout!.on('data', (c: Buffer) => { out += c.toString('utf8'); });
-    child.stderr!.on('data', (c: Buffer) => { out += c.toString('utf8'); });
+    child.stdout!.on('data', (c: Buffer) => {
+      out += c.toString('utf8');
+    });
+    child.stderr!.on('data', (c: Buffer) => {
+      out += c.toString('utf8');
+    });
     nodeRedUrl = (await waitForOutput(/is running: (http:\/\/127\.0\.0\.1:\d+)\//))[1];
     simUrl = (await waitForOutput(/simulator at (http:\/\/127\.0\.0\.1:\d+)/))[1];
     await waitForOutput(/Ctrl-C stops everything/);
@@ -65,7 +82,11 @@ describe('e2e: npm start (the demo)', function () {
   after(async function () {
     this.timeout(30_000);
     if (child && child.exitCode === null && child.signalCode === null) {
-      try { process.kill(-child.pid!, 'SIGKILL'); } catch { /* already gone */ }
+      try {
+        process.kill(-child.pid!, 'SIGKILL');
+      } catch {
+        /* already gone */
+      }
       await exited;
     }
     if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
@@ -101,7 +122,10 @@ describe('e2e: npm start (the demo)', function () {
 
   it('the "flag Carol (demo)" button ejects Carol from the demo conference, and only her', async () => {
     const before = await conversation(CAROL_CONVERSATION);
-    assert.ok(before.some((p) => p.userId === CAROL && p.state === 'connected'), 'demo.json holds Carol live');
+    assert.ok(
+      before.some((p) => p.userId === CAROL && p.state === 'connected'),
+      'demo.json holds Carol live',
+    );
     const res = await fetch(`${nodeRedUrl}/inject/${COMPLIANCE_INJECT}`, { method: 'POST' });
     assert.equal(res.status, 200);
     const deadline = Date.now() + 15_000;
@@ -123,7 +147,13 @@ describe('e2e: npm start (the demo)', function () {
 
   it('Ctrl-C (SIGINT) stops Node-RED and the simulator, and the demo exits 0', async () => {
     child!.kill('SIGINT');
-    const timer = setTimeout(() => { try { process.kill(-child!.pid!, 'SIGKILL'); } catch { /* gone */ } }, 20_000);
+    const timer = setTimeout(() => {
+      try {
+        process.kill(-child!.pid!, 'SIGKILL');
+      } catch {
+        /* gone */
+      }
+    }, 20_000);
     const code = await exited;
     clearTimeout(timer);
     assert.equal(code, 0, out.slice(-2000));

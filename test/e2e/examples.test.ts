@@ -29,13 +29,22 @@ const KICK_AWAIT_ENDED = 'a500000000000005';
 const KICK_AWAIT_CONVERSATION = 'c0a80001-4d2e-4f3a-9b1c-000000000003';
 const BLAIR = 'b0000001-0000-4000-8000-000000000002';
 
-const OUR_TYPES = ['genesys-cloud-config', 'genesys-list-participants', 'genesys-disconnect-participant', 'genesys-await-terminal', 'genesys-find-conversations'];
+const OUR_TYPES = [
+  'genesys-cloud-config',
+  'genesys-list-participants',
+  'genesys-disconnect-participant',
+  'genesys-await-terminal',
+  'genesys-find-conversations',
+];
 
 let seq = 0;
 /** A fresh valid UUID (v4 layout) per call, so tests never collide in the shared simulator. */
 function uuid(prefix: string): string {
   seq += 1;
-  const hex = (prefix + seq.toString(16)).replace(/[^0-9a-f]/g, '').padStart(12, '0').slice(-12);
+  const hex = (prefix + seq.toString(16))
+    .replace(/[^0-9a-f]/g, '')
+    .padStart(12, '0')
+    .slice(-12);
   return `e2e00000-0000-4000-8000-${hex}`;
 }
 
@@ -46,12 +55,19 @@ function agent(name: string, userId = uuid('u')): SeedParticipant {
   return { id: uuid('a'), purpose: 'agent', name, userId };
 }
 
-interface Answer { status: number; body: any }
+interface Answer {
+  status: number;
+  body: any;
+}
 async function postJson(url: string, body: unknown): Promise<Answer> {
   const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
   const text = await res.text();
   let parsed: unknown = text;
-  try { parsed = JSON.parse(text); } catch { /* not JSON */ }
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    /* not JSON */
+  }
   return { status: res.status, body: parsed };
 }
 
@@ -93,15 +109,24 @@ describe(`e2e: example flows in a real Node-RED ${nodeRedMajor} with the packed 
     sim = await start({ port: 0 });
     // The demo conference of the examples: customer, Carol (flagged) and another agent.
     await sim.control.seed({
-      conversations: [{
-        id: DEMO_CONVERSATION,
-        participants: [
-          { id: 'e2e0d000-0000-4000-8000-000000000001', purpose: 'customer', name: 'Lawrenceburg IN', address: 'tel:+13175550101' },
-          { id: 'e2e0d000-0000-4000-8000-000000000002', purpose: 'agent', name: 'Carol Agent', userId: CAROL },
-          { id: 'e2e0d000-0000-4000-8000-000000000003', purpose: 'agent', name: 'Dana Agent', userId: 'e2e0d000-0000-4000-8000-0000000000d1' },
-          { id: 'e2e0d000-0000-4000-8000-000000000004', purpose: 'agent', name: 'Old Leg', userId: 'e2e0d000-0000-4000-8000-0000000000d2', state: 'terminated', disconnectType: 'transfer' },
-        ],
-      }],
+      conversations: [
+        {
+          id: DEMO_CONVERSATION,
+          participants: [
+            { id: 'e2e0d000-0000-4000-8000-000000000001', purpose: 'customer', name: 'Lawrenceburg IN', address: 'tel:+13175550101' },
+            { id: 'e2e0d000-0000-4000-8000-000000000002', purpose: 'agent', name: 'Carol Agent', userId: CAROL },
+            { id: 'e2e0d000-0000-4000-8000-000000000003', purpose: 'agent', name: 'Dana Agent', userId: 'e2e0d000-0000-4000-8000-0000000000d1' },
+            {
+              id: 'e2e0d000-0000-4000-8000-000000000004',
+              purpose: 'agent',
+              name: 'Old Leg',
+              userId: 'e2e0d000-0000-4000-8000-0000000000d2',
+              state: 'terminated',
+              disconnectType: 'transfer',
+            },
+          ],
+        },
+      ],
     });
     ({ installedDir } = await installPacked(userDir));
     nodeRed = await launchNodeRed({
@@ -112,12 +137,14 @@ describe(`e2e: example flows in a real Node-RED ${nodeRedMajor} with the packed 
       credentialSecret: 'e2e-credential-secret',
       // No nodesDir: the only way to get our nodes is the installed package.
     });
-    await nodeRed.deploy(exampleFlows(projectRoot, {
-      region: 'custom',
-      apiBaseUrl: sim.url,
-      authBaseUrl: sim.url,
-      credentials: { clientId: 'sim-client-id', clientSecret: 'sim-client-secret' },
-    }));
+    await nodeRed.deploy(
+      exampleFlows(projectRoot, {
+        region: 'custom',
+        apiBaseUrl: sim.url,
+        authBaseUrl: sim.url,
+        credentials: { clientId: 'sim-client-id', clientSecret: 'sim-client-secret' },
+      }),
+    );
     comms = await connectComms(nodeRed.url);
   });
 
@@ -151,7 +178,10 @@ describe(`e2e: example flows in a real Node-RED ${nodeRedMajor} with the packed 
     assert.deepEqual(ours.flatMap((s) => s.types).sort(), [...OUR_TYPES].sort());
     assert.ok(ours.every((s) => s.enabled));
     // The deploy started every example without a node reporting a missing type or a bad config.
-    assert.ok(!nodeRed!.logs.some((l) => /Waiting for missing types|\[error\]/.test(l)), nodeRed!.logs.filter((l) => /error|missing/i.test(l)).join('\n'));
+    assert.ok(
+      !nodeRed!.logs.some((l) => /Waiting for missing types|\[error\]/.test(l)),
+      nodeRed!.logs.filter((l) => /error|missing/i.test(l)).join('\n'),
+    );
   });
 
   it('serves the shared editor code from the packed package (resources/ is in package.json files) and the defaults in /settings', async () => {
@@ -312,7 +342,9 @@ describe(`e2e: example flows in a real Node-RED ${nodeRedMajor} with the packed 
 
     it('POST /compliance/flag with a user on two live legs: answers 202, records "ambiguous", kicks nobody', async () => {
       const userId = uuid('amb');
-      const [conv] = await sim.control.seed({ conversations: [{ participants: [customer(), agent('Leg 1', userId), agent('Leg 2', userId), agent('Other')] }] });
+      const [conv] = await sim.control.seed({
+        conversations: [{ participants: [customer(), agent('Leg 1', userId), agent('Leg 2', userId), agent('Other')] }],
+      });
       const before = ((await flowContext(COMPLIANCE_TAB, 'complianceLog')) as any[] | undefined)?.length ?? 0;
       const res = await postJson(`${nodeRed!.url}/compliance/flag`, { userId });
       assert.equal(res.status, 202);
@@ -343,7 +375,7 @@ describe(`e2e: example flows in a real Node-RED ${nodeRedMajor} with the packed 
       const cust3 = customer();
       const seeded = await sim.control.seed({
         conversations: [
-          { participants: [customer(), a1, agent('Stay 1')] , },
+          { participants: [customer(), a1, agent('Stay 1')] },
           { participants: [customer(), a2, agent('Stay 2'), agent('Stay 3')] },
           { participants: [cust3, agent('Stay 4'), agent('Stay 5')] },
         ],
@@ -362,10 +394,10 @@ describe(`e2e: example flows in a real Node-RED ${nodeRedMajor} with the packed 
       assert.equal(refused.code, 'refuse-customer');
       assert.equal(refused.participantId, cust3.id);
       const p = patches(await newRequests());
-      assert.deepEqual(p.map((r) => r.path).sort(), [
-        `/api/v2/conversations/${seeded[0].id}/participants/${a1.id}`,
-        `/api/v2/conversations/${seeded[1].id}/participants/${a2.id}`,
-      ].sort());
+      assert.deepEqual(
+        p.map((r) => r.path).sort(),
+        [`/api/v2/conversations/${seeded[0].id}/participants/${a1.id}`, `/api/v2/conversations/${seeded[1].id}/participants/${a2.id}`].sort(),
+      );
       await until('both legs ended', async () => {
         const s = [await participant(seeded[0].id, a1.id!), await participant(seeded[1].id, a2.id!)];
         return s.every((x) => ['disconnected', 'terminated'].includes(x.state)) ? true : undefined;
@@ -381,7 +413,10 @@ describe(`e2e: example flows in a real Node-RED ${nodeRedMajor} with the packed 
         const agents = [agent('A'), agent('B'), agent('C')];
         const cust = customer();
         const [conv] = await sim.control.seed({ conversations: [{ participants: [cust, ...agents] }] });
-        const res = await postJson(`${nodeRed!.url}/bulk-kick`, agents.map((a) => ({ conversationId: conv.id, participantId: a.id })));
+        const res = await postJson(
+          `${nodeRed!.url}/bulk-kick`,
+          agents.map((a) => ({ conversationId: conv.id, participantId: a.id })),
+        );
         assert.equal(res.status, 200, JSON.stringify(res.body));
         assert.equal(res.body.disconnected, 2, JSON.stringify(res.body));
         assert.equal(res.body.errors, 1);
@@ -391,7 +426,13 @@ describe(`e2e: example flows in a real Node-RED ${nodeRedMajor} with the packed 
           const c: SeededConversation = await sim.control.getState(conv.id);
           return c.participants.filter((p) => p.state !== 'connected').length >= 2 ? c : undefined;
         });
-        assert.deepEqual(after.participants.filter((p) => p.state === 'connected').map((p) => p.purpose).sort(), ['agent', 'customer']);
+        assert.deepEqual(
+          after.participants
+            .filter((p) => p.state === 'connected')
+            .map((p) => p.purpose)
+            .sort(),
+          ['agent', 'customer'],
+        );
         assert.equal((await sim.control.getState(conv.id)).endTime, undefined, 'the call goes on');
       } finally {
         await sim.control.setOptions({ lastPartyPolicy: 'stay' });

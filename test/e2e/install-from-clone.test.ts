@@ -14,9 +14,22 @@ import { packOnce, PACKAGE_NAME } from '../support/packed-install';
 import { useTempDir } from '../support/temp-dir';
 
 const run = promisify(execFile);
-const OUR_TYPES = ['genesys-cloud-config', 'genesys-list-participants', 'genesys-disconnect-participant', 'genesys-await-terminal', 'genesys-find-conversations'];
+const OUR_TYPES = [
+  'genesys-cloud-config',
+  'genesys-list-participants',
+  'genesys-disconnect-participant',
+  'genesys-await-terminal',
+  'genesys-find-conversations',
+];
 
-interface NodeSet { module: string; types: string[]; enabled: boolean; loaded?: boolean; version?: string; err?: string }
+interface NodeSet {
+  module: string;
+  types: string[];
+  enabled: boolean;
+  loaded?: boolean;
+  version?: string;
+  err?: string;
+}
 
 async function nodeSets(nodeRed: NodeRedInstance): Promise<NodeSet[]> {
   const res = await fetch(`${nodeRed.url}/nodes`, { headers: { accept: 'application/json' } });
@@ -44,7 +57,7 @@ describe('e2e: README "Install into Node-RED" from a clone (npm pack, npm instal
 
     // A Node-RED that has run once: it created the user dir and its package.json.
     nodeRed = await launchNodeRed({ userDir, nodeRedMain, port: 0 });
-    assert.ok(fs.existsSync(path.join(userDir, 'package.json')), 'Node-RED created the user dir\'s package.json');
+    assert.ok(fs.existsSync(path.join(userDir, 'package.json')), "Node-RED created the user dir's package.json");
     assert.ok(!(await nodeSets(nodeRed)).some((s) => s.module === PACKAGE_NAME), 'not installed yet');
     await nodeRed.stop();
     nodeRed = undefined;
@@ -55,13 +68,17 @@ describe('e2e: README "Install into Node-RED" from a clone (npm pack, npm instal
     assert.ok(installLine, 'the README says npm install <the .tgz>');
     assert.equal(path.basename(installLine[1]), path.basename(tgz), 'the README names the file npm pack writes');
     try {
-      await run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', tgz], { cwd: userDir, timeout: 120_000, maxBuffer: 16 * 1024 * 1024 });
+      await run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', tgz], {
+        cwd: userDir,
+        timeout: 120_000,
+        maxBuffer: 16 * 1024 * 1024,
+      });
     } catch (err) {
       const e = err as { stdout?: string; stderr?: string; message: string };
       assert.fail(`npm install ${path.basename(tgz)} failed: ${e.message}\n${e.stdout ?? ''}\n${e.stderr ?? ''}`);
     }
     const saved = JSON.parse(fs.readFileSync(path.join(userDir, 'package.json'), 'utf8')) as { dependencies?: Record<string, string> };
-    assert.ok(saved.dependencies?.[PACKAGE_NAME], 'npm saved the package in the user dir\'s package.json (Node-RED reinstalls from it)');
+    assert.ok(saved.dependencies?.[PACKAGE_NAME], "npm saved the package in the user dir's package.json (Node-RED reinstalls from it)");
 
     // Restart Node-RED: the nodes load from the user dir's node_modules.
     // As on a German machine (LANG=de_DE): Node-RED would log its start in German, and the launcher of

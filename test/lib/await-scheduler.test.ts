@@ -80,7 +80,11 @@ describe('lib/await-terminal scheduler', () => {
     }
     const results: AwaitResult[] = await Promise.all(waits);
     assert.ok(results.every((r) => r.timedOut && r.state === 'connected'));
-    assert.deepEqual(order, [...timeouts].sort((a, b) => a - b), 'deadlines kept in order');
+    assert.deepEqual(
+      order,
+      [...timeouts].sort((a, b) => a - b),
+      'deadlines kept in order',
+    );
     assert.equal(maxTimers, 1);
     assert.equal(clock.countTimers(), 0, 'no timer left once every wait ended');
     assert.equal(pendingWaits(reader), 0);
@@ -111,7 +115,9 @@ describe('lib/await-terminal scheduler', () => {
     let state = 'connected';
     const { reader } = standInReader(() => state);
     const ac = new AbortController();
-    const waits = Array.from({ length: 5000 }, () => awaitTerminal(reader, { conversationId: CID, participantId: LEG, timeoutMs: 60_000, signal: ac.signal }));
+    const waits = Array.from({ length: 5000 }, () =>
+      awaitTerminal(reader, { conversationId: CID, participantId: LEG, timeoutMs: 60_000, signal: ac.signal }),
+    );
     assert.equal(getEventListeners(ac.signal, 'abort').length, 1, '5,000 waits, one listener');
     state = 'terminated';
     // Every wait polled at once; the answers come on microtasks.
@@ -127,9 +133,11 @@ describe('lib/await-terminal scheduler', () => {
     const reason = new GenesysError('cancelled', 'cancelled: the node was closed or redeployed');
     const errors: unknown[] = [];
     const waits = Array.from({ length: 5000 }, () =>
-      awaitTerminal(reader, { conversationId: CID, participantId: LEG, timeoutMs: 60_000, firstPollDelayMs: 10_000, signal: ac.signal }).catch((e) => {
-        errors.push(e);
-      }),
+      awaitTerminal(reader, { conversationId: CID, participantId: LEG, timeoutMs: 60_000, firstPollDelayMs: 10_000, signal: ac.signal }).catch(
+        (e) => {
+          errors.push(e);
+        },
+      ),
     );
     // Count the waits ended per event-loop turn: promise reactions run before the next setImmediate.
     const perTurn = countPerTurn(errors, 5000); // queued before the abort's own batches: each sample sees one turn's batch
@@ -137,7 +145,10 @@ describe('lib/await-terminal scheduler', () => {
     await Promise.all(waits);
     await new Promise((r) => setImmediate(r));
     assert.equal(errors.length, 5000);
-    assert.ok(errors.every((e) => e === reason), 'every wait rejects with the signal\'s own reason');
+    assert.ok(
+      errors.every((e) => e === reason),
+      "every wait rejects with the signal's own reason",
+    );
     assert.ok(perTurn.length >= 5000 / CANCEL_BATCH - 1, `${perTurn.length} turns`);
     assert.ok(Math.max(...perTurn) <= CANCEL_BATCH, `at most ${CANCEL_BATCH} per turn: ${perTurn.join(',')}`);
     assert.equal(pendingWaits(reader), 0);
@@ -149,12 +160,18 @@ describe('lib/await-terminal scheduler', () => {
     const reason = new GenesysError('cancelled', 'closed');
     const errors: unknown[] = [];
     const waits = Array.from({ length: 5000 }, () =>
-      awaitTerminal(reader, { conversationId: CID, participantId: LEG, timeoutMs: 60_000, signal: ac.signal }).catch((e) => { errors.push(e); }));
+      awaitTerminal(reader, { conversationId: CID, participantId: LEG, timeoutMs: 60_000, signal: ac.signal }).catch((e) => {
+        errors.push(e);
+      }),
+    );
     const perTurn = countPerTurn(errors, 5000);
     ac.abort(reason);
     failAll(new GenesysError('cancelled', 'the client was closed while the request waited for the rate limiter'));
     await Promise.all(waits);
-    assert.ok(errors.every((e) => e === reason), 'each wait ends with its own signal\'s reason');
+    assert.ok(
+      errors.every((e) => e === reason),
+      "each wait ends with its own signal's reason",
+    );
     assert.ok(Math.max(...perTurn) <= CANCEL_BATCH, `at most ${CANCEL_BATCH} per turn: ${perTurn.join(',')}`);
   });
 
@@ -162,8 +179,17 @@ describe('lib/await-terminal scheduler', () => {
     let state = 'connected';
     const { reader } = standInReader(() => state);
     const boom = new Error('a flow callback failed');
-    const bad = awaitTerminal(reader, { conversationId: CID, participantId: LEG, timeoutMs: 60_000, onProgress: () => { throw boom; } });
-    const good = Array.from({ length: 3 }, () => awaitTerminal(reader, { conversationId: CID, participantId: LEG, timeoutMs: 60_000, onProgress: () => {} }));
+    const bad = awaitTerminal(reader, {
+      conversationId: CID,
+      participantId: LEG,
+      timeoutMs: 60_000,
+      onProgress: () => {
+        throw boom;
+      },
+    });
+    const good = Array.from({ length: 3 }, () =>
+      awaitTerminal(reader, { conversationId: CID, participantId: LEG, timeoutMs: 60_000, onProgress: () => {} }),
+    );
     await assert.rejects(bad, (e) => e === boom);
     state = 'disconnected';
     const results = await Promise.all(good);

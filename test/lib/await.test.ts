@@ -7,7 +7,6 @@ import { useSimulatorClient } from '../support/sim-session';
 import { NOBODY } from '../../testkit/fixtures';
 import { settledNow, until } from '../support/until';
 
-
 describe('lib/await-terminal', () => {
   describe('poll schedule', () => {
     it('polls fast while the wait is young, then backs off to the cap', () => {
@@ -17,7 +16,10 @@ describe('lib/await-terminal', () => {
       const seen: number[] = [];
       for (let i = 0; i < 10; i++) seen.push((d = nextPollDelay(d, 3000 + i * 1000)));
       assert.ok(seen[0] > POLL_SCHEDULE.fastMs);
-      assert.ok(seen.every((x, i) => i === 0 || x >= seen[i - 1]), 'never shrinks');
+      assert.ok(
+        seen.every((x, i) => i === 0 || x >= seen[i - 1]),
+        'never shrinks',
+      );
       assert.equal(seen.at(-1), POLL_SCHEDULE.maxMs);
       assert.ok(POLL_SCHEDULE.maxMs <= 5000);
     });
@@ -29,7 +31,12 @@ describe('lib/await-terminal', () => {
     /** A client that does not retry, so that a failed request reaches the wait. */
     async function withNoRetries<T>(fn: (reader: ConversationReader) => Promise<T>): Promise<T> {
       const client = new GenesysClient({
-        region: 'custom', apiBaseUrl: ctx.sim.url, authBaseUrl: ctx.sim.url, clientId: 'sim-client-id', clientSecret: 'sim-client-secret', retry: { maxAttempts: 1 },
+        region: 'custom',
+        apiBaseUrl: ctx.sim.url,
+        authBaseUrl: ctx.sim.url,
+        clientId: 'sim-client-id',
+        clientSecret: 'sim-client-secret',
+        retry: { maxAttempts: 1 },
       });
       try {
         return await fn(new ConversationReader(client));
@@ -39,11 +46,7 @@ describe('lib/await-terminal', () => {
     }
 
     it('detects a leg that ends within one poll interval of its end', async () => {
-      const { cid, ids } = await ctx.seed([
-        { purpose: 'customer' },
-        { purpose: 'agent', endAfterMs: 1200 },
-        { purpose: 'user' },
-      ]);
+      const { cid, ids } = await ctx.seed([{ purpose: 'customer' }, { purpose: 'agent', endAfterMs: 1200 }, { purpose: 'user' }]);
       const r = await awaitTerminal(ctx.reader, { conversationId: cid, participantId: ids[1], timeoutMs: 10_000 });
       assert.equal(r.timedOut, false);
       assert.match(r.state, /^(disconnected|terminated)$/);
@@ -67,9 +70,17 @@ describe('lib/await-terminal', () => {
     });
 
     it('without participantId, waits for the whole conversation to end', async () => {
-      const { cid } = await ctx.seed([{ purpose: 'customer', endAfterMs: 300 }, { purpose: 'agent', endAfterMs: 900 }]);
+      const { cid } = await ctx.seed([
+        { purpose: 'customer', endAfterMs: 300 },
+        { purpose: 'agent', endAfterMs: 900 },
+      ]);
       const progress: (string | undefined)[] = [];
-      const r = await awaitTerminal(ctx.reader, { conversationId: cid, waitFor: 'conversation', timeoutMs: 10_000, onProgress: (i) => progress.push(i.state) });
+      const r = await awaitTerminal(ctx.reader, {
+        conversationId: cid,
+        waitFor: 'conversation',
+        timeoutMs: 10_000,
+        onProgress: (i) => progress.push(i.state),
+      });
       assert.equal(r.timedOut, false);
       assert.equal(r.state, 'disconnected');
       assert.equal(r.participantId, undefined);
@@ -117,7 +128,10 @@ describe('lib/await-terminal', () => {
     it('a failed read does not end the wait: it polls on and sees the end', async () => {
       const { cid, ids } = await ctx.seed([{ purpose: 'customer' }, { purpose: 'agent', endAfterMs: 1000 }, { purpose: 'user' }]);
       // No retries in the client: each failure reaches the wait, which polls on (a 503, then a reset socket).
-      await ctx.sim.control.failNext([{ method: 'GET', status: 503, count: 1 }, { method: 'GET', status: 502, reset: true, count: 1 }]);
+      await ctx.sim.control.failNext([
+        { method: 'GET', status: 503, count: 1 },
+        { method: 'GET', status: 502, reset: true, count: 1 },
+      ]);
       const r = await withNoRetries((reader) => awaitTerminal(reader, { conversationId: cid, participantId: ids[1], timeoutMs: 20_000 }));
       assert.equal(r.timedOut, false);
       assert.match(r.state, /^(disconnected|terminated)$/);
@@ -138,25 +152,55 @@ describe('lib/await-terminal', () => {
     it('a definite answer ends the wait early: 404 target-not-found, 403 permission-denied', async () => {
       const { cid, ids } = await ctx.seed([{ purpose: 'customer' }, { purpose: 'agent' }]);
       await ctx.sim.control.failNext([{ method: 'GET', status: 403, code: 'missing.permissions' }]);
-      await assert.rejects(awaitTerminal(ctx.reader, { conversationId: cid, participantId: ids[1], timeoutMs: 60_000 }), (err: GenesysError) => err.code === 'permission-denied');
+      await assert.rejects(
+        awaitTerminal(ctx.reader, { conversationId: cid, participantId: ids[1], timeoutMs: 60_000 }),
+        (err: GenesysError) => err.code === 'permission-denied',
+      );
       await ctx.sim.control.failNext([{ method: 'GET', status: 404, code: 'not.found' }]);
-      await assert.rejects(awaitTerminal(ctx.reader, { conversationId: cid, participantId: ids[1], timeoutMs: 60_000 }), (err: GenesysError) => err.code === 'target-not-found');
+      await assert.rejects(
+        awaitTerminal(ctx.reader, { conversationId: cid, participantId: ids[1], timeoutMs: 60_000 }),
+        (err: GenesysError) => err.code === 'target-not-found',
+      );
     });
 
     it('an unknown participant or conversation is target-not-found', async () => {
       const { cid } = await ctx.seed([{ purpose: 'customer' }]);
-      await assert.rejects(awaitTerminal(ctx.reader, { conversationId: cid, participantId: NOBODY, timeoutMs: 5000 }), (err: GenesysError) => err.code === 'target-not-found');
-      await assert.rejects(awaitTerminal(ctx.reader, { conversationId: NOBODY, waitFor: 'conversation', timeoutMs: 5000 }), (err: GenesysError) => err.code === 'target-not-found');
+      await assert.rejects(
+        awaitTerminal(ctx.reader, { conversationId: cid, participantId: NOBODY, timeoutMs: 5000 }),
+        (err: GenesysError) => err.code === 'target-not-found',
+      );
+      await assert.rejects(
+        awaitTerminal(ctx.reader, { conversationId: NOBODY, waitFor: 'conversation', timeoutMs: 5000 }),
+        (err: GenesysError) => err.code === 'target-not-found',
+      );
     });
 
     it('refuses bad input without a request', async () => {
-      await assert.rejects(awaitTerminal(ctx.reader, { conversationId: 'x', timeoutMs: 5000 }), (err: GenesysError) => err.code === 'invalid-input' && err.field === 'conversationId');
-      await assert.rejects(awaitTerminal(ctx.reader, { conversationId: NOBODY, participantId: '1; drop', timeoutMs: 5000 }), (err: GenesysError) => err.field === 'participantId');
-      await assert.rejects(awaitTerminal(ctx.reader, { conversationId: NOBODY, participantId: NOBODY, timeoutMs: 0 }), (err: GenesysError) => err.field === 'timeoutMs');
+      await assert.rejects(
+        awaitTerminal(ctx.reader, { conversationId: 'x', timeoutMs: 5000 }),
+        (err: GenesysError) => err.code === 'invalid-input' && err.field === 'conversationId',
+      );
+      await assert.rejects(
+        awaitTerminal(ctx.reader, { conversationId: NOBODY, participantId: '1; drop', timeoutMs: 5000 }),
+        (err: GenesysError) => err.field === 'participantId',
+      );
+      await assert.rejects(
+        awaitTerminal(ctx.reader, { conversationId: NOBODY, participantId: NOBODY, timeoutMs: 0 }),
+        (err: GenesysError) => err.field === 'timeoutMs',
+      );
       // waitFor "participant" (the default) without an id never becomes a wait for the whole call.
-      await assert.rejects(awaitTerminal(ctx.reader, { conversationId: NOBODY, timeoutMs: 5000 }), (err: GenesysError) => err.code === 'invalid-input' && err.field === 'participantId');
-      await assert.rejects(awaitTerminal(ctx.reader, { conversationId: NOBODY, participantId: '', waitFor: 'participant', timeoutMs: 5000 }), (err: GenesysError) => err.field === 'participantId');
-      await assert.rejects(awaitTerminal(ctx.reader, { conversationId: NOBODY, waitFor: 'call' as never, timeoutMs: 5000 }), (err: GenesysError) => err.field === 'waitFor');
+      await assert.rejects(
+        awaitTerminal(ctx.reader, { conversationId: NOBODY, timeoutMs: 5000 }),
+        (err: GenesysError) => err.code === 'invalid-input' && err.field === 'participantId',
+      );
+      await assert.rejects(
+        awaitTerminal(ctx.reader, { conversationId: NOBODY, participantId: '', waitFor: 'participant', timeoutMs: 5000 }),
+        (err: GenesysError) => err.field === 'participantId',
+      );
+      await assert.rejects(
+        awaitTerminal(ctx.reader, { conversationId: NOBODY, waitFor: 'call' as never, timeoutMs: 5000 }),
+        (err: GenesysError) => err.field === 'waitFor',
+      );
       assert.equal((await ctx.sim.control.counters()).apiRequests, 0);
     });
 

@@ -13,7 +13,10 @@ const fastRetry = { baseDelayMs: 10, maxDelayMs: 40 };
 
 /** A handler that never answers (until the connection closes): only an abort, a timeout or close() ends the
  * call, so a test of those needs no guess of how long "at once" is. */
-const neverAnswer = (_req: RecordedRequest, res: ServerResponse) => new Promise<void>((resolve) => { res.on('close', () => resolve()); });
+const neverAnswer = (_req: RecordedRequest, res: ServerResponse) =>
+  new Promise<void>((resolve) => {
+    res.on('close', () => resolve());
+  });
 
 type ApiHandler = (req: RecordedRequest, res: ServerResponse, n: number) => void | Promise<void>;
 
@@ -39,7 +42,15 @@ describe('lib/client (GenesysClient over real sockets)', () => {
   let server: (TestServer & { grants: () => number; api: () => RecordedRequest[] }) | undefined;
   let client: GenesysClient | undefined;
   const make = (extra: Partial<GenesysClientOptions> = {}) => {
-    client = new GenesysClient({ region: 'custom', apiBaseUrl: server!.origin, authBaseUrl: server!.origin, clientId: 'id', clientSecret: SECRET, retry: fastRetry, ...extra });
+    client = new GenesysClient({
+      region: 'custom',
+      apiBaseUrl: server!.origin,
+      authBaseUrl: server!.origin,
+      clientId: 'id',
+      clientSecret: SECRET,
+      retry: fastRetry,
+      ...extra,
+    });
     return client;
   };
   afterEach(async () => {
@@ -67,13 +78,18 @@ describe('lib/client (GenesysClient over real sockets)', () => {
 
   it('a malformed 2xx answer is a genesys-error saying so', async () => {
     server = await genesys((_req, res) => sendJson(res, 200, { id: 42 }));
-    await assert.rejects(make().request({ method: 'GET', path: PATH, schema: z.object({ id: z.string() }) }), (err: GenesysError) =>
-      err.code === 'genesys-error' && /was malformed \(id: /.test(err.message) && err.status === 200,
+    await assert.rejects(
+      make().request({ method: 'GET', path: PATH, schema: z.object({ id: z.string() }) }),
+      (err: GenesysError) => err.code === 'genesys-error' && /was malformed \(id: /.test(err.message) && err.status === 200,
     );
   });
 
   it('401: one new grant and one repeat with the new token', async () => {
-    server = await genesys((req, res, n) => (n === 1 ? sendJson(res, 401, errorBody(401, 'credentials.expired', 'Credentials expired')) : sendJson(res, 200, { ok: req.headers.authorization })));
+    server = await genesys((req, res, n) =>
+      n === 1
+        ? sendJson(res, 401, errorBody(401, 'credentials.expired', 'Credentials expired'))
+        : sendJson(res, 200, { ok: req.headers.authorization }),
+    );
     const c = make();
     const got = await c.request<{ ok: string }>({ method: 'GET', path: PATH });
     assert.equal(got.body.ok, 'Bearer token-2');
@@ -84,7 +100,9 @@ describe('lib/client (GenesysClient over real sockets)', () => {
   });
 
   it('a second 401 fails auth-failed (no loop)', async () => {
-    server = await genesys((_req, res) => sendJson(res, 401, errorBody(401, 'bad.credentials', 'Invalid login credentials.'), { 'ININ-Correlation-Id': 'corr-401' }));
+    server = await genesys((_req, res) =>
+      sendJson(res, 401, errorBody(401, 'bad.credentials', 'Invalid login credentials.'), { 'ININ-Correlation-Id': 'corr-401' }),
+    );
     await assert.rejects(make().request({ method: 'GET', path: PATH }), (err: GenesysError) => {
       assert.equal(err.code, 'auth-failed');
       assert.equal(err.status, 401);
@@ -119,15 +137,23 @@ describe('lib/client (GenesysClient over real sockets)', () => {
     assert.equal(a.attempts, 2);
     assert.ok(Date.now() - t0 >= 1000);
     const later = server.api().slice(1);
-    assert.ok(later.every((r) => r.time - first429At >= 995), `a request went out during the pause: ${later.map((r) => r.time - first429At)}`);
+    assert.ok(
+      later.every((r) => r.time - first429At >= 995),
+      `a request went out during the pause: ${later.map((r) => r.time - first429At)}`,
+    );
     assert.equal(b.status, 200);
     assert.ok(waits.some((w) => w.reason === 'retry-after' && w.ms >= 1000 && w.ms < 1300));
-    assert.ok(secondWaits.some((w) => w.reason === 'retry-after' && w.ms > 0), 'the other request was told it waits for Retry-After');
+    assert.ok(
+      secondWaits.some((w) => w.reason === 'retry-after' && w.ms > 0),
+      'the other request was told it waits for Retry-After',
+    );
     assert.equal(c.stats().retries, 1);
   });
 
   it('429 with Retry-After over maxRetryAfterSeconds fails rate-limited at once', async () => {
-    server = await genesys((_req, res) => sendJson(res, 429, errorBody(429, 'too.many.requests', 'slow down'), { 'Retry-After': '300', 'ININ-Correlation-Id': 'corr-429' }));
+    server = await genesys((_req, res) =>
+      sendJson(res, 429, errorBody(429, 'too.many.requests', 'slow down'), { 'Retry-After': '300', 'ININ-Correlation-Id': 'corr-429' }),
+    );
     const t0 = Date.now();
     await assert.rejects(make({ maxRetryAfterSeconds: 60 }).request({ method: 'GET', path: PATH }), (err: GenesysError) => {
       assert.equal(err.code, 'rate-limited');
@@ -142,20 +168,27 @@ describe('lib/client (GenesysClient over real sockets)', () => {
   });
 
   it('503 twice then 200 succeeds after backoff', async () => {
-    server = await genesys((_req, res, n) => (n <= 2 ? sendJson(res, 503, errorBody(503, 'service.unavailable', 'Service Unavailable')) : sendJson(res, 200, { ok: true })));
+    server = await genesys((_req, res, n) =>
+      n <= 2 ? sendJson(res, 503, errorBody(503, 'service.unavailable', 'Service Unavailable')) : sendJson(res, 200, { ok: true }),
+    );
     const c = make();
     const waits: WaitInfo[] = [];
     const got = await c.request({ method: 'GET', path: PATH, onWait: (w) => waits.push(w) });
     assert.equal(got.status, 200);
     assert.equal(got.attempts, 3);
-    assert.deepEqual(waits.map((w) => w.reason).filter((r) => r !== 'token'), ['backoff', 'backoff']);
+    assert.deepEqual(
+      waits.map((w) => w.reason).filter((r) => r !== 'token'),
+      ['backoff', 'backoff'],
+    );
     assert.equal(c.stats().retries, 2);
   });
 
   it('502/504 exhausted after maxAttempts: genesys-error with status', async () => {
     server = await genesys((_req, res) => sendJson(res, 504, errorBody(504, 'request.timeout', 'Gateway timeout')));
-    await assert.rejects(make({ retry: { ...fastRetry, maxAttempts: 3 } }).request({ method: 'GET', path: PATH }), (err: GenesysError) =>
-      err.code === 'genesys-error' && err.status === 504 && err.genesysCode === 'request.timeout' && /gave up after 3 attempts/.test(err.message),
+    await assert.rejects(
+      make({ retry: { ...fastRetry, maxAttempts: 3 } }).request({ method: 'GET', path: PATH }),
+      (err: GenesysError) =>
+        err.code === 'genesys-error' && err.status === 504 && err.genesysCode === 'request.timeout' && /gave up after 3 attempts/.test(err.message),
     );
     assert.equal(server.api().length, 3);
   });
@@ -181,15 +214,23 @@ describe('lib/client (GenesysClient over real sockets)', () => {
 
   it('a connection reset on every attempt ends as network-error', async () => {
     server = await genesys((_req, res) => void res.socket?.destroy());
-    await assert.rejects(make({ retry: { ...fastRetry, maxAttempts: 2 } }).request({ method: 'GET', path: PATH }), (err: GenesysError) =>
-      err.code === 'network-error' && /closed by the other side/.test(err.message),
+    await assert.rejects(
+      make({ retry: { ...fastRetry, maxAttempts: 2 } }).request({ method: 'GET', path: PATH }),
+      (err: GenesysError) => err.code === 'network-error' && /closed by the other side/.test(err.message),
     );
     assert.equal(server.api().length, 2);
   });
 
-  for (const [status, code] of [[404, 'not.found'], [400, 'conversation.error.call.disconnected'], [409, 'conflict'], [500, 'internal.server.error']] as const) {
+  for (const [status, code] of [
+    [404, 'not.found'],
+    [400, 'conversation.error.call.disconnected'],
+    [409, 'conflict'],
+    [500, 'internal.server.error'],
+  ] as const) {
     it(`${status} is not retried: genesys-error with status, genesysCode and correlation id`, async () => {
-      server = await genesys((_req, res) => sendJson(res, status, errorBody(status, code, `Genesys says ${code}`), { 'ININ-Correlation-Id': `corr-${code}` }));
+      server = await genesys((_req, res) =>
+        sendJson(res, status, errorBody(status, code, `Genesys says ${code}`), { 'ININ-Correlation-Id': `corr-${code}` }),
+      );
       await assert.rejects(make().request({ method: 'GET', path: PATH }), (err: GenesysError) => {
         assert.equal(err.code, 'genesys-error');
         assert.equal(err.status, status);
@@ -204,25 +245,34 @@ describe('lib/client (GenesysClient over real sockets)', () => {
 
   it('403 names the missing permission', async () => {
     server = await genesys((_req, res) =>
-      sendJson(res, 403, errorBody(403, 'missing.permissions', 'You are missing the following permission(s): conversation:communication:disconnect', {
-        messageWithParams: 'You are missing the following permission(s): {permissions}',
-        messageParams: { permissions: 'conversation:communication:disconnect' },
-      })),
+      sendJson(
+        res,
+        403,
+        errorBody(403, 'missing.permissions', 'You are missing the following permission(s): conversation:communication:disconnect', {
+          messageWithParams: 'You are missing the following permission(s): {permissions}',
+          messageParams: { permissions: 'conversation:communication:disconnect' },
+        }),
+      ),
     );
-    await assert.rejects(make().request({ method: 'PATCH', path: `${PATH}/participants/p1`, body: { state: 'disconnected' } }), (err: GenesysError) => {
-      assert.equal(err.code, 'permission-denied');
-      assert.equal(err.missingPermission, 'conversation:communication:disconnect');
-      assert.match(err.message, /lack the permission conversation:communication:disconnect/);
-      assert.equal(err.toMsgError().missingPermission, 'conversation:communication:disconnect');
-      return true;
-    });
+    await assert.rejects(
+      make().request({ method: 'PATCH', path: `${PATH}/participants/p1`, body: { state: 'disconnected' } }),
+      (err: GenesysError) => {
+        assert.equal(err.code, 'permission-denied');
+        assert.equal(err.missingPermission, 'conversation:communication:disconnect');
+        assert.match(err.message, /lack the permission conversation:communication:disconnect/);
+        assert.equal(err.toMsgError().missingPermission, 'conversation:communication:disconnect');
+        return true;
+      },
+    );
     assert.equal(server.api().length, 1);
   });
 
   it('403 without a named permission still says what to check', async () => {
     server = await genesys((_req, res) => sendJson(res, 403, errorBody(403, 'not.authorized', 'Not authorized')));
-    await assert.rejects(make().request({ method: 'GET', path: PATH }), (err: GenesysError) =>
-      err.code === 'permission-denied' && err.missingPermission === undefined && /conversation:communication:view/.test(err.message),
+    await assert.rejects(
+      make().request({ method: 'GET', path: PATH }),
+      (err: GenesysError) =>
+        err.code === 'permission-denied' && err.missingPermission === undefined && /conversation:communication:view/.test(err.message),
     );
   });
 
@@ -249,8 +299,9 @@ describe('lib/client (GenesysClient over real sockets)', () => {
   it('a request that takes too long fails network-error saying it timed out (not retried)', async () => {
     server = await genesys(neverAnswer);
     const t0 = Date.now();
-    await assert.rejects(make({ requestTimeoutMs: 200 }).request({ method: 'GET', path: PATH }), (err: GenesysError) =>
-      err.code === 'network-error' && /timed out after 200 ms/.test(err.message),
+    await assert.rejects(
+      make({ requestTimeoutMs: 200 }).request({ method: 'GET', path: PATH }),
+      (err: GenesysError) => err.code === 'network-error' && /timed out after 200 ms/.test(err.message),
     );
     assert.ok(Date.now() - t0 >= 195, 'not before the timeout');
     assert.equal(server.api().length, 1);
@@ -266,7 +317,10 @@ describe('lib/client (GenesysClient over real sockets)', () => {
     // Request n (from 0) cannot start before n/5 full windows have passed since t0, and it reaches the server
     // after it started: lower bounds only, which a loaded machine cannot break. (A token bucket would let the
     // 6th through at ~80 ms; lib/rate-limiter's own test checks the starts to the millisecond.)
-    const times = server.api().map((r) => r.time - t0).sort((a, b) => a - b);
+    const times = server
+      .api()
+      .map((r) => r.time - t0)
+      .sort((a, b) => a - b);
     assert.equal(times.length, 12);
     times.forEach((t, n) => assert.ok(t >= Math.floor(n / 5) * windowMs, `request ${n + 1} reached the server at ${t} ms: ${times}`));
     assert.equal(server.grants(), 1);
@@ -289,7 +343,13 @@ describe('lib/client (GenesysClient over real sockets)', () => {
 
   it('bad input is refused in the constructor, naming the field, before any request', async () => {
     server = await genesys((_req, res) => sendJson(res, 200, {}));
-    const base: GenesysClientOptions = { region: 'custom', apiBaseUrl: server.origin, authBaseUrl: server.origin, clientId: 'id', clientSecret: SECRET };
+    const base: GenesysClientOptions = {
+      region: 'custom',
+      apiBaseUrl: server.origin,
+      authBaseUrl: server.origin,
+      clientId: 'id',
+      clientSecret: SECRET,
+    };
     const cases: [Partial<GenesysClientOptions>, string, RegExp][] = [
       [{ region: 'eu.genesys.cloud' }, 'region', /unknown region/],
       [{ apiBaseUrl: 'http://api.example.com' }, 'apiBaseUrl', /loopback/],
@@ -304,13 +364,16 @@ describe('lib/client (GenesysClient over real sockets)', () => {
       [{ retry: { maxAttempts: 0 } }, 'retry.maxAttempts', /from 1 to 100/],
     ];
     for (const [patch, field, re] of cases) {
-      assert.throws(() => new GenesysClient({ ...base, ...patch }), (err: GenesysError) => {
-        assert.equal(err.code, 'invalid-input', field);
-        assert.equal(err.field, field);
-        assert.match(err.message, re);
-        assert.ok(!err.message.includes(SECRET));
-        return true;
-      });
+      assert.throws(
+        () => new GenesysClient({ ...base, ...patch }),
+        (err: GenesysError) => {
+          assert.equal(err.code, 'invalid-input', field);
+          assert.equal(err.field, field);
+          assert.match(err.message, re);
+          assert.ok(!err.message.includes(SECRET));
+          return true;
+        },
+      );
     }
     const c = make();
     await assert.rejects(c.request({ method: 'GET', path: '/api/v2/conversations/../users' }), (err: GenesysError) => err.field === 'path');

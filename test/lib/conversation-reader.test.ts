@@ -16,7 +16,10 @@ describe('lib/conversation-reader (against the simulator)', () => {
     const { conversation, participants, correlationId } = await ctx.reader.read(cid);
     assert.equal(conversation.id, cid);
     assert.ok(correlationId, 'the correlation id of the GET');
-    assert.deepEqual(participants.map((p) => p.id), ids);
+    assert.deepEqual(
+      participants.map((p) => p.id),
+      ids,
+    );
     const [customer, agent, held, ringing, oldLeg, newLeg] = participants;
     assert.equal(customer.purpose, 'customer');
     assert.equal(customer.state, 'connected');
@@ -42,7 +45,10 @@ describe('lib/conversation-reader (against the simulator)', () => {
     const oldLeg = ids[4];
     const awaits = Array.from({ length: 20 }, () => awaitTerminal(ctx.reader, { conversationId: cid, participantId: oldLeg, timeoutMs: 5000 }));
     const list = ctx.reader.read(cid);
-    const kick = kickParticipant({ client: ctx.client, reader: ctx.reader, ledger: ctx.ledger }, { conversationId: cid, selector: { userId: USER_A }, dryRun: true });
+    const kick = kickParticipant(
+      { client: ctx.client, reader: ctx.reader, ledger: ctx.ledger },
+      { conversationId: cid, selector: { userId: USER_A }, dryRun: true },
+    );
     const [results, listed, kicked] = await Promise.all([Promise.all(awaits), list, kick]);
     assert.ok(results.every((r) => r.polls === 1 && !r.timedOut));
     assert.equal(listed.participants.length, 6);
@@ -65,7 +71,9 @@ describe('lib/conversation-reader (against the simulator)', () => {
     const ac = new AbortController();
     const leaving = ctx.reader.read(cid, { signal: ac.signal });
     let answered = false;
-    const staying = ctx.reader.read(cid).finally(() => { answered = true; });
+    const staying = ctx.reader.read(cid).finally(() => {
+      answered = true;
+    });
     ac.abort();
     await assert.rejects(leaving, (err: GenesysError) => err.code === 'cancelled');
     // "At once" by order, not by a stopwatch: it left before the shared GET (300 ms of latency) answered.

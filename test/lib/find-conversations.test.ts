@@ -17,19 +17,31 @@ describe('lib/find-conversations (against the simulator)', () => {
 
   it('a user with a live leg in one of 200 conversations (and a terminated leg in another) is found in exactly that one', async () => {
     const others = Array.from({ length: 198 }, (_, i) => ({
-      participants: [{ purpose: 'customer', address: `tel:+1555000${String(i).padStart(4, '0')}` }, { purpose: 'agent', userId: i % 2 ? USER_B : USER_C, queueId: QUEUE }],
+      participants: [
+        { purpose: 'customer', address: `tel:+1555000${String(i).padStart(4, '0')}` },
+        { purpose: 'agent', userId: i % 2 ? USER_B : USER_C, queueId: QUEUE },
+      ],
     }));
     const seeded = await ctx.sim.control.seed({
       conversations: [
         ...others.slice(0, 100),
-        { participants: [{ purpose: 'customer' }, { purpose: 'agent', userId: USER_A, state: 'terminated', disconnectType: 'transfer' }, { purpose: 'agent', userId: USER_B }] },
+        {
+          participants: [
+            { purpose: 'customer' },
+            { purpose: 'agent', userId: USER_A, state: 'terminated', disconnectType: 'transfer' },
+            { purpose: 'agent', userId: USER_B },
+          ],
+        },
         { participants: [{ purpose: 'customer' }, { purpose: 'agent', userId: USER_A, queueId: QUEUE }] },
         ...others.slice(100),
       ],
     } as never);
     const live = seeded[101];
     const result = await find({ userId: USER_A });
-    assert.deepEqual(result.conversations.map((c) => c.conversationId), [live.id]);
+    assert.deepEqual(
+      result.conversations.map((c) => c.conversationId),
+      [live.id],
+    );
     const [found] = result.conversations;
     assert.equal(found.participantId, live.participants[1].id, 'the live leg, ready for disconnect');
     assert.equal(found.participant!.userId, USER_A);
@@ -39,7 +51,10 @@ describe('lib/find-conversations (against the simulator)', () => {
     // One query, one REST read per candidate: nothing else.
     const log = await requests();
     assert.equal(log.filter((r) => r.path === ANALYTICS).length, 1);
-    assert.deepEqual(log.filter((r) => r.method === 'GET').map((r) => r.path), [`/api/v2/conversations/${live.id}`]);
+    assert.deepEqual(
+      log.filter((r) => r.method === 'GET').map((r) => r.path),
+      [`/api/v2/conversations/${live.id}`],
+    );
     assert.equal(log.length, 2);
   });
 
@@ -53,7 +68,9 @@ describe('lib/find-conversations (against the simulator)', () => {
     assert.ok(to > now);
     assert.equal(body.order, 'desc');
     assert.deepEqual(body.paging, { pageSize: PAGE_SIZE, pageNumber: 1 });
-    assert.deepEqual(body.conversationFilters, [{ type: 'and', predicates: [{ type: 'dimension', dimension: 'conversationEnd', operator: 'notExists' }] }]);
+    assert.deepEqual(body.conversationFilters, [
+      { type: 'and', predicates: [{ type: 'dimension', dimension: 'conversationEnd', operator: 'notExists' }] },
+    ]);
     assert.deepEqual(body.segmentFilters[0].predicates, [
       { type: 'dimension', dimension: 'userId', operator: 'matches', value: USER_A },
       { type: 'dimension', dimension: 'mediaType', operator: 'matches', value: 'voice' },
@@ -62,13 +79,28 @@ describe('lib/find-conversations (against the simulator)', () => {
   });
 
   it('pages through a busy queue (150 live conversations: two pages) and reads each candidate once', async () => {
-    const many = Array.from({ length: 150 }, () => ({ participants: [{ purpose: 'customer' }, { purpose: 'agent', userId: USER_B, queueId: QUEUE }] }));
-    await ctx.sim.control.seed({ conversations: [...many, { participants: [{ purpose: 'customer', mediaType: 'chat' }, { purpose: 'agent', queueId: QUEUE, mediaType: 'chat' }] }] } as never);
+    const many = Array.from({ length: 150 }, () => ({
+      participants: [{ purpose: 'customer' }, { purpose: 'agent', userId: USER_B, queueId: QUEUE }],
+    }));
+    await ctx.sim.control.seed({
+      conversations: [
+        ...many,
+        {
+          participants: [
+            { purpose: 'customer', mediaType: 'chat' },
+            { purpose: 'agent', queueId: QUEUE, mediaType: 'chat' },
+          ],
+        },
+      ],
+    } as never);
     const result = await find({ queueId: QUEUE });
     assert.equal(result.conversations.length, 150, 'voice only, by default');
     assert.ok(result.conversations.every((c) => c.participant?.queueId === QUEUE));
     const log = await requests();
-    assert.deepEqual(log.filter((r) => r.path === ANALYTICS).map((r) => (r.body as any).paging.pageNumber), [1, 2]);
+    assert.deepEqual(
+      log.filter((r) => r.path === ANALYTICS).map((r) => (r.body as any).paging.pageNumber),
+      [1, 2],
+    );
     assert.equal(log.filter((r) => r.method === 'GET').length, 150);
     const chats = await find({ queueId: QUEUE, mediaType: 'chat' });
     assert.equal(chats.conversations.length, 1);
@@ -76,7 +108,14 @@ describe('lib/find-conversations (against the simulator)', () => {
 
   it(`stops after ${MAX_PAGES} pages and says so (truncated)`, async () => {
     await ctx.sim.control.setOptions({ rateLimitPerMinute: 100_000 });
-    const client = new GenesysClient({ region: 'custom', apiBaseUrl: ctx.sim.url, authBaseUrl: ctx.sim.url, clientId: 'sim-client-id', clientSecret: 'sim-client-secret', requestsPerMinute: 100_000 });
+    const client = new GenesysClient({
+      region: 'custom',
+      apiBaseUrl: ctx.sim.url,
+      authBaseUrl: ctx.sim.url,
+      clientId: 'sim-client-id',
+      clientSecret: 'sim-client-secret',
+      requestsPerMinute: 100_000,
+    });
     try {
       const batch = Array.from({ length: 100 }, () => ({ participants: [{ purpose: 'customer' }, { purpose: 'agent', userId: USER_C }] }));
       for (let i = 0; i < 11; i++) await ctx.sim.control.seed({ conversations: batch } as never);
@@ -90,9 +129,21 @@ describe('lib/find-conversations (against the simulator)', () => {
   });
 
   it('by caller address (ANI)', async () => {
-    const [c] = await ctx.sim.control.seed({ conversations: [{ participants: [{ purpose: 'customer', address: 'tel:+15557654321' }, { purpose: 'agent', userId: USER_A }] }] } as never);
+    const [c] = await ctx.sim.control.seed({
+      conversations: [
+        {
+          participants: [
+            { purpose: 'customer', address: 'tel:+15557654321' },
+            { purpose: 'agent', userId: USER_A },
+          ],
+        },
+      ],
+    } as never);
     const result = await find({ ani: 'tel:+15557654321' });
-    assert.deepEqual(result.conversations.map((x) => x.conversationId), [c.id]);
+    assert.deepEqual(
+      result.conversations.map((x) => x.conversationId),
+      [c.id],
+    );
     assert.equal(result.conversations[0].participant!.purpose, 'customer');
     assert.deepEqual((await find({ ani: 'tel:+15550000000' })).conversations, []);
   });
@@ -100,7 +151,9 @@ describe('lib/find-conversations (against the simulator)', () => {
   it('with analytics lag, a just-started call is found once it shows up; a just-ended one is not reported live (the REST read decides)', async () => {
     // A lag far longer than the test: the call that just started is not in analytics yet (no clock race).
     await ctx.sim.control.setOptions({ analyticsLagMs: 3_600_000 });
-    const [fresh] = await ctx.sim.control.seed({ conversations: [{ startTime: new Date().toISOString(), participants: [{ purpose: 'customer' }, { purpose: 'agent', userId: USER_A }] }] } as never);
+    const [fresh] = await ctx.sim.control.seed({
+      conversations: [{ startTime: new Date().toISOString(), participants: [{ purpose: 'customer' }, { purpose: 'agent', userId: USER_A }] }],
+    } as never);
     const before = await find({ userId: USER_A });
     assert.equal(before.candidates, 0);
     assert.deepEqual(before.conversations, [], 'not found before analytics has it');
@@ -115,7 +168,9 @@ describe('lib/find-conversations (against the simulator)', () => {
 
     // An older call whose agent just left: analytics still shows the leg live for a minute.
     await ctx.sim.control.setOptions({ analyticsLagMs: 30_000 });
-    const [older] = await ctx.sim.control.seed({ conversations: [{ participants: [{ purpose: 'customer' }, { purpose: 'agent', userId: USER_B }, { purpose: 'agent', userId: USER_C }] }] } as never);
+    const [older] = await ctx.sim.control.seed({
+      conversations: [{ participants: [{ purpose: 'customer' }, { purpose: 'agent', userId: USER_B }, { purpose: 'agent', userId: USER_C }] }],
+    } as never);
     await ctx.sim.control.transition({ conversationId: older.id, participantId: older.participants[1].id, state: 'disconnected' });
     const after = await find({ userId: USER_B });
     assert.equal(after.candidates, 1, 'analytics still offers it');
@@ -124,7 +179,9 @@ describe('lib/find-conversations (against the simulator)', () => {
   });
 
   it('a candidate gone by the time it is read (404) is skipped, not an error', async () => {
-    const [c] = await ctx.sim.control.seed({ conversations: [{ participants: [{ purpose: 'customer' }, { purpose: 'agent', userId: USER_A }] }] } as never);
+    const [c] = await ctx.sim.control.seed({
+      conversations: [{ participants: [{ purpose: 'customer' }, { purpose: 'agent', userId: USER_A }] }],
+    } as never);
     await ctx.sim.control.failNext([{ method: 'GET', path: c.id, status: 404, code: 'not.found' }]);
     const result = await find({ userId: USER_A });
     assert.equal(result.candidates, 1);
@@ -179,7 +236,10 @@ describe('lib/find-conversations: a failed read', () => {
     const batch = Array.from({ length: 30 }, () => ({ participants: [{ purpose: 'customer' }, { purpose: 'agent', userId: USER_A }] }));
     await ctx.sim.control.seed({ conversations: batch } as never);
     await ctx.sim.control.failNext([{ method: 'GET', status: 400, code: 'bad.request' }]);
-    await assert.rejects(findLiveConversations(ctx.client, ctx.reader, { userId: USER_A }), (err: GenesysError) => err.code === 'genesys-error' && err.status === 400);
+    await assert.rejects(
+      findLiveConversations(ctx.client, ctx.reader, { userId: USER_A }),
+      (err: GenesysError) => err.code === 'genesys-error' && err.status === 400,
+    );
     const gets = (await ctx.sim.control.requests()).filter((r) => r.method === 'GET');
     assert.ok(gets.length < batch.length, `the reads stopped after the failure (${gets.length} of ${batch.length})`);
   });

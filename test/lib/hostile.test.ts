@@ -62,18 +62,27 @@ async function hostile(handler: Handler): Promise<Hostile> {
   const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return {
     origin,
-    get grants() { return state.grants; },
-    get apiCalls() { return state.apiCalls; },
-    get written() { return state.written; },
-    set written(v: number) { state.written = v; },
+    get grants() {
+      return state.grants;
+    },
+    get apiCalls() {
+      return state.apiCalls;
+    },
+    get written() {
+      return state.written;
+    },
+    set written(v: number) {
+      state.written = v;
+    },
     openApiSockets: () => apiSockets.size,
     apiSocketsClosed: async () => {
       while (apiSockets.size > 0) await Promise.all([...apiSockets].map((s) => new Promise((r) => s.once('close', r))));
     },
-    close: () => new Promise<void>((resolve) => {
-      for (const s of sockets) s.destroy();
-      server.close(() => resolve());
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => resolve());
+      }),
   } as Hostile;
 }
 
@@ -92,7 +101,9 @@ function stream(h: { written: number }, res: http.ServerResponse, total: number,
     }
     res.end('"}');
   };
-  res.on('close', () => { sent = total; }); // the client went away: stop
+  res.on('close', () => {
+    sent = total;
+  }); // the client went away: stop
   pump();
 }
 
@@ -105,7 +116,9 @@ function token(res: http.ServerResponse, value: string): void {
 async function rssGrowth<T>(fn: () => Promise<T>): Promise<{ growth: number; result: T | undefined; error: unknown }> {
   const before = process.memoryUsage().rss;
   let peak = before;
-  const timer = setInterval(() => { peak = Math.max(peak, process.memoryUsage().rss); }, 2);
+  const timer = setInterval(() => {
+    peak = Math.max(peak, process.memoryUsage().rss);
+  }, 2);
   let result: T | undefined;
   let error: unknown;
   try {
@@ -135,8 +148,13 @@ describe('lib against a hostile server (sizes, echoes, storms)', function () {
   });
   const make = (origin: string, extra: Record<string, unknown> = {}) => {
     client = new GenesysClient({
-      region: 'custom', apiBaseUrl: origin, authBaseUrl: origin, clientId: CLIENT_ID, clientSecret: SECRET,
-      retry: { maxAttempts: 2, baseDelayMs: 5, maxDelayMs: 10 }, ...extra,
+      region: 'custom',
+      apiBaseUrl: origin,
+      authBaseUrl: origin,
+      clientId: CLIENT_ID,
+      clientSecret: SECRET,
+      retry: { maxAttempts: 2, baseDelayMs: 5, maxDelayMs: 10 },
+      ...extra,
     });
     return client;
   };
@@ -193,7 +211,10 @@ describe('lib against a hostile server (sizes, echoes, storms)', function () {
       await c.close();
       const small = make(h.origin, { maxResponseBytes: 32 * 1024 });
       await assert.rejects(small.request({ method: 'GET', path: PATH }), /larger than 32768 bytes/);
-      assert.throws(() => make(h.origin, { maxResponseBytes: 10 }), (e: GenesysError) => e.field === 'maxResponseBytes');
+      assert.throws(
+        () => make(h.origin, { maxResponseBytes: 10 }),
+        (e: GenesysError) => e.field === 'maxResponseBytes',
+      );
     });
   });
 
@@ -201,7 +222,10 @@ describe('lib against a hostile server (sizes, echoes, storms)', function () {
     const echoes: [string, (req: http.IncomingMessage) => string][] = [
       ['the bearer header', (req) => `rejected header: ${req.headers.authorization}`],
       ['the bare token', (req) => `token ${String(req.headers.authorization).slice(7)} is not valid here`],
-      ['the secret, the Basic value and a URL with credentials', () => `client ${CLIENT_ID}:${SECRET} (Basic ${BASIC}) via http://${CLIENT_ID}:${SECRET}@proxy.example`],
+      [
+        'the secret, the Basic value and a URL with credentials',
+        () => `client ${CLIENT_ID}:${SECRET} (Basic ${BASIC}) via http://${CLIENT_ID}:${SECRET}@proxy.example`,
+      ],
       ['a token in a JSON echo', () => `{"access_token":"${TOKEN}","client_secret":"${SECRET}"}`],
     ];
     for (const [label, say] of echoes) {
@@ -212,7 +236,9 @@ describe('lib against a hostile server (sizes, echoes, storms)', function () {
           res.end(JSON.stringify({ message: say(req), code: 'bad.request', status: 400 }));
         });
         server = h;
-        const err = await make(h.origin).request({ method: 'GET', path: PATH }).catch((e) => e);
+        const err = await make(h.origin)
+          .request({ method: 'GET', path: PATH })
+          .catch((e) => e);
         assert.ok(err instanceof GenesysError);
         assert.equal(err.code, 'genesys-error');
         assert.equal(err.correlationId, 'corr-echo');
@@ -229,7 +255,9 @@ describe('lib against a hostile server (sizes, echoes, storms)', function () {
         res.end(JSON.stringify({ error: 'invalid_request', error_description: `bad ${req.headers.authorization} for secret ${SECRET}` }));
       });
       server = h;
-      const err = await make(h.origin).request({ method: 'GET', path: PATH }).catch((e) => e);
+      const err = await make(h.origin)
+        .request({ method: 'GET', path: PATH })
+        .catch((e) => e);
       assert.equal(err.code, 'auth-failed');
       assert.match(err.message, /invalid_request/);
       assertNoSecretsIn(err, 'the grant error');
@@ -242,7 +270,9 @@ describe('lib against a hostile server (sizes, echoes, storms)', function () {
         res.end(JSON.stringify({ message: `${'x'.repeat(MB)}${TOKEN}`, code: 'internal.server.error', status: 500 }));
       });
       server = h;
-      const err = await make(h.origin).request({ method: 'GET', path: PATH }).catch((e) => e);
+      const err = await make(h.origin)
+        .request({ method: 'GET', path: PATH })
+        .catch((e) => e);
       assert.equal(err.status, 500);
       assert.ok(err.message.length < 1300, `message of ${err.message.length} characters`);
       assert.match(err.message, /more characters cut/);
@@ -255,12 +285,17 @@ describe('lib against a hostile server (sizes, echoes, storms)', function () {
         res.socket?.destroy();
       });
       server = h;
-      const err = await make(h.origin).request({ method: 'GET', path: PATH }).catch((e) => e);
+      const err = await make(h.origin)
+        .request({ method: 'GET', path: PATH })
+        .catch((e) => e);
       assert.equal(err.code, 'network-error');
       const cause = err.cause as Error & { code?: string; cause?: unknown };
       assert.ok(cause instanceof Error);
       assert.equal(cause.cause, undefined);
-      assert.deepEqual(Object.keys(cause).filter((k) => k !== 'code'), []);
+      assert.deepEqual(
+        Object.keys(cause).filter((k) => k !== 'code'),
+        [],
+      );
     });
 
     it('a malformed HTTPS_PROXY holding a password: invalid-input naming the variable, the password nowhere', () => {
@@ -315,7 +350,10 @@ describe('lib against a hostile server (sizes, echoes, storms)', function () {
       } finally {
         process.off('warning', onWarning);
       }
-      assert.deepEqual(warnings.filter((w) => w === 'TimeoutOverflowWarning'), []);
+      assert.deepEqual(
+        warnings.filter((w) => w === 'TimeoutOverflowWarning'),
+        [],
+      );
     });
 
     it('the limiter paused far beyond 2^31 ms arms one capped timer (no 1 ms loop, no overflow warning)', async () => {
@@ -334,7 +372,10 @@ describe('lib against a hostile server (sizes, echoes, storms)', function () {
         limiter.close();
         process.off('warning', onWarning);
       }
-      assert.deepEqual(warnings.filter((w) => w === 'TimeoutOverflowWarning'), []);
+      assert.deepEqual(
+        warnings.filter((w) => w === 'TimeoutOverflowWarning'),
+        [],
+      );
     });
 
     it('every time option is bounded (no timer beyond 2^31-1 ms can be configured)', () => {
@@ -349,7 +390,11 @@ describe('lib against a hostile server (sizes, echoes, storms)', function () {
         ['retry.maxTotalMs', { retry: { maxTotalMs: 1e12 } }],
         ['rateLimitWindowMs', { rateLimitWindowMs: 2 ** 31 }],
       ] as const) {
-        assert.throws(() => new GenesysClient({ ...base, ...patch } as never), (e: GenesysError) => e.code === 'invalid-input' && e.field === field, field);
+        assert.throws(
+          () => new GenesysClient({ ...base, ...patch } as never),
+          (e: GenesysError) => e.code === 'invalid-input' && e.field === field,
+          field,
+        );
       }
       assert.doesNotThrow(() => void new GenesysClient({ ...base, maxRetryAfterSeconds: 3600 }).close());
     });
@@ -362,7 +407,13 @@ describe('lib against a hostile server (sizes, echoes, storms)', function () {
       server = h;
       const c = make(h.origin);
       const codes: string[] = [];
-      for (let i = 0; i < 40; i++) codes.push(await c.request({ method: 'GET', path: PATH }).then(() => 'ok', (e) => e.code));
+      for (let i = 0; i < 40; i++)
+        codes.push(
+          await c.request({ method: 'GET', path: PATH }).then(
+            () => 'ok',
+            (e) => e.code,
+          ),
+        );
       assert.deepEqual([...new Set(codes)], ['auth-failed']);
       assert.ok(h.grants <= 5, `${h.grants} grants for 40 requests`);
       assert.equal(h.apiCalls, 0);
@@ -389,7 +440,14 @@ describe('lib against a hostile server (sizes, echoes, storms)', function () {
       let now = 1_000_000;
       const http = new HttpTransport({ connectTimeoutMs: 1000, requestTimeoutMs: 5000 });
       try {
-        const tm = new TokenManager({ authBaseUrl: h.origin, clientId: CLIENT_ID, clientSecret: SECRET, http, policy: DEFAULT_RETRY_POLICY, now: () => now });
+        const tm = new TokenManager({
+          authBaseUrl: h.origin,
+          clientId: CLIENT_ID,
+          clientSecret: SECRET,
+          http,
+          policy: DEFAULT_RETRY_POLICY,
+          now: () => now,
+        });
         const delays: number[] = [];
         for (let i = 0; i < 10; i++) {
           await assert.rejects(tm.getToken(), (e: GenesysError) => e.code === 'auth-failed');
@@ -401,7 +459,12 @@ describe('lib against a hostile server (sizes, echoes, storms)', function () {
           assert.equal(h.grants, grants);
           now += 1;
         }
-        assert.deepEqual(delays.slice(0, 4), [AUTH_BACKOFF_FIRST_MS, 2 * AUTH_BACKOFF_FIRST_MS, 4 * AUTH_BACKOFF_FIRST_MS, 8 * AUTH_BACKOFF_FIRST_MS]);
+        assert.deepEqual(delays.slice(0, 4), [
+          AUTH_BACKOFF_FIRST_MS,
+          2 * AUTH_BACKOFF_FIRST_MS,
+          4 * AUTH_BACKOFF_FIRST_MS,
+          8 * AUTH_BACKOFF_FIRST_MS,
+        ]);
         assert.equal(delays[9], AUTH_BACKOFF_MAX_MS);
         ok = true;
         assert.equal(await tm.getToken(), TOKEN);

@@ -1,4 +1,4 @@
-// The guards hold for a conversation as a whole (design 2.4): concurrent and back-to-back kicks of every agent
+// The guards hold for a conversation as a whole (docs/architecture.md 2.4): concurrent and back-to-back kicks of every agent
 // of a call leave the customer and one agent connected; kicks on different conversations stay concurrent.
 // Against the simulator (its last-party policy ends the call when one party is left, so a broken guard shows),
 // and against a hostile local server whose legs never end after a 202 and that answers what Genesys never would.
@@ -15,7 +15,10 @@ import { sendJson, startTestServer, withTokenGrant, type TestServer } from '../s
 type Settled = { outcome: string } | { code: string };
 
 const settle = (p: Promise<{ outcome: string }>): Promise<Settled> =>
-  p.then((r) => ({ outcome: r.outcome }), (err: GenesysError) => ({ code: err.code }));
+  p.then(
+    (r) => ({ outcome: r.outcome }),
+    (err: GenesysError) => ({ code: err.code }),
+  );
 
 function tally(results: Settled[]): Record<string, number> {
   const out: Record<string, number> = {};
@@ -131,36 +134,44 @@ describe('lib/kick against a hostile local server', () => {
   });
 
   before(async () => {
-    server = await startTestServer(withTokenGrant((req, res) => {
-      const m = /^\/api\/v2\/conversations\/([^/]+)(?:\/participants\/([^/]+))?$/.exec(req.path);
-      if (!m) return sendJson(res, 404, { code: 'not.found', message: 'not found' });
-      const cid = m[1];
-      const n = (inFlightByConversation.get(cid) ?? 0) + 1;
-      inFlightByConversation.set(cid, n);
-      maxInFlightOneConversation = Math.max(maxInFlightOneConversation, n);
-      const answer = () => {
-        inFlightByConversation.set(cid, (inFlightByConversation.get(cid) ?? 1) - 1);
-        if (req.method === 'GET') sendJson(res, 200, conversation(cid));
-        else sendJson(res, 202, undefined);
-      };
-      // A barrier: GETs are held until `releaseAt` of them wait at once (kicks that ran one after the other
-      // would never get there, and the test would time out).
-      if (req.method === 'GET' && releaseAt > 0) {
-        pendingGets.push(answer);
-        if (pendingGets.length >= releaseAt) {
-          releaseAt = 0;
-          for (const a of pendingGets.splice(0)) a();
+    server = await startTestServer(
+      withTokenGrant((req, res) => {
+        const m = /^\/api\/v2\/conversations\/([^/]+)(?:\/participants\/([^/]+))?$/.exec(req.path);
+        if (!m) return sendJson(res, 404, { code: 'not.found', message: 'not found' });
+        const cid = m[1];
+        const n = (inFlightByConversation.get(cid) ?? 0) + 1;
+        inFlightByConversation.set(cid, n);
+        maxInFlightOneConversation = Math.max(maxInFlightOneConversation, n);
+        const answer = () => {
+          inFlightByConversation.set(cid, (inFlightByConversation.get(cid) ?? 1) - 1);
+          if (req.method === 'GET') sendJson(res, 200, conversation(cid));
+          else sendJson(res, 202, undefined);
+        };
+        // A barrier: GETs are held until `releaseAt` of them wait at once (kicks that ran one after the other
+        // would never get there, and the test would time out).
+        if (req.method === 'GET' && releaseAt > 0) {
+          pendingGets.push(answer);
+          if (pendingGets.length >= releaseAt) {
+            releaseAt = 0;
+            for (const a of pendingGets.splice(0)) a();
+          }
+          return;
         }
-        return;
-      }
-      answer();
-    }));
+        answer();
+      }),
+    );
   });
   after(async () => {
     await server.close();
   });
   beforeEach(() => {
-    client = new GenesysClient({ region: 'custom', apiBaseUrl: server.origin, authBaseUrl: server.origin, clientId: 'id', clientSecret: 'secret-value' });
+    client = new GenesysClient({
+      region: 'custom',
+      apiBaseUrl: server.origin,
+      authBaseUrl: server.origin,
+      clientId: 'id',
+      clientSecret: 'secret-value',
+    });
     reader = new ConversationReader(client);
     ledger = new KickLedger();
     server.requests.length = 0;
@@ -228,19 +239,33 @@ describe('lib/kick: bulk kicks with confirm inside the rate limit (against the s
     // kick, three times the window's budget, a confirm timeout of half the window. Without booking, the
     // confirm reads queue behind new kicks for the rest of the window and time out.
     const client = new GenesysClient({
-      region: 'custom', apiBaseUrl: ctx.sim.url, authBaseUrl: ctx.sim.url, clientId: 'sim-client-id', clientSecret: 'sim-client-secret',
-      requestsPerMinute: 30, rateLimitWindowMs: 3_000,
+      region: 'custom',
+      apiBaseUrl: ctx.sim.url,
+      authBaseUrl: ctx.sim.url,
+      clientId: 'sim-client-id',
+      clientSecret: 'sim-client-secret',
+      requestsPerMinute: 30,
+      rateLimitWindowMs: 3_000,
     });
     try {
       const conference = { purpose: 'customer' };
-      const seeded = await ctx.sim.control.seed({
+      const seeded = (await ctx.sim.control.seed({
         conversations: Array.from({ length: 40 }, () => ({ participants: [conference, ...agents(3)] })),
-      } as never) as unknown as { id: string; participants: { id: string }[] }[];
+      } as never)) as unknown as { id: string; participants: { id: string }[] }[];
       const kicks = { client, reader: new ConversationReader(client), ledger: new KickLedger() };
       const before = (await ctx.sim.control.counters()).apiRequests;
-      const results = await Promise.all(seeded.map((c) => settle(kickParticipant(kicks, {
-        conversationId: c.id, participantId: c.participants[1].id, confirm: true, confirmTimeoutMs: 1_500,
-      }))));
+      const results = await Promise.all(
+        seeded.map((c) =>
+          settle(
+            kickParticipant(kicks, {
+              conversationId: c.id,
+              participantId: c.participants[1].id,
+              confirm: true,
+              confirmTimeoutMs: 1_500,
+            }),
+          ),
+        ),
+      );
       assert.deepEqual(tally(results), { disconnected: 40 });
       const requests = (await ctx.sim.control.counters()).apiRequests - before;
       console.log(`        40 guarded kicks with confirm: ${requests} requests, ${(requests / 40).toFixed(2)} per confirmed kick`);

@@ -6,7 +6,12 @@ import { until } from '../support/until';
 import { useSimulatorClient } from '../support/sim-session';
 import { CONFERENCE, NOBODY, USER_A, USER_B, USER_C, USER_D } from '../../testkit/fixtures';
 
-interface Logged { method: string; path: string; status: number; body?: unknown }
+interface Logged {
+  method: string;
+  path: string;
+  status: number;
+  body?: unknown;
+}
 
 const WRAPUP = 'f1000000-0000-4000-8000-000000000001';
 
@@ -40,7 +45,7 @@ describe('lib/kick (against the simulator)', () => {
     assert.equal(r.attempts, 1);
     assert.ok(r.correlationId);
     assert.ok(r.durationMs >= 0 && r.durationMs < 5000);
-    // Genesys gives agent legs no name (genesys-api.md section 3): the summary has none either.
+    // Genesys gives agent legs no name (docs/platform.md section 3): the summary has none either.
     assert.deepEqual(r.participant, { purpose: 'agent', userId: USER_A, state: 'connected' });
     assert.deepEqual(phases, ['resolving', 'disconnecting']);
     const sent = (await apiLog()).filter((x) => x.method === 'PATCH');
@@ -120,17 +125,17 @@ describe('lib/kick (against the simulator)', () => {
   });
 
   it('a ringing target is disconnected at once (the same PATCH cancels the invitation), with no wait', async () => {
-    const { cid, ids } = await ctx.seed([
-      ...CONFERENCE.slice(0, 3),
-      { purpose: 'user', userId: USER_C, state: 'alerting', connectAfterMs: 60_000 },
-    ]);
+    const { cid, ids } = await ctx.seed([...CONFERENCE.slice(0, 3), { purpose: 'user', userId: USER_C, state: 'alerting', connectAfterMs: 60_000 }]);
     const phases: KickPhase[] = [];
     const r = await kick({ conversationId: cid, selector: { userId: USER_C }, onProgress: (p) => phases.push(p) });
     assert.equal(r.outcome, 'disconnected');
     assert.equal(r.participantId, ids[3]);
     assert.equal(r.participant?.state, 'alerting');
     assert.deepEqual(phases, ['resolving', 'disconnecting']);
-    assert.deepEqual((await apiLog()).map((x) => `${x.method} ${x.status}`), ['GET 200', 'PATCH 202']);
+    assert.deepEqual(
+      (await apiLog()).map((x) => `${x.method} ${x.status}`),
+      ['GET 200', 'PATCH 202'],
+    );
   });
 
   it('a ringing leg never keeps the call alive: customer + agent + ringing leg refuses to kick the agent', async () => {
@@ -161,7 +166,10 @@ describe('lib/kick (against the simulator)', () => {
     await ctx.sim.control.failNext([{ method: 'PATCH', status: 409, count: 1 }]);
     const r = await kick({ conversationId: cid, participantId: ids[1], refuseCustomer: false, keepCallAlive: false });
     assert.equal(r.outcome, 'disconnected');
-    assert.deepEqual((await apiLog()).map((x) => `${x.method} ${x.status}`), ['PATCH 409', 'GET 200', 'PATCH 202']);
+    assert.deepEqual(
+      (await apiLog()).map((x) => `${x.method} ${x.status}`),
+      ['PATCH 409', 'GET 200', 'PATCH 202'],
+    );
   });
 
   it('a leg that the re-read after a 409 shows ended gives already-disconnected without another PATCH', async () => {
@@ -296,7 +304,10 @@ describe('lib/kick (against the simulator)', () => {
     const r = await kick({ conversationId: cid, participantId: ids[1], refuseCustomer: false, keepCallAlive: false });
     assert.equal(r.outcome, 'disconnected');
     assert.equal(r.participant, undefined);
-    assert.deepEqual((await apiLog()).map((x) => x.method), ['PATCH']);
+    assert.deepEqual(
+      (await apiLog()).map((x) => x.method),
+      ['PATCH'],
+    );
   });
 
   it('confirm: waits until the leg has ended before resolving', async () => {
@@ -310,7 +321,11 @@ describe('lib/kick (against the simulator)', () => {
     // The first confirm read waits CONFIRM_FIRST_READ_MS (500) after the 202; the simulator ends the leg 200 ms
     // after it (a timer set first, so it fires first): one read confirms.
     assert.equal(r.confirmed.polls, 1);
-    assert.deepEqual((await apiLog()).map((x) => x.method), ['GET', 'PATCH', 'GET'], '3 requests for a guarded kick with confirm');
+    assert.deepEqual(
+      (await apiLog()).map((x) => x.method),
+      ['GET', 'PATCH', 'GET'],
+      '3 requests for a guarded kick with confirm',
+    );
     assert.deepEqual(phases, ['resolving', 'disconnecting', 'confirming']);
     assert.match((await ctx.state(cid)).participants[1].state, /^(disconnected|terminated)$/);
   });
@@ -355,7 +370,16 @@ describe('lib/kick (against the simulator)', () => {
     const { cid, ids } = await ctx.seed(CONFERENCE);
     const ac = new AbortController();
     const phases: KickPhase[] = [];
-    const p = kick({ conversationId: cid, participantId: ids[1], confirm: true, signal: ac.signal, onProgress: (ph) => { phases.push(ph); if (ph === 'confirming') ac.abort(); } });
+    const p = kick({
+      conversationId: cid,
+      participantId: ids[1],
+      confirm: true,
+      signal: ac.signal,
+      onProgress: (ph) => {
+        phases.push(ph);
+        if (ph === 'confirming') ac.abort();
+      },
+    });
     await assert.rejects(p, (err: GenesysError) => {
       codeIs('cancelled')(err);
       assert.equal(err.sent, true);

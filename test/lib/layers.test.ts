@@ -24,7 +24,11 @@ function importsOf(file: string): string[] {
 }
 
 function breaches(dir: string, allowed: (target: string, file: string) => boolean): string[] {
-  return sources(dir).flatMap((file) => importsOf(file).filter((t) => !allowed(t, file)).map((t) => `${file} imports ${t}`));
+  return sources(dir).flatMap((file) =>
+    importsOf(file)
+      .filter((t) => !allowed(t, file))
+      .map((t) => `${file} imports ${t}`),
+  );
 }
 
 const NODE_BUILTIN = /^node:/;

@@ -16,7 +16,19 @@ const QUEUE = 'f0000000-0000-4000-8000-000000000001';
 // Shaped like GET /api/v2/conversations/{id}: no participant state, one calls[] entry per leg, extra fields
 // that the schema ignores.
 function call(id: string, state: string, extra: Record<string, unknown> = {}) {
-  return { id, state, recording: false, recordingState: 'none', muted: false, confined: false, held: false, self: { nameRaw: 'x' }, provider: 'Edge', peerId: null, ...extra };
+  return {
+    id,
+    state,
+    recording: false,
+    recordingState: 'none',
+    muted: false,
+    confined: false,
+    held: false,
+    self: { nameRaw: 'x' },
+    provider: 'Edge',
+    peerId: null,
+    ...extra,
+  };
 }
 const raw = {
   id: CID,
@@ -25,26 +37,73 @@ const raw = {
   divisions: [{ division: { id: 'd' }, entities: [] }],
   recordingState: 'active',
   participants: [
-    { id: CUSTOMER, purpose: 'customer', name: 'Pat Caller', address: 'tel:+15551234567', ani: 'tel:+15551234567', startTime: '2024-05-01T10:00:00.000Z', connectedTime: '2024-05-01T10:00:01.000Z', wrapupRequired: false, attributes: {},
-      calls: [call('m0000000-0000-4000-8000-000000000001', 'connected', { connectedTime: '2024-05-01T10:00:01.000Z' })] },
-    { id: 'acd00000-0000-4000-8000-000000000001', purpose: 'acd', name: 'Support', queueId: QUEUE, startTime: '2024-05-01T10:00:01.000Z', endTime: '2024-05-01T10:00:05.000Z',
-      calls: [call('m0000000-0000-4000-8000-000000000002', 'disconnected', { disconnectType: 'transfer', disconnectedTime: '2024-05-01T10:00:05.000Z' })] },
-    { id: AGENT, purpose: 'agent', name: 'Ann Agent', userId: USER_A, queueId: QUEUE, wrapupRequired: true,
-      calls: [call('m0000000-0000-4000-8000-000000000003', 'connected', { muted: true })] },
-    { id: HELD, purpose: 'user', name: 'Sam Expert', userId: USER_B,
-      calls: [call('m0000000-0000-4000-8000-000000000004', 'connected', { held: true })] },
+    {
+      id: CUSTOMER,
+      purpose: 'customer',
+      name: 'Pat Caller',
+      address: 'tel:+15551234567',
+      ani: 'tel:+15551234567',
+      startTime: '2024-05-01T10:00:00.000Z',
+      connectedTime: '2024-05-01T10:00:01.000Z',
+      wrapupRequired: false,
+      attributes: {},
+      calls: [call('m0000000-0000-4000-8000-000000000001', 'connected', { connectedTime: '2024-05-01T10:00:01.000Z' })],
+    },
+    {
+      id: 'acd00000-0000-4000-8000-000000000001',
+      purpose: 'acd',
+      name: 'Support',
+      queueId: QUEUE,
+      startTime: '2024-05-01T10:00:01.000Z',
+      endTime: '2024-05-01T10:00:05.000Z',
+      calls: [
+        call('m0000000-0000-4000-8000-000000000002', 'disconnected', { disconnectType: 'transfer', disconnectedTime: '2024-05-01T10:00:05.000Z' }),
+      ],
+    },
+    {
+      id: AGENT,
+      purpose: 'agent',
+      name: 'Ann Agent',
+      userId: USER_A,
+      queueId: QUEUE,
+      wrapupRequired: true,
+      calls: [call('m0000000-0000-4000-8000-000000000003', 'connected', { muted: true })],
+    },
+    {
+      id: HELD,
+      purpose: 'user',
+      name: 'Sam Expert',
+      userId: USER_B,
+      calls: [call('m0000000-0000-4000-8000-000000000004', 'connected', { held: true })],
+    },
     { id: RINGING, purpose: 'user', name: 'Rita Ring', userId: USER_C, calls: [call('m0000000-0000-4000-8000-000000000005', 'alerting')] },
     // The same user twice: a failed-transfer leg (terminated) and a live one.
-    { id: OLD_LEG, purpose: 'user', name: 'Sam Expert 2', userId: 'e0000000-0000-4000-8000-0000000000dd', endTime: '2024-05-01T10:01:00.000Z',
-      calls: [call('m0000000-0000-4000-8000-000000000006', 'terminated', { disconnectType: 'transfer.noanswer', disconnectedTime: '2024-05-01T10:01:00.000Z' })] },
-    { id: NEW_LEG, purpose: 'user', name: 'Sam Expert 2', userId: 'e0000000-0000-4000-8000-0000000000dd',
-      calls: [call('m0000000-0000-4000-8000-000000000007', 'connected')] },
+    {
+      id: OLD_LEG,
+      purpose: 'user',
+      name: 'Sam Expert 2',
+      userId: 'e0000000-0000-4000-8000-0000000000dd',
+      endTime: '2024-05-01T10:01:00.000Z',
+      calls: [
+        call('m0000000-0000-4000-8000-000000000006', 'terminated', {
+          disconnectType: 'transfer.noanswer',
+          disconnectedTime: '2024-05-01T10:01:00.000Z',
+        }),
+      ],
+    },
+    {
+      id: NEW_LEG,
+      purpose: 'user',
+      name: 'Sam Expert 2',
+      userId: 'e0000000-0000-4000-8000-0000000000dd',
+      calls: [call('m0000000-0000-4000-8000-000000000007', 'connected')],
+    },
   ],
 };
 const conversation = Conversation.parse(raw);
 
 describe('lib/participants', () => {
-  it('has the terminal and transitional state sets of genesys-api.md', () => {
+  it('has the terminal and transitional state sets of docs/platform.md', () => {
     assert.deepEqual([...TERMINAL_STATES].sort(), ['disconnected', 'terminated']);
     assert.deepEqual([...TRANSITIONAL_STATES].sort(), ['alerting', 'contacting', 'dialing', 'offering']);
   });
@@ -54,10 +113,20 @@ describe('lib/participants', () => {
     assert.equal(list.length, 7);
     const byId = new Map(list.map((p) => [p.id, p]));
     assert.deepEqual(byId.get(CUSTOMER), {
-      id: CUSTOMER, purpose: 'customer', name: 'Pat Caller', address: 'tel:+15551234567', mediaType: 'call',
-      state: 'connected', communicationId: 'm0000000-0000-4000-8000-000000000001', held: false, muted: false,
-      confined: false, wrapupRequired: false, startTime: '2024-05-01T10:00:00.000Z',
-      connectedTime: '2024-05-01T10:00:01.000Z', live: true,
+      id: CUSTOMER,
+      purpose: 'customer',
+      name: 'Pat Caller',
+      address: 'tel:+15551234567',
+      mediaType: 'call',
+      state: 'connected',
+      communicationId: 'm0000000-0000-4000-8000-000000000001',
+      held: false,
+      muted: false,
+      confined: false,
+      wrapupRequired: false,
+      startTime: '2024-05-01T10:00:00.000Z',
+      connectedTime: '2024-05-01T10:00:01.000Z',
+      live: true,
     });
     const acd = byId.get('acd00000-0000-4000-8000-000000000001')!;
     assert.equal(acd.state, 'disconnected');
@@ -81,7 +150,14 @@ describe('lib/participants', () => {
       id: CID,
       participants: [
         { id: AGENT, purpose: 'agent', calls: [call('x1', 'disconnected', { disconnectedTime: '2024-05-01T10:00:00Z' }), call('x2', 'connected')] },
-        { id: HELD, purpose: 'agent', calls: [call('y1', 'disconnected', { disconnectedTime: '2024-05-01T10:00:00Z' }), call('y2', 'terminated', { disconnectedTime: '2024-05-01T10:02:00Z', disconnectType: 'client' })] },
+        {
+          id: HELD,
+          purpose: 'agent',
+          calls: [
+            call('y1', 'disconnected', { disconnectedTime: '2024-05-01T10:00:00Z' }),
+            call('y2', 'terminated', { disconnectedTime: '2024-05-01T10:02:00Z', disconnectType: 'client' }),
+          ],
+        },
         { id: RINGING, purpose: 'agent', chats: [call('z1', 'alerting')], calls: [call('z2', 'disconnected')] },
         { id: CUSTOMER, purpose: 'customer', endTime: '2024-05-01T10:03:00Z', calls: [call('w1', 'connected')] },
       ],
@@ -107,19 +183,36 @@ describe('lib/participants', () => {
 
   it('filters by selector and liveness', () => {
     const list = normaliseParticipants(conversation);
-    assert.deepEqual(filterParticipants(list, { liveOnly: true }).map((p) => p.id), [CUSTOMER, AGENT, HELD, RINGING, NEW_LEG]);
-    assert.deepEqual(filterParticipants(list, { selector: { purpose: 'user' }, liveOnly: true }).map((p) => p.id), [HELD, RINGING, NEW_LEG]);
-    assert.deepEqual(filterParticipants(list, { selector: { queueId: QUEUE } }).map((p) => p.id), ['acd00000-0000-4000-8000-000000000001', AGENT]);
-    assert.deepEqual(filterParticipants(list, { selector: { address: '+15551234567' } }).map((p) => p.id), [CUSTOMER]);
-    assert.deepEqual(filterParticipants(list, { selector: { name: 'ann agent', purpose: 'agent' } }).map((p) => p.id), [AGENT]);
+    assert.deepEqual(
+      filterParticipants(list, { liveOnly: true }).map((p) => p.id),
+      [CUSTOMER, AGENT, HELD, RINGING, NEW_LEG],
+    );
+    assert.deepEqual(
+      filterParticipants(list, { selector: { purpose: 'user' }, liveOnly: true }).map((p) => p.id),
+      [HELD, RINGING, NEW_LEG],
+    );
+    assert.deepEqual(
+      filterParticipants(list, { selector: { queueId: QUEUE } }).map((p) => p.id),
+      ['acd00000-0000-4000-8000-000000000001', AGENT],
+    );
+    assert.deepEqual(
+      filterParticipants(list, { selector: { address: '+15551234567' } }).map((p) => p.id),
+      [CUSTOMER],
+    );
+    assert.deepEqual(
+      filterParticipants(list, { selector: { name: 'ann agent', purpose: 'agent' } }).map((p) => p.id),
+      [AGENT],
+    );
   });
 
-  it('puts name and purpose first (what the Debug sidebar\'s one-line preview shows), then id, state and the flags', () => {
+  it("puts name and purpose first (what the Debug sidebar's one-line preview shows), then id, state and the flags", () => {
     const list = normaliseParticipants(conversation);
     const customer = list.find((p) => p.id === CUSTOMER)!;
     assert.deepEqual(Object.keys(customer).slice(0, 7), ['name', 'purpose', 'id', 'state', 'held', 'muted', 'confined']);
     // Without a name (agent legs on the real platform), purpose comes first.
-    const [agent] = normaliseParticipants(Conversation.parse({ id: CID, participants: [{ id: AGENT, purpose: 'agent', userId: USER_A, calls: [call('m1', 'connected')] }] }));
+    const [agent] = normaliseParticipants(
+      Conversation.parse({ id: CID, participants: [{ id: AGENT, purpose: 'agent', userId: USER_A, calls: [call('m1', 'connected')] }] }),
+    );
     assert.deepEqual(Object.keys(agent).slice(0, 3), ['purpose', 'id', 'state']);
   });
 
@@ -139,33 +232,54 @@ describe('lib/participants', () => {
       assert.equal(selectTarget(list, { selector: { userId: 'e0000000-0000-4000-8000-0000000000dd' } }, CID).id, NEW_LEG);
     });
     it('refuses two live matches with ambiguous-target listing both', () => {
-      assert.throws(() => selectTarget(list, { selector: { purpose: 'user' } }, CID), (err: GenesysError) => {
-        assert.equal(err.code, 'ambiguous-target');
-        assert.deepEqual((err.candidates as { id: string }[]).map((c) => c.id), [HELD, RINGING, NEW_LEG]);
-        assert.match(err.message, new RegExp(HELD));
-        return true;
-      });
+      assert.throws(
+        () => selectTarget(list, { selector: { purpose: 'user' } }, CID),
+        (err: GenesysError) => {
+          assert.equal(err.code, 'ambiguous-target');
+          assert.deepEqual(
+            (err.candidates as { id: string }[]).map((c) => c.id),
+            [HELD, RINGING, NEW_LEG],
+          );
+          assert.match(err.message, new RegExp(HELD));
+          return true;
+        },
+      );
     });
     it('gives target-not-found for no live match or an unknown participantId', () => {
-      assert.throws(() => selectTarget(list, { selector: { purpose: 'acd' } }, CID), (err: GenesysError) => {
-        assert.equal(err.code, 'target-not-found');
-        assert.match(err.message, /already ended/);
-        return true;
-      });
-      assert.throws(() => selectTarget(list, { participantId: 'c0000000-0000-4000-8000-0000000000ff' }, CID), (err: GenesysError) => {
-        assert.equal(err.code, 'target-not-found');
-        assert.equal(err.message, `participant c0000000-0000-4000-8000-0000000000ff is not in conversation ${CID}`);
-        return true;
-      });
+      assert.throws(
+        () => selectTarget(list, { selector: { purpose: 'acd' } }, CID),
+        (err: GenesysError) => {
+          assert.equal(err.code, 'target-not-found');
+          assert.match(err.message, /already ended/);
+          return true;
+        },
+      );
+      assert.throws(
+        () => selectTarget(list, { participantId: 'c0000000-0000-4000-8000-0000000000ff' }, CID),
+        (err: GenesysError) => {
+          assert.equal(err.code, 'target-not-found');
+          assert.equal(err.message, `participant c0000000-0000-4000-8000-0000000000ff is not in conversation ${CID}`);
+          return true;
+        },
+      );
     });
     it('a user id given as participantId: the message names the participant id to use (the live leg of that user)', () => {
-      assert.throws(() => selectTarget(list, { participantId: USER_B.toUpperCase() }, CID), (err: GenesysError) => {
-        assert.equal(err.code, 'target-not-found');
-        assert.equal(err.message, `participant ${USER_B.toUpperCase()} is not in conversation ${CID}; ${USER_B.toUpperCase()} is the user id of participant ${HELD}: use participantId ${HELD} or target.userId`);
-        return true;
-      });
+      assert.throws(
+        () => selectTarget(list, { participantId: USER_B.toUpperCase() }, CID),
+        (err: GenesysError) => {
+          assert.equal(err.code, 'target-not-found');
+          assert.equal(
+            err.message,
+            `participant ${USER_B.toUpperCase()} is not in conversation ${CID}; ${USER_B.toUpperCase()} is the user id of participant ${HELD}: use participantId ${HELD} or target.userId`,
+          );
+          return true;
+        },
+      );
       // The same user with a terminated and a live leg: the live one is named.
-      assert.throws(() => selectTarget(list, { participantId: 'e0000000-0000-4000-8000-0000000000dd' }, CID), new RegExp(`participant ${NEW_LEG}: use participantId ${NEW_LEG}`));
+      assert.throws(
+        () => selectTarget(list, { participantId: 'e0000000-0000-4000-8000-0000000000dd' }, CID),
+        new RegExp(`participant ${NEW_LEG}: use participantId ${NEW_LEG}`),
+      );
     });
   });
 });

@@ -25,10 +25,13 @@ async function startProxy(): Promise<Proxy> {
   const server = http.createServer((req, res) => {
     seen.push(`${req.method} ${req.url}`);
     const target = new URL(req.url!);
-    const upstream = http.request({ host: target.hostname, port: target.port, path: target.pathname + target.search, method: req.method, headers: req.headers }, (up) => {
-      res.writeHead(up.statusCode!, up.headers);
-      up.pipe(res);
-    });
+    const upstream = http.request(
+      { host: target.hostname, port: target.port, path: target.pathname + target.search, method: req.method, headers: req.headers },
+      (up) => {
+        res.writeHead(up.statusCode!, up.headers);
+        up.pipe(res);
+      },
+    );
     req.pipe(upstream);
   });
   server.on('connect', (req, client: net.Socket, head) => {
@@ -46,20 +49,31 @@ async function startProxy(): Promise<Proxy> {
       s.on('error', () => s.destroy());
     }
   });
-  server.on('connection', (s) => { sockets.add(s); s.on('close', () => sockets.delete(s)); });
+  server.on('connection', (s) => {
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+  });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     seen,
-    close: () => new Promise<void>((resolve) => { for (const s of sockets) s.destroy(); server.close(() => resolve()); }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => resolve());
+      }),
   };
 }
 
 describe('lib/http: proxy from the environment', () => {
   let sim: SimHandle;
   let saved: Record<string, string | undefined>;
-  before(async () => { sim = await start({ port: 0, scenario: CONVERSATION }); });
-  after(async () => { await sim.close(); });
+  before(async () => {
+    sim = await start({ port: 0, scenario: CONVERSATION });
+  });
+  after(async () => {
+    await sim.close();
+  });
   beforeEach(() => {
     saved = Object.fromEntries(PROXY_VARS.map((k) => [k, process.env[k]]));
     for (const k of PROXY_VARS) delete process.env[k];
@@ -72,7 +86,13 @@ describe('lib/http: proxy from the environment', () => {
   });
 
   const read = async () => {
-    const client = new GenesysClient({ region: 'custom', apiBaseUrl: sim.url, authBaseUrl: sim.url, clientId: 'sim-client-id', clientSecret: 'sim-client-secret' });
+    const client = new GenesysClient({
+      region: 'custom',
+      apiBaseUrl: sim.url,
+      authBaseUrl: sim.url,
+      clientId: 'sim-client-id',
+      clientSecret: 'sim-client-secret',
+    });
     try {
       return await client.request({ method: 'GET', path: `/api/v2/conversations/${CONVERSATION.conversations[0].id}` });
     } finally {
@@ -91,20 +111,25 @@ describe('lib/http: proxy from the environment', () => {
     }
   };
 
-  it('sends the token grant and the API call through HTTP_PROXY', () => withHttpProxy(async (proxy) => {
-    const res = await read();
-    assert.equal(res.status, 200);
-    const host = new URL(sim.url).host;
-    // undici tunnels through the proxy (CONNECT) by default; either form proves the proxy carried the call.
-    assert.ok(proxy.seen.some((s) => s === `CONNECT ${host}` || s.startsWith(`POST ${sim.url}/oauth/token`)), proxy.seen.join('\n'));
-  }));
+  it('sends the token grant and the API call through HTTP_PROXY', () =>
+    withHttpProxy(async (proxy) => {
+      const res = await read();
+      assert.equal(res.status, 200);
+      const host = new URL(sim.url).host;
+      // undici tunnels through the proxy (CONNECT) by default; either form proves the proxy carried the call.
+      assert.ok(
+        proxy.seen.some((s) => s === `CONNECT ${host}` || s.startsWith(`POST ${sim.url}/oauth/token`)),
+        proxy.seen.join('\n'),
+      );
+    }));
 
-  it('goes direct for a host listed in NO_PROXY, and with no proxy set', () => withHttpProxy(async (proxy) => {
-    process.env.NO_PROXY = '127.0.0.1';
-    assert.equal((await read()).status, 200);
-    delete process.env.HTTP_PROXY;
-    delete process.env.NO_PROXY;
-    assert.equal((await read()).status, 200);
-    assert.deepEqual(proxy.seen, []);
-  }));
+  it('goes direct for a host listed in NO_PROXY, and with no proxy set', () =>
+    withHttpProxy(async (proxy) => {
+      process.env.NO_PROXY = '127.0.0.1';
+      assert.equal((await read()).status, 200);
+      delete process.env.HTTP_PROXY;
+      delete process.env.NO_PROXY;
+      assert.equal((await read()).status, 200);
+      assert.deepEqual(proxy.seen, []);
+    }));
 });

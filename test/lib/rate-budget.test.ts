@@ -1,6 +1,6 @@
 // The budget from Genesys itself (issue 11 point 5): answers carry inin-ratelimit-allowed; when it is lower
 // than the configured requests/min, the client budgets to it (never above the configured figure). The official
-// blog's sample answer shows 180 (genesys-api.md section 6, MyPureCloud/developer-center-blog
+// blog's sample answer shows 180 (docs/platform.md section 6, MyPureCloud/developer-center-blog
 // source/2021-05-06-sdk-config-and-logging).
 import * as assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
@@ -12,7 +12,6 @@ import { KickLedger } from '../../lib/conversation/kick-ledger';
 import { RateLimiter } from '../../lib/platform/rate-limiter';
 import { start } from '../../sim';
 import { settledNow } from '../support/until';
-
 
 describe('the budget from Genesys (inin-ratelimit-allowed)', () => {
   describe('lib/rate-limiter setAllowed (a frozen clock)', () => {
@@ -102,8 +101,13 @@ describe('the budget from Genesys (inin-ratelimit-allowed)', () => {
     async function kick600(guards: { refuseCustomer?: boolean; keepCallAlive?: boolean }) {
       const sim = await start({ port: 0, rateLimitPerMinute: 180, rateLimitWindowMs: SIM_WINDOW_MS, disconnectDelayMs: 0 });
       const client = new GenesysClient({
-        region: 'custom', apiBaseUrl: sim.url, authBaseUrl: sim.url, clientId: 'sim-client-id', clientSecret: 'sim-client-secret',
-        requestsPerMinute: 300, rateLimitWindowMs: CLIENT_WINDOW_MS,
+        region: 'custom',
+        apiBaseUrl: sim.url,
+        authBaseUrl: sim.url,
+        clientId: 'sim-client-id',
+        clientSecret: 'sim-client-secret',
+        requestsPerMinute: 300,
+        rateLimitWindowMs: CLIENT_WINDOW_MS,
       });
       try {
         assert.equal(client.rateLimitBudget, 300, 'the configured figure until Genesys says otherwise');
@@ -112,9 +116,14 @@ describe('the budget from Genesys (inin-ratelimit-allowed)', () => {
           conversations: Array.from({ length: 600 }, () => ({ participants: [{ purpose: 'customer' }, agent(), agent()] })),
         } as never)) as unknown as { id: string; participants: { id: string }[] }[];
         const ctx = { client, reader: new ConversationReader(client), ledger: new KickLedger() };
-        const results = await Promise.all(seeded.map((c) =>
-          kickParticipant(ctx, { conversationId: c.id, participantId: c.participants[1].id, ...guards }).then((r) => r.outcome, (e: GenesysError) => e.code),
-        ));
+        const results = await Promise.all(
+          seeded.map((c) =>
+            kickParticipant(ctx, { conversationId: c.id, participantId: c.participants[1].id, ...guards }).then(
+              (r) => r.outcome,
+              (e: GenesysError) => e.code,
+            ),
+          ),
+        );
         return { results, counters: await sim.control.counters(), retries: client.stats().retries, budget: client.rateLimitBudget };
       } finally {
         await client.close();

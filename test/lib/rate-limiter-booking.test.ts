@@ -5,7 +5,6 @@ import * as assert from 'node:assert/strict';
 import { RateLimiter } from '../../lib/platform/rate-limiter';
 import { settledNow } from '../support/until';
 
-
 describe('lib/rate-limiter: booking and high-priority share', () => {
   let limiter: RateLimiter;
   const frozen = () => 1_000_000;
@@ -35,7 +34,11 @@ describe('lib/rate-limiter: booking and high-priority share', () => {
     const newWork = Array.from({ length: 30 }, () => limiter.acquire());
     const started = await settledNow(newWork);
     assert.equal(started.filter(Boolean).length, 16, 'normal work fills 19 slots, 3 of them booked');
-    const jobRequests = [limiter.acquire(undefined, undefined, 'normal', job), limiter.acquire(undefined, undefined, 'high', job), limiter.acquire(undefined, undefined, 'high', job)];
+    const jobRequests = [
+      limiter.acquire(undefined, undefined, 'normal', job),
+      limiter.acquire(undefined, undefined, 'high', job),
+      limiter.acquire(undefined, undefined, 'high', job),
+    ];
     assert.deepEqual(await settledNow(jobRequests), [true, true, true]);
     assert.equal(job.remaining, 0);
     // A fourth request of the job has no booked slot left: it waits like any high-priority request (and gets
@@ -48,7 +51,11 @@ describe('lib/rate-limiter: booking and high-priority share', () => {
     limiter = new RateLimiter({ requestsPerMinute: 40, windowMs: 60_000, now: frozen });
     const normal = await settledNow(Array.from({ length: 40 }, () => limiter.acquire()));
     assert.equal(normal.filter(Boolean).length, 38);
-    const high = await settledNow([limiter.acquire(undefined, undefined, 'high'), limiter.acquire(undefined, undefined, 'high'), limiter.acquire(undefined, undefined, 'high')]);
+    const high = await settledNow([
+      limiter.acquire(undefined, undefined, 'high'),
+      limiter.acquire(undefined, undefined, 'high'),
+      limiter.acquire(undefined, undefined, 'high'),
+    ]);
     assert.deepEqual(high, [true, true, false]);
   });
 
@@ -72,7 +79,10 @@ describe('lib/rate-limiter: booking and high-priority share', () => {
     limiter.pauseUntil(t + 1_000);
     const requests = jobs.flatMap((j) => Array.from({ length: j.remaining }, () => limiter.acquire(undefined, undefined, 'normal', j)));
     assert.equal(requests.length, held);
-    assert.ok((await settledNow(requests)).every((s) => !s), 'the pause holds them back');
+    assert.ok(
+      (await settledNow(requests)).every((s) => !s),
+      'the pause holds them back',
+    );
     t += 1_000;
     limiter.pauseUntil(0); // pumps with the clock moved on (the timer's work)
     assert.ok((await settledNow(requests)).every(Boolean), `all ${held} booked requests start once the pause ends`);

@@ -14,10 +14,18 @@ describe('lib/rate-limiter: cancelling a wait is O(1)', () => {
     // would touch O(n) of them per removal.
     type E = { id: number; prev: E | undefined; next: E | undefined };
     let touches = 0;
-    const entry = (id: number): E => new Proxy({ id, prev: undefined, next: undefined } as E, {
-      get: (t, k) => { touches++; return t[k as keyof E]; },
-      set: (t, k, v) => { touches++; (t as Record<string, unknown>)[k as string] = v; return true; },
-    });
+    const entry = (id: number): E =>
+      new Proxy({ id, prev: undefined, next: undefined } as E, {
+        get: (t, k) => {
+          touches++;
+          return t[k as keyof E];
+        },
+        set: (t, k, v) => {
+          touches++;
+          (t as Record<string, unknown>)[k as string] = v;
+          return true;
+        },
+      });
     const line = new Line<E>();
     const entries = Array.from({ length: 50_000 }, (_, i) => entry(i));
     for (const e of entries) line.push(e);
@@ -42,7 +50,12 @@ describe('lib/rate-limiter: cancelling a wait is O(1)', () => {
     await limiter.acquire();
     const controllers = Array.from({ length: 6 }, () => new AbortController());
     const order: number[] = [];
-    const waits = controllers.map((c, i) => limiter.acquire(c.signal).then(() => order.push(i), (e: GenesysError) => e.code));
+    const waits = controllers.map((c, i) =>
+      limiter.acquire(c.signal).then(
+        () => order.push(i),
+        (e: GenesysError) => e.code,
+      ),
+    );
     for (const i of [0, 2, 5]) controllers[i].abort();
     controllers[2].abort(); // twice: no effect
     assert.equal(limiter.queued, 3);
@@ -61,7 +74,11 @@ describe('lib/rate-limiter: cancelling a wait is O(1)', () => {
     const limiter = new RateLimiter({ requestsPerMinute: 1, windowMs: 60_000, now: () => 1_000_000 });
     await limiter.acquire(); // the window is full: every later acquire waits
     const errors: unknown[] = [];
-    const waits = Array.from({ length: 5_000 }, () => limiter.acquire().catch((e) => { errors.push(e); }));
+    const waits = Array.from({ length: 5_000 }, () =>
+      limiter.acquire().catch((e) => {
+        errors.push(e);
+      }),
+    );
     const perTurn = countPerTurn(errors, 5_000); // queued before close's own batches: each sample sees one turn's batch
     limiter.close();
     await Promise.all(waits);

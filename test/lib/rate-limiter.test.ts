@@ -59,22 +59,46 @@ describe('lib/rate-limiter', () => {
     const waits: LimiterWait[] = [];
     const all = Promise.all(
       Array.from({ length: 14 }, (_, i) =>
-        limiter.acquire(undefined, (w) => waits.push(w)).then(() => {
-          order.push(i);
-          times.push(Date.now() - t0);
-        }),
+        limiter
+          .acquire(undefined, (w) => waits.push(w))
+          .then(() => {
+            order.push(i);
+            times.push(Date.now() - t0);
+          }),
       ),
     );
     await clock.runAllAsync();
     await all;
-    assert.deepEqual(order, Array.from({ length: 14 }, (_, i) => i), 'FIFO');
+    assert.deepEqual(
+      order,
+      Array.from({ length: 14 }, (_, i) => i),
+      'FIFO',
+    );
     // A sliding window: 5 at once, 5 when those leave the window, the last 4 a window later. (A token bucket
     // refilling 5 per minute would start the 6th after 12 s.)
-    assert.deepEqual(times, [0, 0, 0, 0, 0, windowMs, windowMs, windowMs, windowMs, windowMs, 2 * windowMs, 2 * windowMs, 2 * windowMs, 2 * windowMs]);
+    assert.deepEqual(times, [
+      0,
+      0,
+      0,
+      0,
+      0,
+      windowMs,
+      windowMs,
+      windowMs,
+      windowMs,
+      windowMs,
+      2 * windowMs,
+      2 * windowMs,
+      2 * windowMs,
+      2 * windowMs,
+    ]);
     assert.equal(maxInAnyWindow(times, windowMs), 5);
     assert.equal(limiter.waits, 9);
     assert.equal(waits.length, 9);
-    assert.ok(waits.every((w) => w.reason === 'rate-limit' && w.ms > 0 && w.ms <= 3 * windowMs), JSON.stringify(waits));
+    assert.ok(
+      waits.every((w) => w.reason === 'rate-limit' && w.ms > 0 && w.ms <= 3 * windowMs),
+      JSON.stringify(waits),
+    );
     limiter.close();
   });
 
@@ -85,7 +109,9 @@ describe('lib/rate-limiter', () => {
     for (let i = 0; i < 3; i++) await limiter.acquire();
     await clock.tickAsync(200);
     let startedAt: number | undefined;
-    const fourth = limiter.acquire().then(() => { startedAt = Date.now() - t0; });
+    const fourth = limiter.acquire().then(() => {
+      startedAt = Date.now() - t0;
+    });
     await clock.tickAsync(199); // a bucket refilling 3 per window would have let it start at ~133 ms
     assert.equal(startedAt, undefined, 'still waiting 1 ms before the first starts leave the window');
     await clock.tickAsync(1);
@@ -101,8 +127,13 @@ describe('lib/rate-limiter', () => {
     const ac = new AbortController();
     let firstEnded: number | undefined;
     let secondStarted: number | undefined;
-    const first = limiter.acquire(ac.signal).catch((err: GenesysError) => { firstEnded = Date.now() - t0; throw err; });
-    const second = limiter.acquire().then(() => { secondStarted = Date.now() - t0; });
+    const first = limiter.acquire(ac.signal).catch((err: GenesysError) => {
+      firstEnded = Date.now() - t0;
+      throw err;
+    });
+    const second = limiter.acquire().then(() => {
+      secondStarted = Date.now() - t0;
+    });
     await clock.tickAsync(20);
     ac.abort();
     await assert.rejects(first, (err: GenesysError) => err.code === 'cancelled');
@@ -129,7 +160,10 @@ describe('lib/rate-limiter', () => {
     await clock.tickAsync(1);
     await both;
     assert.deepEqual(started, [250, 250]);
-    assert.deepEqual(waits, [{ reason: 'retry-after', ms: 250 }, { reason: 'retry-after', ms: 250 }]);
+    assert.deepEqual(waits, [
+      { reason: 'retry-after', ms: 250 },
+      { reason: 'retry-after', ms: 250 },
+    ]);
     limiter.close();
   });
 

@@ -22,7 +22,12 @@ describe('lib/redact', () => {
     assert.equal(redactPatterns('Authorization: Basic dXNlcjpwYXNz'), 'Authorization: Basic ***');
     assert.equal(redactPatterns('via http://ops:pa55@proxy.example:3128/x'), 'via http://***@proxy.example:3128/x');
     assert.equal(redactPatterns('{"access_token":"abc.def"}'), '{"access_token":"***"}');
-    for (const plain of ['Basic authentication failed', 'the Bearer token was refused', 'GET api.mypurecloud.com/api/v2/conversations/x failed', 'http://127.0.0.1:8089']) {
+    for (const plain of [
+      'Basic authentication failed',
+      'the Bearer token was refused',
+      'GET api.mypurecloud.com/api/v2/conversations/x failed',
+      'http://127.0.0.1:8089',
+    ]) {
       assert.equal(redactPatterns(plain), plain);
     }
   });
@@ -42,8 +47,18 @@ describe('lib/redact', () => {
   });
 
   it('an error keeps its code and details, loses the raw cause (a plain one with message and code instead)', () => {
-    const undiciLike = Object.assign(new Error(`connect to http://ops:${SECRET}@proxy failed`), { code: 'ECONNREFUSED', input: `http://ops:${SECRET}@proxy` });
-    const src = new GenesysError('network-error', `failed with ${SECRET}`, { status: 503, genesysCode: 'x', correlationId: 'c', retryAfter: 2, sent: true, cause: undiciLike });
+    const undiciLike = Object.assign(new Error(`connect to http://ops:${SECRET}@proxy failed`), {
+      code: 'ECONNREFUSED',
+      input: `http://ops:${SECRET}@proxy`,
+    });
+    const src = new GenesysError('network-error', `failed with ${SECRET}`, {
+      status: 503,
+      genesysCode: 'x',
+      correlationId: 'c',
+      retryAfter: 2,
+      sent: true,
+      cause: undiciLike,
+    });
     const out = r.error(src);
     assert.ok(out instanceof GenesysError);
     assert.equal(out.message, 'failed with ***');

@@ -13,12 +13,19 @@ function invalid(fn: () => unknown, field: string, pattern: RegExp): void {
 }
 
 describe('lib/regions', () => {
-  it('lists the 18 regions of genesys-api.md, us-east-1 first, with unique domains', () => {
+  it('lists the 18 regions of docs/platform.md, us-east-1 first, with unique domains', () => {
     assert.equal(REGIONS.length, 18);
     assert.deepEqual(REGIONS[0], { domain: 'mypurecloud.com', awsName: 'us-east-1', label: REGIONS[0].label });
     assert.equal(new Set(REGIONS.map((r) => r.domain)).size, 18);
     assert.equal(new Set(REGIONS.map((r) => r.awsName)).size, 18);
-    for (const d of ['use2.us-gov-pure.cloud', 'mypurecloud.ie', 'edee1.eusc-pure.cloud', 'mypurecloud.com.au', 'apne3.pure.cloud', 'mxc1.pure.cloud']) {
+    for (const d of [
+      'use2.us-gov-pure.cloud',
+      'mypurecloud.ie',
+      'edee1.eusc-pure.cloud',
+      'mypurecloud.com.au',
+      'apne3.pure.cloud',
+      'mxc1.pure.cloud',
+    ]) {
       assert.ok(findRegion(d), d);
     }
     assert.ok(Object.isFrozen(REGIONS) && Object.isFrozen(REGIONS[0]));
@@ -42,14 +49,21 @@ describe('lib/regions', () => {
       apiBaseUrl: 'http://127.0.0.1:8089',
       authBaseUrl: 'http://localhost:8090',
     });
-    assert.equal(resolveOrigins('custom', { apiBaseUrl: 'https://proxy.example.com', authBaseUrl: 'http://[::1]:9000' }).authBaseUrl, 'http://[::1]:9000');
+    assert.equal(
+      resolveOrigins('custom', { apiBaseUrl: 'https://proxy.example.com', authBaseUrl: 'http://[::1]:9000' }).authBaseUrl,
+      'http://[::1]:9000',
+    );
     assert.ok(isLoopbackHost('127.10.0.3') && isLoopbackHost('[::1]') && isLoopbackHost('LOCALHOST'));
     assert.ok(!isLoopbackHost('128.0.0.1') && !isLoopbackHost('localhost.example.com') && !isLoopbackHost('10.0.0.1'));
   });
 
   it('rejects bad custom origins naming the field', () => {
     const ok = 'https://api.example.com';
-    invalid(() => resolveOrigins('custom', { apiBaseUrl: 'http://api.example.com', authBaseUrl: ok }), 'apiBaseUrl', /plain http is only allowed for loopback.*https/);
+    invalid(
+      () => resolveOrigins('custom', { apiBaseUrl: 'http://api.example.com', authBaseUrl: ok }),
+      'apiBaseUrl',
+      /plain http is only allowed for loopback.*https/,
+    );
     invalid(() => resolveOrigins('custom', { apiBaseUrl: ok, authBaseUrl: 'http://10.1.2.3:8080' }), 'authBaseUrl', /loopback/);
     invalid(() => resolveOrigins('custom', { apiBaseUrl: ok, authBaseUrl: 'https://login.example.com/oauth' }), 'authBaseUrl', /origin only/);
     invalid(() => resolveOrigins('custom', { apiBaseUrl: 'https://api.example.com/?x=1', authBaseUrl: ok }), 'apiBaseUrl', /origin only/);

@@ -16,9 +16,15 @@ describe('lib/retry', () => {
     for (const s of [502, 503, 504]) assert.deepEqual(classify(failing(s)), { retry: true, kind: 'backoff' });
     for (const s of [400, 401, 403, 404, 409, 500, 501]) assert.deepEqual(classify(failing(s)), { retry: false });
     // The transport says, where it makes the error, whether a socket error may pass (lib/platform/http.ts).
-    const reset = new GenesysError('network-error', 'reset', { retryable: true, cause: Object.assign(new Error('other side closed'), { code: 'UND_ERR_SOCKET' }) });
+    const reset = new GenesysError('network-error', 'reset', {
+      retryable: true,
+      cause: Object.assign(new Error('other side closed'), { code: 'UND_ERR_SOCKET' }),
+    });
     assert.deepEqual(classify(reset), { retry: true, kind: 'backoff' });
-    const timedOut = new GenesysError('network-error', 'timed out', { retryable: false, cause: Object.assign(new Error('x'), { code: 'ECONNRESET' }) });
+    const timedOut = new GenesysError('network-error', 'timed out', {
+      retryable: false,
+      cause: Object.assign(new Error('x'), { code: 'ECONNRESET' }),
+    });
     assert.deepEqual(classify(timedOut), { retry: false });
     assert.deepEqual(classify(new GenesysError('network-error', 'no code')), { retry: false });
     // An error that already went through the policy is final, whatever its status.
@@ -28,10 +34,22 @@ describe('lib/retry', () => {
 
   it('backs off exponentially with full jitter, capped', () => {
     const p = { baseDelayMs: 250, maxDelayMs: 8000 };
-    assert.equal(backoffDelay(1, p, () => 0.999), 249);
-    assert.equal(backoffDelay(3, p, () => 0.5), 500);
-    assert.equal(backoffDelay(10, p, () => 0.999), 7992);
-    assert.equal(backoffDelay(4, p, () => 0), 0);
+    assert.equal(
+      backoffDelay(1, p, () => 0.999),
+      249,
+    );
+    assert.equal(
+      backoffDelay(3, p, () => 0.5),
+      500,
+    );
+    assert.equal(
+      backoffDelay(10, p, () => 0.999),
+      7992,
+    );
+    assert.equal(
+      backoffDelay(4, p, () => 0),
+      0,
+    );
   });
 
   it('parses Retry-After as seconds or an HTTP date', () => {
@@ -63,8 +81,15 @@ describe('lib/retry', () => {
   it('gives up after maxAttempts, keeping status and correlation id', async () => {
     let calls = 0;
     await assert.rejects(
-      withRetry(async () => { calls++; throw failing(502); }, { policy: { ...fast, maxAttempts: 3 }, signals: [], what: 'x' }),
-      (err: GenesysError) => err.code === 'genesys-error' && err.status === 502 && err.correlationId === 'c-502' && /gave up after 3 attempts/.test(err.message),
+      withRetry(
+        async () => {
+          calls++;
+          throw failing(502);
+        },
+        { policy: { ...fast, maxAttempts: 3 }, signals: [], what: 'x' },
+      ),
+      (err: GenesysError) =>
+        err.code === 'genesys-error' && err.status === 502 && err.correlationId === 'c-502' && /gave up after 3 attempts/.test(err.message),
     );
     assert.equal(calls, 3);
   });
@@ -101,7 +126,13 @@ describe('lib/retry', () => {
     it('gives up when the next backoff would pass maxTotalMs', async () => {
       let calls = 0;
       // Each backoff is floor(0.99 * 20) = 19 ms: attempts at 0, 19, 38; a third wait would end at 57 > 50.
-      const p = withRetry(async () => { calls++; throw failing(504); }, { policy: { ...fast, maxAttempts: 100, maxTotalMs: 50, baseDelayMs: 20, maxDelayMs: 20 }, signals: [], what: 'x', random: () => 0.99 });
+      const p = withRetry(
+        async () => {
+          calls++;
+          throw failing(504);
+        },
+        { policy: { ...fast, maxAttempts: 100, maxTotalMs: 50, baseDelayMs: 20, maxDelayMs: 20 }, signals: [], what: 'x', random: () => 0.99 },
+      );
       assert.equal(await timed(p), 38);
       await assert.rejects(p, (err: GenesysError) => err.status === 504 && /gave up after 3 attempts in 38 ms/.test(err.message));
       assert.equal(calls, 3);
@@ -111,7 +142,13 @@ describe('lib/retry', () => {
       let calls = 0;
       const pausedUntil: number[] = [];
       const t0 = Date.now();
-      const p = withRetry(async () => { if (++calls === 1) throw failing(429, { retryAfter: 2 }); return 'ok'; }, { policy: fast, signals: [], what: 'x', random: () => 0.5, onRetryAfter: (t) => pausedUntil.push(t - t0) });
+      const p = withRetry(
+        async () => {
+          if (++calls === 1) throw failing(429, { retryAfter: 2 });
+          return 'ok';
+        },
+        { policy: fast, signals: [], what: 'x', random: () => 0.5, onRetryAfter: (t) => pausedUntil.push(t - t0) },
+      );
       assert.equal(await timed(p), 2000 + 125);
       assert.equal((await p).value, 'ok');
       assert.deepEqual(pausedUntil, [2000]);
@@ -119,12 +156,30 @@ describe('lib/retry', () => {
 
     it('fails rate-limited at once when Retry-After is over the cap, and never retries a 404', async () => {
       let calls = 0;
-      const p = withRetry(async () => { calls++; throw failing(429, { retryAfter: 600 }); }, { policy: fast, signals: [], what: 'x' });
+      const p = withRetry(
+        async () => {
+          calls++;
+          throw failing(429, { retryAfter: 600 });
+        },
+        { policy: fast, signals: [], what: 'x' },
+      );
       assert.equal(await timed(p), 0, 'no wait at all');
-      await assert.rejects(p, (err: GenesysError) => err.code === 'rate-limited' && err.retryAfter === 600 && /600 s/.test(err.message) && /180 s/.test(err.message));
+      await assert.rejects(
+        p,
+        (err: GenesysError) => err.code === 'rate-limited' && err.retryAfter === 600 && /600 s/.test(err.message) && /180 s/.test(err.message),
+      );
       assert.equal(calls, 1);
       calls = 0;
-      await assert.rejects(withRetry(async () => { calls++; throw failing(404); }, { policy: fast, signals: [], what: 'x' }), (err: GenesysError) => err.status === 404);
+      await assert.rejects(
+        withRetry(
+          async () => {
+            calls++;
+            throw failing(404);
+          },
+          { policy: fast, signals: [], what: 'x' },
+        ),
+        (err: GenesysError) => err.status === 404,
+      );
       assert.equal(calls, 1);
     });
 
@@ -133,8 +188,16 @@ describe('lib/retry', () => {
       let calls = 0;
       const t0 = Date.now();
       let endedAt: number | undefined;
-      const p = withRetry(async () => { calls++; throw failing(429, { retryAfter: 5 }); }, { policy: fast, signals: [ac.signal], what: 'x' });
-      p.catch(() => { endedAt = Date.now() - t0; });
+      const p = withRetry(
+        async () => {
+          calls++;
+          throw failing(429, { retryAfter: 5 });
+        },
+        { policy: fast, signals: [ac.signal], what: 'x' },
+      );
+      p.catch(() => {
+        endedAt = Date.now() - t0;
+      });
       await clock.tickAsync(30);
       assert.equal(endedAt, undefined, 'still waiting out the Retry-After');
       ac.abort();

@@ -24,8 +24,13 @@ describe('one signal shared by every call of a node', function () {
     // Its own simulator, with Genesys' minute scaled to 1 s (300 requests/s there, 66/s here).
     const sim = await start({ port: 0, rateLimitWindowMs: 1000 });
     const client = new GenesysClient({
-      region: 'custom', apiBaseUrl: sim.url, authBaseUrl: sim.url, clientId: 'sim-client-id', clientSecret: 'sim-client-secret',
-      requestsPerMinute: 20, rateLimitWindowMs: 300,
+      region: 'custom',
+      apiBaseUrl: sim.url,
+      authBaseUrl: sim.url,
+      clientId: 'sim-client-id',
+      clientSecret: 'sim-client-secret',
+      requestsPerMinute: 20,
+      rateLimitWindowMs: 300,
     });
     const reader = new ConversationReader(client);
     const kick = { client, reader, ledger: new KickLedger() };
@@ -34,11 +39,22 @@ describe('one signal shared by every call of a node', function () {
     setMaxListeners(0, signal); // as the nodes do: many calls at once on it is normal
     const calls: Promise<unknown>[] = [];
     const seed = async (participants: unknown[]) => {
-      const [conv] = (await sim.control.seed({ conversations: [{ participants }] } as never)) as unknown as { id: string; participants: { id: string }[] }[];
+      const [conv] = (await sim.control.seed({ conversations: [{ participants }] } as never)) as unknown as {
+        id: string;
+        participants: { id: string }[];
+      }[];
       return { cid: conv.id, ids: conv.participants.map((p) => p.id) };
     };
-    const convs = await Promise.all(Array.from({ length: 15 }, () =>
-      seed([{ purpose: 'customer' }, { purpose: 'agent', userId: randomUUID() }, { purpose: 'agent', userId: randomUUID() }, { purpose: 'agent', userId: randomUUID() }])));
+    const convs = await Promise.all(
+      Array.from({ length: 15 }, () =>
+        seed([
+          { purpose: 'customer' },
+          { purpose: 'agent', userId: randomUUID() },
+          { purpose: 'agent', userId: randomUUID() },
+          { purpose: 'agent', userId: randomUUID() },
+        ]),
+      ),
+    );
     for (const { cid, ids } of convs) {
       calls.push(kickParticipant(kick, { conversationId: cid, participantId: ids[1], confirm: true, signal }));
       calls.push(kickParticipant(kick, { conversationId: cid, participantId: ids[2], confirm: true, signal }));
@@ -57,7 +73,7 @@ describe('one signal shared by every call of a node', function () {
     assert.equal(getEventListeners(signal, 'abort').length, 0, 'no listener left behind');
   });
 
-  it('an abort mid-way ends every call with the signal\'s reason and leaves no listener', async () => {
+  it("an abort mid-way ends every call with the signal's reason and leaves no listener", async () => {
     const ac = new AbortController();
     const signal = ac.signal;
     setMaxListeners(0, signal); // as the nodes do: many calls at once on it is normal
@@ -65,12 +81,18 @@ describe('one signal shared by every call of a node', function () {
     const calls = [
       ...Array.from({ length: 300 }, () => awaitTerminal(ctx.reader, { conversationId: cid, participantId: ids[1], timeoutMs: 60_000, signal })),
       ...Array.from({ length: 20 }, () => ctx.reader.read(cid, { signal })),
-      kickParticipant({ client: ctx.client, reader: ctx.reader, ledger: ctx.ledger }, { conversationId: cid, participantId: ids[2], confirm: true, dryRun: true, signal }),
+      kickParticipant(
+        { client: ctx.client, reader: ctx.reader, ledger: ctx.ledger },
+        { conversationId: cid, participantId: ids[2], confirm: true, dryRun: true, signal },
+      ),
     ];
     const reason = new GenesysError('cancelled', 'closed');
     ac.abort(reason);
     const outcomes = await Promise.allSettled(calls);
-    assert.ok(outcomes.every((o) => o.status === 'rejected' && o.reason === reason), 'every call rejects with the one reason');
+    assert.ok(
+      outcomes.every((o) => o.status === 'rejected' && o.reason === reason),
+      'every call rejects with the one reason',
+    );
     assert.equal(getEventListeners(signal, 'abort').length, 0);
   });
 });

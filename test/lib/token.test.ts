@@ -13,11 +13,24 @@ const SECRET = 's3cr3t-value-never-shown';
 const fastRetry = { baseDelayMs: 5, maxDelayMs: 20, maxAttempts: 3 };
 
 function options(server: TestServer, extra: Partial<GenesysClientOptions> = {}): GenesysClientOptions {
-  return { region: 'custom', apiBaseUrl: server.origin, authBaseUrl: server.origin, clientId: CLIENT_ID, clientSecret: SECRET, retry: fastRetry, ...extra };
+  return {
+    region: 'custom',
+    apiBaseUrl: server.origin,
+    authBaseUrl: server.origin,
+    clientId: CLIENT_ID,
+    clientSecret: SECRET,
+    retry: fastRetry,
+    ...extra,
+  };
 }
 
 /** Grants token-1, token-2, ... (after `grantDelayMs`, or once `grantGate` resolves); GET /api/v2/organizations/me answers 200. */
-function genesysLike(state: { grants: number; grantDelayMs?: number; grantGate?: Promise<void>; tokenAnswer?: (n: number) => { status: number; text: string } }) {
+function genesysLike(state: {
+  grants: number;
+  grantDelayMs?: number;
+  grantGate?: Promise<void>;
+  tokenAnswer?: (n: number) => { status: number; text: string };
+}) {
   return async (req: { path: string; headers: Record<string, unknown> }, res: import('node:http').ServerResponse) => {
     if (req.path === '/oauth/token') {
       state.grants++;
@@ -43,7 +56,7 @@ describe('lib/token (over a real socket)', () => {
     client = undefined;
   });
 
-  it('sends exactly the grant of genesys-api.md section 2, then uses the token as Bearer', async () => {
+  it('sends exactly the grant of docs/platform.md section 2, then uses the token as Bearer', async () => {
     const state = { grants: 0 };
     server = await startTestServer(genesysLike(state));
     client = new GenesysClient(options(server));
@@ -80,7 +93,14 @@ describe('lib/token (over a real socket)', () => {
     server = await startTestServer(genesysLike(state));
     const http = new HttpTransport({ connectTimeoutMs: 1000, requestTimeoutMs: 5000 });
     try {
-      const tm = new TokenManager({ authBaseUrl: server.origin, clientId: CLIENT_ID, clientSecret: SECRET, http, policy: DEFAULT_RETRY_POLICY, now: () => now });
+      const tm = new TokenManager({
+        authBaseUrl: server.origin,
+        clientId: CLIENT_ID,
+        clientSecret: SECRET,
+        http,
+        policy: DEFAULT_RETRY_POLICY,
+        now: () => now,
+      });
       assert.equal(await tm.getToken(), 't1');
       now += 3539_000; // 61 s before expiry
       assert.equal(await tm.getToken(), 't1');
@@ -103,11 +123,36 @@ describe('lib/token (over a real socket)', () => {
   });
 
   const refusals: { name: string; answer: { status: number; text: string }; code: string; message: RegExp }[] = [
-    { name: '401 invalid_client', answer: { status: 401, text: JSON.stringify({ error: 'invalid_client', description: 'bad', error_description: 'bad' }) }, code: 'auth-failed', message: /^the client id or secret was refused by Genesys \(invalid_client\)$/ },
-    { name: '400 invalid_client', answer: { status: 400, text: JSON.stringify({ error: 'invalid_client' }) }, code: 'auth-failed', message: /client id or secret was refused by Genesys/ },
-    { name: 'a token answer that is not JSON', answer: { status: 200, text: '<html>login page</html>' }, code: 'auth-failed', message: /token answer from 127\.0\.0\.1:\d+ is not JSON/ },
-    { name: 'a token answer without access_token', answer: { status: 200, text: JSON.stringify({ token_type: 'bearer', expires_in: 86400 }) }, code: 'auth-failed', message: /has no access_token/ },
-    { name: 'another refusal (echoing the secret)', answer: { status: 400, text: JSON.stringify({ error: 'unsupported_grant_type', error_description: `nope ${SECRET}` }) }, code: 'auth-failed', message: /refused by 127\.0\.0\.1:\d+ with status 400 \(unsupported_grant_type\): nope \*\*\*/ },
+    {
+      name: '401 invalid_client',
+      answer: { status: 401, text: JSON.stringify({ error: 'invalid_client', description: 'bad', error_description: 'bad' }) },
+      code: 'auth-failed',
+      message: /^the client id or secret was refused by Genesys \(invalid_client\)$/,
+    },
+    {
+      name: '400 invalid_client',
+      answer: { status: 400, text: JSON.stringify({ error: 'invalid_client' }) },
+      code: 'auth-failed',
+      message: /client id or secret was refused by Genesys/,
+    },
+    {
+      name: 'a token answer that is not JSON',
+      answer: { status: 200, text: '<html>login page</html>' },
+      code: 'auth-failed',
+      message: /token answer from 127\.0\.0\.1:\d+ is not JSON/,
+    },
+    {
+      name: 'a token answer without access_token',
+      answer: { status: 200, text: JSON.stringify({ token_type: 'bearer', expires_in: 86400 }) },
+      code: 'auth-failed',
+      message: /has no access_token/,
+    },
+    {
+      name: 'another refusal (echoing the secret)',
+      answer: { status: 400, text: JSON.stringify({ error: 'unsupported_grant_type', error_description: `nope ${SECRET}` }) },
+      code: 'auth-failed',
+      message: /refused by 127\.0\.0\.1:\d+ with status 400 \(unsupported_grant_type\): nope \*\*\*/,
+    },
   ];
   for (const r of refusals) {
     it(`fails clearly on ${r.name}, sends no API request, never shows the secret`, async () => {
@@ -134,7 +179,10 @@ describe('lib/token (over a real socket)', () => {
     client = new GenesysClient(options(server, { authBaseUrl: `https://${host}` }));
     await assert.rejects(client.testConnection(), (err: GenesysError) => {
       assert.equal(err.code, 'network-error');
-      assert.equal(err.message, `the login host ${host} was not found: check the region (or the login origin) of the genesys-cloud-config node (ENOTFOUND)`);
+      assert.equal(
+        err.message,
+        `the login host ${host} was not found: check the region (or the login origin) of the genesys-cloud-config node (ENOTFOUND)`,
+      );
       return true;
     });
     assert.equal(server.requests.length, 0);
@@ -157,7 +205,12 @@ describe('lib/token (over a real socket)', () => {
   it('an abort during the grant ends the call at once; the grant still serves the others', async () => {
     // The grant answers only when the test says so: "at once" means before the grant answered.
     let answerGrant!: () => void;
-    const state = { grants: 0, grantGate: new Promise<void>((r) => { answerGrant = r; }) };
+    const state = {
+      grants: 0,
+      grantGate: new Promise<void>((r) => {
+        answerGrant = r;
+      }),
+    };
     server = await startTestServer(genesysLike(state));
     client = new GenesysClient(options(server));
     const ac = new AbortController();

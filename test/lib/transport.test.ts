@@ -49,16 +49,18 @@ describe('lib/http: the transport', () => {
     }
   });
 
-  it('a request in flight adds no listener to the close signal and at most undici\'s one to the caller\'s', async () => {
+  it("a request in flight adds no listener to the close signal and at most undici's one to the caller's", async () => {
     let answer: (() => void) | undefined;
-    const origin = await listen((_req, res) => { answer = () => res.end('{"ok":true}'); });
+    const origin = await listen((_req, res) => {
+      answer = () => res.end('{"ok":true}');
+    });
     const t = make();
     const ac = new AbortController();
     const closeBefore = getEventListeners(t.closeSignal, 'abort').length;
     const call = t.send({ origin, method: 'GET', path: '/x', signal: ac.signal });
     while (!answer) await new Promise((r) => setTimeout(r, 5));
     assert.equal(getEventListeners(t.closeSignal, 'abort').length, closeBefore, 'no close listener per request');
-    assert.ok(getEventListeners(ac.signal, 'abort').length <= 1, 'one listener on the caller\'s signal at most');
+    assert.ok(getEventListeners(ac.signal, 'abort').length <= 1, "one listener on the caller's signal at most");
     answer();
     const res = await call;
     assert.equal(res.status, 200);
@@ -75,8 +77,9 @@ describe('lib/http: the transport', () => {
     });
     const t = make(300);
     const t0 = performance.now();
-    await assert.rejects(t.send({ origin, method: 'GET', path: '/slow' }), (err: GenesysError) =>
-      err.code === 'network-error' && /timed out after 300 ms/.test(err.message) && err.retryable === false,
+    await assert.rejects(
+      t.send({ origin, method: 'GET', path: '/slow' }),
+      (err: GenesysError) => err.code === 'network-error' && /timed out after 300 ms/.test(err.message) && err.retryable === false,
     );
     assert.ok(performance.now() - t0 >= 295, 'not before the timeout');
   });

@@ -34,10 +34,13 @@ describe('lib/validate', () => {
     });
     it('never echoes more than about 40 characters of the bad value', () => {
       const long = 'x'.repeat(5000);
-      assert.throws(() => requireId(long, 'conversationId'), (err: GenesysError) => {
-        assert.ok(err.message.length < 120, err.message);
-        return true;
-      });
+      assert.throws(
+        () => requireId(long, 'conversationId'),
+        (err: GenesysError) => {
+          assert.ok(err.message.length < 120, err.message);
+          return true;
+        },
+      );
     });
   });
 
@@ -58,10 +61,14 @@ describe('lib/validate', () => {
     });
     it('keeps the known fields, trimmed', () => {
       assert.deepEqual(parseSelector({ userId: ID, purpose: 'agent', name: ' Ann Smith ' }, 'target'), {
-        userId: ID, purpose: 'agent', name: 'Ann Smith',
+        userId: ID,
+        purpose: 'agent',
+        name: 'Ann Smith',
       });
       assert.deepEqual(parseSelector({ address: 'tel:+15551234567', queueId: ID, externalContactId: ID }, 'target'), {
-        address: 'tel:+15551234567', queueId: ID, externalContactId: ID,
+        address: 'tel:+15551234567',
+        queueId: ID,
+        externalContactId: ID,
       });
     });
     it('refuses arrays, strings and non-plain objects', () => {

@@ -13,7 +13,7 @@ import { launchNodeRed, type NodeRedInstance } from '../../scripts/node-red-laun
 import { nodeRedDir, projectRoot } from '../../testkit/node-red';
 import { start as startSim, type SimHandle as Sim } from '../../sim';
 import { assertNoSecretsIn, registerSecret } from '../reliability/secrets-guard';
-// eslint-disable-next-line @typescript-eslint/no-require-imports
+
 const bcrypt = require('bcryptjs');
 
 describe('genesys-cloud-config admin endpoints under adminAuth (real Node-RED process)', function () {
@@ -38,9 +38,15 @@ describe('genesys-cloud-config admin endpoints under adminAuth (real Node-RED pr
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     attacker = {
       url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-      get connections() { return seen.connections; },
+      get connections() {
+        return seen.connections;
+      },
       requests: seen.requests,
-      close: () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
+      close: () =>
+        new Promise<void>((resolve) => {
+          server.closeAllConnections();
+          server.close(() => resolve());
+        }),
     };
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'genesys-admin-auth-'));
     const userDir = path.join(tmp, 'user');
@@ -85,21 +91,32 @@ describe('genesys-cloud-config admin endpoints under adminAuth (real Node-RED pr
     return ((await res.json()) as any).access_token;
   }
 
-  const body = () => JSON.stringify({ region: 'custom', apiBaseUrl: sim.url, authBaseUrl: sim.url, clientId: 'sim-client-id', clientSecret: 'sim-client-secret' });
-  const post = (auth?: string) => fetch(`${nodeRed!.url}/genesys-cloud-config/test`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...(auth ? { authorization: `Bearer ${auth}` } : {}) },
-    body: body(),
-  });
+  const body = () =>
+    JSON.stringify({ region: 'custom', apiBaseUrl: sim.url, authBaseUrl: sim.url, clientId: 'sim-client-id', clientSecret: 'sim-client-secret' });
+  const post = (auth?: string) =>
+    fetch(`${nodeRed!.url}/genesys-cloud-config/test`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...(auth ? { authorization: `Bearer ${auth}` } : {}) },
+      body: body(),
+    });
 
   it('the nodes are installed', async () => {
     const res = await fetch(`${nodeRed!.url}/nodes`, { headers: { accept: 'application/json', authorization: `Bearer ${await token('admin')}` } });
     const sets = (await res.json()) as any[];
     const types = sets.flatMap((s) => s.types ?? []);
-    for (const t of ['genesys-cloud-config', 'genesys-list-participants', 'genesys-disconnect-participant', 'genesys-await-terminal', 'genesys-find-conversations']) {
+    for (const t of [
+      'genesys-cloud-config',
+      'genesys-list-participants',
+      'genesys-disconnect-participant',
+      'genesys-await-terminal',
+      'genesys-find-conversations',
+    ]) {
       assert.ok(types.includes(t), `${t} registered; got ${JSON.stringify(sets.filter((s) => /genesys/.test(s.module)))}`);
     }
-    assert.ok(sets.filter((s) => /genesys/.test(s.module)).every((s) => s.enabled && !s.err), 'loaded without error');
+    assert.ok(
+      sets.filter((s) => /genesys/.test(s.module)).every((s) => s.enabled && !s.err),
+      'loaded without error',
+    );
   });
 
   it('refuses an anonymous caller and a read-only user, and never reaches Genesys', async () => {
@@ -128,13 +145,25 @@ describe('genesys-cloud-config admin endpoints under adminAuth (real Node-RED pr
     const flows = [
       { id: 'tA', type: 'tab', label: 'attack' },
       {
-        id: 'cfgA', type: 'genesys-cloud-config', name: 'stored', region: 'custom', apiBaseUrl: sim.url, authBaseUrl: sim.url,
-        requestsPerMinute: 300, maxRetryAfterSeconds: 180, credentials: { clientId: 'sim-client-id', clientSecret: 'sim-client-secret' },
+        id: 'cfgA',
+        type: 'genesys-cloud-config',
+        name: 'stored',
+        region: 'custom',
+        apiBaseUrl: sim.url,
+        authBaseUrl: sim.url,
+        requestsPerMinute: 300,
+        maxRetryAfterSeconds: 180,
+        credentials: { clientId: 'sim-client-id', clientSecret: 'sim-client-secret' },
       },
     ];
     const deployed = await fetch(`${nodeRed!.url}/flows`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'Node-RED-Deployment-Type': 'full', 'Node-RED-API-Version': 'v1', authorization: `Bearer ${admin}` },
+      headers: {
+        'content-type': 'application/json',
+        'Node-RED-Deployment-Type': 'full',
+        'Node-RED-API-Version': 'v1',
+        authorization: `Bearer ${admin}`,
+      },
       body: JSON.stringify(flows),
     });
     assert.ok(deployed.status === 200 || deployed.status === 204, `deploy: ${deployed.status}`);
@@ -155,10 +184,22 @@ describe('genesys-cloud-config admin endpoints under adminAuth (real Node-RED pr
     const evil = { region: 'custom', apiBaseUrl: attacker.url, authBaseUrl: attacker.url };
     const attacks: [string, Record<string, unknown>, string][] = [
       ['the stored secret to attacker origins', { id: 'cfgA', ...evil, clientId: 'sim-client-id', clientSecret: '__PWRD__' }, 'apiBaseUrl'],
-      ['the stored secret to the attacker login origin only', { id: 'cfgA', region: 'custom', apiBaseUrl: sim.url, authBaseUrl: attacker.url, clientId: 'sim-client-id', clientSecret: '__PWRD__' }, 'authBaseUrl'],
+      [
+        'the stored secret to the attacker login origin only',
+        { id: 'cfgA', region: 'custom', apiBaseUrl: sim.url, authBaseUrl: attacker.url, clientId: 'sim-client-id', clientSecret: '__PWRD__' },
+        'authBaseUrl',
+      ],
       ['the stored secret to a real region', { id: 'cfgA', region: 'mypurecloud.ie', clientId: 'sim-client-id', clientSecret: '__PWRD__' }, 'region'],
-      ['the stored secret with another client id', { id: 'cfgA', region: 'custom', apiBaseUrl: sim.url, authBaseUrl: sim.url, clientId: 'someone-else', clientSecret: '__PWRD__' }, 'clientId'],
-      ['the stored secret of a node that is not deployed', { id: 'not-deployed', ...evil, clientId: 'sim-client-id', clientSecret: '__PWRD__' }, 'clientSecret'],
+      [
+        'the stored secret with another client id',
+        { id: 'cfgA', region: 'custom', apiBaseUrl: sim.url, authBaseUrl: sim.url, clientId: 'someone-else', clientSecret: '__PWRD__' },
+        'clientId',
+      ],
+      [
+        'the stored secret of a node that is not deployed',
+        { id: 'not-deployed', ...evil, clientId: 'sim-client-id', clientSecret: '__PWRD__' },
+        'clientSecret',
+      ],
       ['an env var as the client id', { ...evil, clientId: '${GENESYS_ATTACK_VAR}', clientSecret: 'typed-secret-1234' }, 'clientId'],
       ['an env var as the secret', { ...evil, clientId: 'sim-client-id', clientSecret: '${GENESYS_ATTACK_VAR}' }, 'clientSecret'],
       ['an env var with the stored secret', { id: 'cfgA', ...evil, clientId: '${GENESYS_ATTACK_VAR}', clientSecret: '__PWRD__' }, 'clientId'],
@@ -174,8 +215,23 @@ describe('genesys-cloud-config admin endpoints under adminAuth (real Node-RED pr
 
     // The same button on the deployed settings works (the deployed node's own client), and so does a freshly
     // typed secret with unsaved settings.
-    assert.equal((await test({ id: 'cfgA', region: 'custom', apiBaseUrl: sim.url, authBaseUrl: sim.url, clientId: 'sim-client-id', clientSecret: '__PWRD__' })).ok, true);
-    assert.equal((await test({ region: 'custom', apiBaseUrl: `${sim.url}/`, authBaseUrl: sim.url, clientId: 'sim-client-id', clientSecret: 'sim-client-secret' })).ok, true);
+    assert.equal(
+      (await test({ id: 'cfgA', region: 'custom', apiBaseUrl: sim.url, authBaseUrl: sim.url, clientId: 'sim-client-id', clientSecret: '__PWRD__' }))
+        .ok,
+      true,
+    );
+    assert.equal(
+      (
+        await test({
+          region: 'custom',
+          apiBaseUrl: `${sim.url}/`,
+          authBaseUrl: sim.url,
+          clientId: 'sim-client-id',
+          clientSecret: 'sim-client-secret',
+        })
+      ).ok,
+      true,
+    );
     assert.equal(attacker.connections, 0);
     assertNoSecretsIn(nodeRed!.logs.join('\n'), "Node-RED's log");
   });

@@ -9,7 +9,13 @@ describe('genesys-await-terminal node', () => {
 
   it('output 1 at the first poll after the leg ended', async () => {
     await load(ctx.sim.url, [node({ timeout: 10 })]);
-    await ctx.sim.control.transition({ conversationId: ctx.cid, participantId: ctx.ids[1], state: 'disconnected', afterMs: 1000, disconnectType: 'client' });
+    await ctx.sim.control.transition({
+      conversationId: ctx.cid,
+      participantId: ctx.ids[1],
+      state: 'disconnected',
+      afterMs: 1000,
+      disconnectType: 'client',
+    });
     const o = await run('w', { conversationId: ctx.cid, participantId: ctx.ids[1], keep: 1 });
     assert.equal(o.port, 'out1');
     // Count-based: exactly one read after the end (the one that saw it), however late timers fire.
@@ -59,7 +65,10 @@ describe('genesys-await-terminal node', () => {
     const errors: any[] = [];
     // done(err) reports through node.error(err, msg): record what it gets.
     const originalError = w.error.bind(w);
-    w.error = (err: any, msg: any) => { errors.push({ err, msg }); return originalError(err, msg); };
+    w.error = (err: any, msg: any) => {
+      errors.push({ err, msg });
+      return originalError(err, msg);
+    };
     for (let i = 0; i < 1000; i++) w.receive({ conversationId: ctx.cid, participantId: ctx.ids[1 + (i % 2)], n: i });
     // Count-based: close once the waits have polled (their reads share GETs).
     await until(async () => (await ctx.sim.control.counters()).gets >= 2, 'the waits to poll');

@@ -41,13 +41,23 @@ describe('bad input on the flow nodes: invalid-input naming the field, no reques
     expectField(wait({ waitFor: 'call' }), { conversationId: CID, participantId: PID }, 'waitFor'));
   // Flow files written by tools or the Admin API: a safety option that is not a boolean or "true"/"false" stops
   // the node (fail closed), naming the option; nothing is sent.
-  for (const [option, value] of [['dryRun', 'yes'], ['dryRun', '1'], ['dryRun', 1], ['refuseCustomer', 'no'], ['keepCallAlive', 'off'], ['keepCallAlive', null], ['confirm', 'True!']] as const) {
+  for (const [option, value] of [
+    ['dryRun', 'yes'],
+    ['dryRun', '1'],
+    ['dryRun', 1],
+    ['refuseCustomer', 'no'],
+    ['keepCallAlive', 'off'],
+    ['keepCallAlive', null],
+    ['confirm', 'True!'],
+  ] as const) {
     it(`disconnect with ${option}: ${JSON.stringify(value)} in the flow file`, () =>
       expectField(kick({ [option]: value }), { conversationId: CID, participantId: PID }, option));
   }
   it('list with split: "maybe" in the flow file', () => expectField(list({ split: 'maybe' }), { conversationId: CID }, 'split'));
-  it('a wrap-up code that is not an id', () => expectField(kick({ wrapupCode: 'DONE', wrapupCodeType: 'str' }), { conversationId: CID, participantId: PID }, 'wrapupCode'));
-  it('empty credentials: every msg fails naming clientId', () => expectField(kick(), { conversationId: CID, participantId: PID }, 'clientId', { credentials: { clientId: '', clientSecret: 'x' } }));
+  it('a wrap-up code that is not an id', () =>
+    expectField(kick({ wrapupCode: 'DONE', wrapupCodeType: 'str' }), { conversationId: CID, participantId: PID }, 'wrapupCode'));
+  it('empty credentials: every msg fails naming clientId', () =>
+    expectField(kick(), { conversationId: CID, participantId: PID }, 'clientId', { credentials: { clientId: '', clientSecret: 'x' } }));
   it('a credential from an unset env var names the field and the variable', async () => {
     delete process.env.GENESYS_TEST_UNSET_SECRET;
     await load(ctx.sim.url, [list()], { credentials: { clientId: 'sim-client-id', clientSecret: '${GENESYS_TEST_UNSET_SECRET}' } });

@@ -5,7 +5,9 @@ import { seedConversation } from '../../testkit/fixtures';
 
 describe('genesys-cloud-config node', () => {
   const ctx = useNodeTestServer({
-    beforeTeardown: () => { delete process.env.GENESYS_TEST_CLIENT_SECRET; },
+    beforeTeardown: () => {
+      delete process.env.GENESYS_TEST_CLIENT_SECRET;
+    },
   });
   let cid: string;
   beforeEach(async () => {
@@ -43,7 +45,9 @@ describe('genesys-cloud-config node', () => {
   describe('POST /genesys-cloud-config/test', () => {
     it('answers ok with the organisation name', async () => {
       await load(ctx.sim.url, []);
-      const res = await helper.request().post('/genesys-cloud-config/test')
+      const res = await helper
+        .request()
+        .post('/genesys-cloud-config/test')
         .send({ region: 'custom', apiBaseUrl: ctx.sim.url, authBaseUrl: ctx.sim.url, clientId: 'sim-client-id', clientSecret: 'sim-client-secret' })
         .expect(200);
       assert.equal(res.body.ok, true, JSON.stringify(res.body));
@@ -52,15 +56,26 @@ describe('genesys-cloud-config node', () => {
 
     it('takes an unchanged secret (__PWRD__) from the stored credentials of that config node', async () => {
       await load(ctx.sim.url, []);
-      const res = await helper.request().post('/genesys-cloud-config/test')
-        .send({ id: CONFIG_ID, region: 'custom', apiBaseUrl: ctx.sim.url, authBaseUrl: ctx.sim.url, clientId: 'sim-client-id', clientSecret: '__PWRD__' })
+      const res = await helper
+        .request()
+        .post('/genesys-cloud-config/test')
+        .send({
+          id: CONFIG_ID,
+          region: 'custom',
+          apiBaseUrl: ctx.sim.url,
+          authBaseUrl: ctx.sim.url,
+          clientId: 'sim-client-id',
+          clientSecret: '__PWRD__',
+        })
         .expect(200);
       assert.equal(res.body.ok, true, JSON.stringify(res.body));
     });
 
     it('reports a wrong secret as auth-failed, never echoing the secret or a token', async () => {
       await load(ctx.sim.url, []);
-      const res = await helper.request().post('/genesys-cloud-config/test')
+      const res = await helper
+        .request()
+        .post('/genesys-cloud-config/test')
         .send({ region: 'custom', apiBaseUrl: ctx.sim.url, authBaseUrl: ctx.sim.url, clientId: 'sim-client-id', clientSecret: 'wrong-secret-123' })
         .expect(200);
       assert.equal(res.body.ok, false);
@@ -77,22 +92,39 @@ describe('genesys-cloud-config node', () => {
       const code = await new Promise<string | undefined>((resolve) => dns.lookup(host, (err) => resolve(err?.code)));
       if (code !== 'ENOTFOUND') this.skip(); // a machine without any resolver answers EAI_AGAIN instead
       await load(ctx.sim.url, []);
-      const res = await helper.request().post('/genesys-cloud-config/test')
-        .send({ region: 'custom', apiBaseUrl: 'https://api.genesys-test.invalid', authBaseUrl: `https://${host}`, clientId: 'an-id', clientSecret: 'a-secret' })
+      const res = await helper
+        .request()
+        .post('/genesys-cloud-config/test')
+        .send({
+          region: 'custom',
+          apiBaseUrl: 'https://api.genesys-test.invalid',
+          authBaseUrl: `https://${host}`,
+          clientId: 'an-id',
+          clientSecret: 'a-secret',
+        })
         .expect(200);
       assert.equal(res.body.error.code, 'network-error');
-      assert.equal(res.body.error.message, `the login host ${host} was not found: check the region (or the login origin) of the genesys-cloud-config node (ENOTFOUND)`);
+      assert.equal(
+        res.body.error.message,
+        `the login host ${host} was not found: check the region (or the login origin) of the genesys-cloud-config node (ENOTFOUND)`,
+      );
     });
 
     it('refuses bad dialog values as invalid-input naming the field, without a request', async () => {
       await load(ctx.sim.url, []);
-      const res = await helper.request().post('/genesys-cloud-config/test')
+      const res = await helper
+        .request()
+        .post('/genesys-cloud-config/test')
         .send({ region: 'custom', apiBaseUrl: 'http://example.com', authBaseUrl: ctx.sim.url, clientId: 'a', clientSecret: 'b' })
         .expect(200);
       assert.equal(res.body.ok, false);
       assert.equal(res.body.error.code, 'invalid-input');
       assert.equal(res.body.error.field, 'apiBaseUrl');
-      const r2 = await helper.request().post('/genesys-cloud-config/test').send({ region: 'mypurecloud.ie', clientId: '', clientSecret: 'b' }).expect(200);
+      const r2 = await helper
+        .request()
+        .post('/genesys-cloud-config/test')
+        .send({ region: 'mypurecloud.ie', clientId: '', clientSecret: 'b' })
+        .expect(200);
       assert.equal(r2.body.error.field, 'clientId');
       assert.deepEqual(await ctx.sim.control.requests(), []);
     });

@@ -12,7 +12,7 @@ describe('genesys-disconnect-participant node', () => {
   const node = (extra: Record<string, unknown> = {}) => ({ id: 'k', type: 'genesys-disconnect-participant', wires: [['out1']], ...extra });
 
   const seed = (participants: SeedParticipant[]) => seedConversation(ctx.sim, participants);
-  // As on the real platform, agent legs have no name (genesys-api.md section 3): agents are found by userId.
+  // As on the real platform, agent legs have no name (docs/platform.md section 3): agents are found by userId.
   const three = () => seed(THREE_PARTY);
   const patches = async () => (await ctx.sim.control.requests()).filter((r: any) => r.method === 'PATCH');
   const stateOf = async (cid: string) => {
@@ -67,9 +67,7 @@ describe('genesys-disconnect-participant node', () => {
   });
 
   it('an ambiguous selector is ambiguous-target listing both, nothing sent', async () => {
-    const { cid, ids } = await seed([
-      { purpose: 'customer' }, { purpose: 'agent' }, { purpose: 'agent' },
-    ]);
+    const { cid, ids } = await seed([{ purpose: 'customer' }, { purpose: 'agent' }, { purpose: 'agent' }]);
     await load(ctx.sim.url, [node()]);
     const m = await expectError('k', { conversationId: cid, target: { purpose: 'agent' } }, 'ambiguous-target');
     const listed = JSON.stringify(m._error.candidates);
@@ -131,7 +129,10 @@ describe('genesys-disconnect-participant node', () => {
 
   it('an already ended leg is already-disconnected, nothing sent', async () => {
     const { cid, ids } = await seed([
-      { purpose: 'customer' }, { purpose: 'agent' }, { purpose: 'agent' }, { purpose: 'agent', state: 'disconnected' },
+      { purpose: 'customer' },
+      { purpose: 'agent' },
+      { purpose: 'agent' },
+      { purpose: 'agent', state: 'disconnected' },
     ]);
     await load(ctx.sim.url, [node()]);
     const o = await run('k', { conversationId: cid, participantId: ids[3] });
@@ -162,12 +163,18 @@ describe('genesys-disconnect-participant node', () => {
   }
   const describeOutcome = (o: { port: string; msg: any }) => (o.port === 'error' ? o.msg.error.code : o.msg.payload.outcome);
 
-  for (const [label, oneAfterTheOther] of [['at once', false], ['back to back', true]] as const) {
+  for (const [label, oneAfterTheOther] of [
+    ['at once', false],
+    ['back to back', true],
+  ] as const) {
     it(`kicks of every agent of a customer + 3 agents call sent ${label}, guards on: 2 leave, 1 keep-call-alive, the call goes on`, async () => {
       await ctx.sim.control.setOptions({ lastPartyPolicy: 'end-conversation' });
       const { cid, ids } = await seed([{ purpose: 'customer' }, { purpose: 'agent' }, { purpose: 'agent' }, { purpose: 'agent' }]);
       await load(ctx.sim.url, [node()]);
-      const results = await runAll(ids.slice(1).map((participantId) => ({ conversationId: cid, participantId })), oneAfterTheOther);
+      const results = await runAll(
+        ids.slice(1).map((participantId) => ({ conversationId: cid, participantId })),
+        oneAfterTheOther,
+      );
       assert.deepEqual([...results].sort(), ['disconnected', 'disconnected', 'keep-call-alive']);
       assert.equal((await patches()).length, 2);
       // Let the two accepted legs end (disconnectDelayMs 300): wait for that, not for a guessed time.
@@ -198,10 +205,7 @@ describe('genesys-disconnect-participant node', () => {
 
   it('disconnect -> await end (both with their defaults): output 1 of await end with the kicked leg', async () => {
     const { cid, ids } = await three();
-    await load(ctx.sim.url, [
-      node({ wires: [['w']] }),
-      { id: 'w', type: 'genesys-await-terminal', wires: [['out1'], ['out2']] },
-    ]);
+    await load(ctx.sim.url, [node({ wires: [['w']] }), { id: 'w', type: 'genesys-await-terminal', wires: [['out1'], ['out2']] }]);
     const o = await run('k', { conversationId: cid, target: { userId: USER_A } });
     assert.equal(o.port, 'out1', JSON.stringify(o.msg.error ?? o.msg.payload));
     assert.equal(o.msg.payload.participantId, ids[1]);

@@ -11,8 +11,16 @@ describe('genesys-find-conversations node', () => {
   const apiRequests = async () => (await ctx.sim.control.requests()).filter((r) => r.path.startsWith('/api/v2/'));
 
   it('a node from a flow file without options: msg.userId, voice, the last 24 h; payload = the live conversations', async () => {
-    const live = await seedConversation(ctx.sim, [{ purpose: 'customer' }, { purpose: 'agent', userId: USER_A }, { purpose: 'agent', userId: USER_B }]);
-    await seedConversation(ctx.sim, [{ purpose: 'customer' }, { purpose: 'agent', userId: USER_A, state: 'terminated' }, { purpose: 'agent', userId: USER_B }]);
+    const live = await seedConversation(ctx.sim, [
+      { purpose: 'customer' },
+      { purpose: 'agent', userId: USER_A },
+      { purpose: 'agent', userId: USER_B },
+    ]);
+    await seedConversation(ctx.sim, [
+      { purpose: 'customer' },
+      { purpose: 'agent', userId: USER_A, state: 'terminated' },
+      { purpose: 'agent', userId: USER_B },
+    ]);
     await load(ctx.sim.url, [{ id: 'n1', type: 'genesys-find-conversations', wires: [['out1']] }]);
     const req = { marker: 'kept' };
     const o = await run('n1', { userId: USER_A, req, topic: 'flag' });
@@ -33,16 +41,31 @@ describe('genesys-find-conversations node', () => {
     const b = await seedConversation(ctx.sim, [{ purpose: 'customer' }, { purpose: 'user', userId: USER_A }, { purpose: 'agent', userId: USER_B }]);
     await load(ctx.sim.url, [node({ split: true })]);
     const got: any[] = [];
-    const all = new Promise<void>((resolve) => helper.getNode('out1').on('input', (m: any) => { got.push(m); if (got.length === 2) resolve(); }));
+    const all = new Promise<void>((resolve) =>
+      helper.getNode('out1').on('input', (m: any) => {
+        got.push(m);
+        if (got.length === 2) resolve();
+      }),
+    );
     helper.getNode('n1').receive({ userId: USER_A, participantId: 'stale-from-elsewhere' });
     await all;
     const pairs = got.map((m) => [m.conversationId, m.participantId]).sort();
-    assert.deepEqual(pairs, [[a.cid, a.ids[1]], [b.cid, b.ids[1]]].sort());
+    assert.deepEqual(
+      pairs,
+      [
+        [a.cid, a.ids[1]],
+        [b.cid, b.ids[1]],
+      ].sort(),
+    );
     assert.ok(got.every((m) => m.payload.conversationId === m.conversationId));
   });
 
-  it('find -> disconnect removes exactly the flagged user\'s leg, given only the user id', async () => {
-    const call = await seedConversation(ctx.sim, [{ purpose: 'customer' }, { purpose: 'agent', userId: USER_A }, { purpose: 'agent', userId: USER_B }]);
+  it("find -> disconnect removes exactly the flagged user's leg, given only the user id", async () => {
+    const call = await seedConversation(ctx.sim, [
+      { purpose: 'customer' },
+      { purpose: 'agent', userId: USER_A },
+      { purpose: 'agent', userId: USER_B },
+    ]);
     await load(ctx.sim.url, [
       node({ split: true, wires: [['kick']] }),
       { id: 'kick', type: 'genesys-disconnect-participant', confirm: true, wires: [['out1']] },
@@ -52,9 +75,15 @@ describe('genesys-find-conversations node', () => {
     assert.equal(o.msg.payload.outcome, 'disconnected');
     assert.equal(o.msg.participantId, call.ids[1]);
     const state = await ctx.sim.control.getState(call.cid);
-    assert.deepEqual(state.participants.map((p: any) => ['disconnected', 'terminated'].includes(p.state)), [false, true, false]);
+    assert.deepEqual(
+      state.participants.map((p: any) => ['disconnected', 'terminated'].includes(p.state)),
+      [false, true, false],
+    );
     const patches = (await apiRequests()).filter((r) => r.method === 'PATCH');
-    assert.deepEqual(patches.map((r) => r.path), [`/api/v2/conversations/${call.cid}/participants/${call.ids[1]}`]);
+    assert.deepEqual(
+      patches.map((r) => r.path),
+      [`/api/v2/conversations/${call.cid}/participants/${call.ids[1]}`],
+    );
   });
 
   it('none found is an output with payload [], in both modes', async () => {
@@ -68,14 +97,23 @@ describe('genesys-find-conversations node', () => {
   });
 
   it('by queue id, from a node value (str), and by caller address from msg.ani', async () => {
-    const q = await seedConversation(ctx.sim, [{ purpose: 'customer', address: 'tel:+15550001111' }, { purpose: 'agent', userId: USER_A, queueId: QUEUE }]);
+    const q = await seedConversation(ctx.sim, [
+      { purpose: 'customer', address: 'tel:+15550001111' },
+      { purpose: 'agent', userId: USER_A, queueId: QUEUE },
+    ]);
     await load(ctx.sim.url, [node({ searchBy: 'queueId', who: QUEUE, whoType: 'str' })]);
     const byQueue = await run('n1', { queueId: 'ignored: the node value wins' });
-    assert.deepEqual(byQueue.msg.payload.map((c: any) => c.conversationId), [q.cid]);
+    assert.deepEqual(
+      byQueue.msg.payload.map((c: any) => c.conversationId),
+      [q.cid],
+    );
     await helper.unload();
     await load(ctx.sim.url, [node({ searchBy: 'ani' })]);
     const byAni = await run('n1', { ani: 'tel:+15550001111' });
-    assert.deepEqual(byAni.msg.payload.map((c: any) => c.participantId), [q.ids[0]]);
+    assert.deepEqual(
+      byAni.msg.payload.map((c: any) => c.participantId),
+      [q.ids[0]],
+    );
   });
 
   it('bad input: invalid-input naming the field, nothing sent', async () => {

@@ -138,25 +138,41 @@ describe('hardening in Node-RED (issue 17)', () => {
     };
 
     it('an error echoing the bearer token and the secret, 1 MB long: the caught msg and the log hold neither, the text is cut', async () => {
-      hostile = await startTestServer(grantOr((req, res) => {
-        res.writeHead(400, { 'content-type': 'application/json', 'ININ-Correlation-Id': 'corr-node-echo' });
-        res.end(JSON.stringify({ code: 'bad.request', status: 400, message: `you sent ${req.headers.authorization} for ${SECRET} ${'y'.repeat(1024 * 1024)}` }));
-      }));
+      hostile = await startTestServer(
+        grantOr((req, res) => {
+          res.writeHead(400, { 'content-type': 'application/json', 'ININ-Correlation-Id': 'corr-node-echo' });
+          res.end(
+            JSON.stringify({
+              code: 'bad.request',
+              status: 400,
+              message: `you sent ${req.headers.authorization} for ${SECRET} ${'y'.repeat(1024 * 1024)}`,
+            }),
+          );
+        }),
+      );
       await load(hostile.origin, [list()], { credentials: { clientId: 'hostile-id', clientSecret: SECRET } });
       const msg = await expectError('n1', { conversationId: ctx.cid }, 'genesys-error');
       assert.equal(msg._error.correlationId, 'corr-node-echo');
       assert.ok(msg._error.message.length < 1300, `${msg._error.message.length} characters`);
       assertNoSecretsIn(msg, 'the caught msg');
-      assertNoSecretsIn(helper.log().args.map((a: unknown[]) => a[0]), "Node-RED's log");
+      assertNoSecretsIn(
+        helper.log().args.map((a: unknown[]) => a[0]),
+        "Node-RED's log",
+      );
     });
 
     it('an endless answer: genesys-error naming the cap, the msg is not lost', async () => {
-      hostile = await startTestServer(grantOr((_req, res) => {
-        res.writeHead(200, { 'content-type': 'application/json' });
-        const chunk = Buffer.alloc(64 * 1024, 'z');
-        const pump = () => { while (!res.destroyed && res.write(chunk)); if (!res.destroyed) res.once('drain', pump); };
-        pump();
-      }));
+      hostile = await startTestServer(
+        grantOr((_req, res) => {
+          res.writeHead(200, { 'content-type': 'application/json' });
+          const chunk = Buffer.alloc(64 * 1024, 'z');
+          const pump = () => {
+            while (!res.destroyed && res.write(chunk));
+            if (!res.destroyed) res.once('drain', pump);
+          };
+          pump();
+        }),
+      );
       await load(hostile.origin, [list()], { credentials: { clientId: 'hostile-id', clientSecret: SECRET } });
       const msg = await expectError('n1', { conversationId: ctx.cid }, 'genesys-error');
       assert.match(msg._error.message, /larger than 4194304 bytes \(maxResponseBytes\)/);

@@ -40,14 +40,22 @@ describe('genesys-list-participants node', () => {
     await load(ctx.sim.url, [node({ liveOnly: true })]);
     const o = await run('n1', { conversationId: ctx.cid, target: { userId: USER_D } });
     assert.equal(o.port, 'out1');
-    assert.deepEqual(o.msg.payload.map((p: any) => p.id), [ctx.ids[5]]);
+    assert.deepEqual(
+      o.msg.payload.map((p: any) => p.id),
+      [ctx.ids[5]],
+    );
   });
 
   it('split sends one msg per participant', async () => {
     await load(ctx.sim.url, [node({ liveOnly: true, split: true })]);
     const got: any[] = [];
     const out = helper.getNode('out1');
-    const all = new Promise<void>((resolve) => out.on('input', (m: any) => { got.push(m); if (got.length === 5) resolve(); }));
+    const all = new Promise<void>((resolve) =>
+      out.on('input', (m: any) => {
+        got.push(m);
+        if (got.length === 5) resolve();
+      }),
+    );
     helper.getNode('n1').receive({ conversationId: ctx.cid });
     await all;
     assert.deepEqual(got.map((m) => m.payload.id).sort(), [ctx.ids[0], ctx.ids[1], ctx.ids[2], ctx.ids[3], ctx.ids[5]].sort());

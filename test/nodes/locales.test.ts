@@ -46,12 +46,14 @@ function skeleton(html: string): string[] {
 }
 /** The text of each p/dd/li, without its code spans and links (what must be translated). */
 function prose(html: string): string[] {
-  return all(html, /<(?:p|dd|li)\b[^>]*>([\s\S]*?)<\/(?:p|dd|li)>/g).map((t) => t
-    .replace(/<code>[\s\S]*?<\/code>/g, ' ')
-    .replace(/<a\b[\s\S]*?<\/a>/g, ' ')
-    .replace(/<[^>]+>/g, ' ')
-    .replace(/\s+/g, ' ')
-    .trim());
+  return all(html, /<(?:p|dd|li)\b[^>]*>([\s\S]*?)<\/(?:p|dd|li)>/g).map((t) =>
+    t
+      .replace(/<code>[\s\S]*?<\/code>/g, ' ')
+      .replace(/<a\b[\s\S]*?<\/a>/g, ' ')
+      .replace(/<[^>]+>/g, ' ')
+      .replace(/\s+/g, ' ')
+      .trim(),
+  );
 }
 const JAPANESE = /[\u3040-\u30ff\u4e00-\u9fff]/;
 
@@ -59,7 +61,11 @@ describe('translations (de, ja): every en-US catalog and help has a counterpart'
   it('every node has en-US, de and ja catalogs and help files, and the build copies them beside the node', () => {
     // Every node package.json registers has its locales (so a new node cannot ship English only).
     const registered = Object.keys(JSON.parse(fs.readFileSync(path.join(projectRoot, 'package.json'), 'utf8'))['node-red'].nodes);
-    assert.deepEqual(registered.filter((n) => !NODES.includes(n)), [], 'registered nodes without locales/en-US');
+    assert.deepEqual(
+      registered.filter((n) => !NODES.includes(n)),
+      [],
+      'registered nodes without locales/en-US',
+    );
     for (const node of NODES) {
       for (const lang of ['en-US', ...LANGS]) {
         for (const ext of ['json', 'html']) {
@@ -79,28 +85,40 @@ describe('translations (de, ja): every en-US catalog and help has a counterpart'
     for (const lang of LANGS) {
       it(`${node} ${lang}.json: exactly en-US's keys, every value a non-empty string with the same __placeholders__`, () => {
         const tr = flatten(JSON.parse(fs.readFileSync(localeFile(node, lang, 'json'), 'utf8')));
-        assert.deepEqual([...en.keys()].filter((k) => !tr.has(k)), [], 'keys missing');
-        assert.deepEqual([...tr.keys()].filter((k) => !en.has(k)), [], 'keys not in en-US');
+        assert.deepEqual(
+          [...en.keys()].filter((k) => !tr.has(k)),
+          [],
+          'keys missing',
+        );
+        assert.deepEqual(
+          [...tr.keys()].filter((k) => !en.has(k)),
+          [],
+          'keys not in en-US',
+        );
         for (const [key, value] of tr) {
           assert.equal(typeof value, 'string', key);
           assert.ok((value as string).trim() !== '', `${key} is empty`);
           assert.deepEqual(placeholders(value as string), placeholders(en.get(key) as string), `${key}: placeholders`);
           // Words (not a brand, an identifier or a placeholder) are translated into Japanese.
           const words = String(en.get(key)).replace(/Genesys|Retry-After|msg\.\w+|__\w+?__/g, '');
-          if (lang === 'ja' && /[A-Za-z]{3}/.test(words)) assert.match(value as string, JAPANESE, `${key} is not translated: ${JSON.stringify(value)}`);
+          if (lang === 'ja' && /[A-Za-z]{3}/.test(words))
+            assert.match(value as string, JAPANESE, `${key} is not translated: ${JSON.stringify(value)}`);
         }
       });
     }
 
     it(`${node}: every i18n key the editor uses exists in en-US`, () => {
       const editor = fs.readFileSync(path.join(NODES_DIR, node, `${node}.html`), 'utf8');
-      const used = [
-        ...all(editor, /data-i18n="(?:\[[a-z]+\])?([^"]+)"/g),
-        ...all(editor, /\._\(\s*["']([^"']+)["']/g),
-      ].filter((k) => k.startsWith(`${node}.`));
+      const used = [...all(editor, /data-i18n="(?:\[[a-z]+\])?([^"]+)"/g), ...all(editor, /\._\(\s*["']([^"']+)["']/g)].filter((k) =>
+        k.startsWith(`${node}.`),
+      );
       assert.ok(used.length > 0);
       const known = flatten(JSON.parse(fs.readFileSync(localeFile(node, 'en-US', 'json'), 'utf8')));
-      assert.deepEqual(used.filter((k) => !known.has(k)), [], 'keys used by the editor but missing from en-US');
+      assert.deepEqual(
+        used.filter((k) => !known.has(k)),
+        [],
+        'keys used by the editor but missing from en-US',
+      );
     });
 
     const enHelp = fs.readFileSync(localeFile(node, 'en-US', 'html'), 'utf8');
@@ -112,11 +130,16 @@ describe('translations (de, ja): every en-US catalog and help has a counterpart'
         // Section headings: Node-RED's own words for Inputs, Outputs...
         const enHeadings = all(enHelp, /<h3>([^<]*)<\/h3>/g);
         for (const h of enHeadings) assert.ok(HEADINGS[lang][h], `no ${lang} heading known for "${h}": add it to HEADINGS`);
-        assert.deepEqual(all(help, /<h3>([^<]*)<\/h3>/g), enHeadings.map((h) => HEADINGS[lang][h]));
+        assert.deepEqual(
+          all(help, /<h3>([^<]*)<\/h3>/g),
+          enHeadings.map((h) => HEADINGS[lang][h]),
+        );
         // Message properties keep their names (lower-case ones are msg properties; capitalised ones are field labels).
         const dts = (html: string) => all(html, /<dt\b[^>]*>([^<]*)</g).map((d) => d.trim());
         const enDts = dts(enHelp);
-        dts(help).forEach((d, i) => { if (/^[a-z]/.test(enDts[i])) assert.equal(d, enDts[i], 'message property name'); });
+        dts(help).forEach((d, i) => {
+          if (/^[a-z]/.test(enDts[i])) assert.equal(d, enDts[i], 'message property name');
+        });
         assert.equal(all(help, /class="property-type">([^<]*)</g).length, all(enHelp, /class="property-type">([^<]*)</g).length, 'property types');
         // Identifiers, API paths, permissions and error codes are code spans: all of them, unchanged.
         const enCode = all(enHelp, /<code>([\s\S]*?)<\/code>/g);

@@ -15,7 +15,7 @@ describe('error messages: no class-name prefix, hints for common mistakes', () =
 
   const three = () => seedConversation(ctx.sim, THREE_PARTY);
 
-  it('the Catch node\'s msg.error.message is the message alone, also on msg._error', async () => {
+  it("the Catch node's msg.error.message is the message alone, also on msg._error", async () => {
     const { cid } = await three();
     await load(ctx.sim.url, [LIST, KICK, AWAIT]);
     const unknown = '0f0f0f0f-0000-4000-8000-000000000000';
@@ -50,7 +50,10 @@ describe('error messages: no class-name prefix, hints for common mistakes', () =
       await load(ctx.sim.url, [n]);
       const m = await expectError(n.id, { payload: ` ${cid} `, participantId: ids[1] }, 'invalid-input');
       assert.equal(m._error.field, 'conversationId');
-      assert.equal(m.error.message, `conversationId: msg.conversationId is not set, but msg.payload holds the id ${cid}: set msg.conversationId (for example in the inject node) instead of msg.payload`);
+      assert.equal(
+        m.error.message,
+        `conversationId: msg.conversationId is not set, but msg.payload holds the id ${cid}: set msg.conversationId (for example in the inject node) instead of msg.payload`,
+      );
       assert.equal((await apiRequests()).length, 0);
     });
   }

@@ -9,7 +9,10 @@ describe('flow node status', () => {
     const n = helper.getNode(id);
     const seen: any[] = [];
     const original = n.status.bind(n);
-    n.status = (s: any) => { seen.push(s); return original(s); };
+    n.status = (s: any) => {
+      seen.push(s);
+      return original(s);
+    };
     return seen;
   }
 
@@ -17,18 +20,28 @@ describe('flow node status', () => {
     await load(ctx.sim.url, [{ id: 'w', type: 'genesys-await-terminal', timeout: 1, wires: [['out1'], ['out2']] }]);
     const seen = record('w');
     const outs: any[] = [];
-    const both = new Promise<void>((resolve) => helper.getNode('out2').on('input', (m: any) => { outs.push(m); if (outs.length === 3) resolve(); }));
+    const both = new Promise<void>((resolve) =>
+      helper.getNode('out2').on('input', (m: any) => {
+        outs.push(m);
+        if (outs.length === 3) resolve();
+      }),
+    );
     for (const pid of ctx.ids) helper.getNode('w').receive({ conversationId: ctx.cid, participantId: pid });
     await both;
     const texts = seen.map((s) => s.text);
-    assert.ok(texts.some((t) => t === 'genesys-await-terminal.status.waiting (3)'), texts.join(' | '));
+    assert.ok(
+      texts.some((t) => t === 'genesys-await-terminal.status.waiting (3)'),
+      texts.join(' | '),
+    );
     const last = seen[seen.length - 1];
     assert.equal(last.text, 'genesys-await-terminal.status.timedOut');
     assert.equal(last.fill, 'yellow');
   });
 
   it('shows the error code of a failed msg (here: the config problem)', async () => {
-    await load(ctx.sim.url, [{ id: 'k', type: 'genesys-disconnect-participant', wires: [['out1']] }], { credentials: { clientId: 'x', clientSecret: '' } });
+    await load(ctx.sim.url, [{ id: 'k', type: 'genesys-disconnect-participant', wires: [['out1']] }], {
+      credentials: { clientId: 'x', clientSecret: '' },
+    });
     const seen = record('k');
     const o = await run('k', { conversationId: ctx.cid, participantId: ctx.ids[1] });
     assert.equal(o.port, 'error');

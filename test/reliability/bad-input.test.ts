@@ -55,7 +55,17 @@ function badSelectors(): [string, unknown, string][] {
 }
 
 function badTimeouts(): [string, unknown][] {
-  return [['0', 0], ['-1', -1], ['NaN', NaN], ['"abc"', 'abc'], ['Infinity', Infinity], ['over a day', 86_401 * 10], ['array', [5]], ['object', { s: 5 }], ['boolean', true]];
+  return [
+    ['0', 0],
+    ['-1', -1],
+    ['NaN', NaN],
+    ['"abc"', 'abc'],
+    ['Infinity', Infinity],
+    ['over a day', 86_401 * 10],
+    ['array', [5]],
+    ['object', { s: 5 }],
+    ['boolean', true],
+  ];
 }
 
 describe('reliability: bad input corpus', function () {
@@ -70,11 +80,21 @@ describe('reliability: bad input corpus', function () {
   useNodeRed();
   before(async () => {
     sim = await start({ port: 0, rateLimitPerMinute: 100_000 });
-    conferences = await seedMany(sim.control, Array.from({ length: 60 }, () => fourParty()));
-    const [ended] = await sim.control.seed({ conversations: [{ participants: [
-      { purpose: 'agent', userId: randomUUID(), state: 'disconnected', disconnectType: 'client' },
-      { purpose: 'customer' }, { purpose: 'agent', userId: randomUUID() },
-    ] }] });
+    conferences = await seedMany(
+      sim.control,
+      Array.from({ length: 60 }, () => fourParty()),
+    );
+    const [ended] = await sim.control.seed({
+      conversations: [
+        {
+          participants: [
+            { purpose: 'agent', userId: randomUUID(), state: 'disconnected', disconnectType: 'client' },
+            { purpose: 'customer' },
+            { purpose: 'agent', userId: randomUUID() },
+          ],
+        },
+      ],
+    });
     endedLeg = { conversationId: ended.id, participantId: ended.participants[0].id };
   });
   after(async () => {
@@ -88,11 +108,15 @@ describe('reliability: bad input corpus', function () {
   async function loadNodes(config: Record<string, unknown> = {}, credentials?: Record<string, unknown>): Promise<void> {
     collector?.close();
     await helper.unload();
-    await load(origins(), [
-      { id: 'list', type: 'genesys-list-participants', wires: [['out1']] },
-      { id: 'kick', type: 'genesys-disconnect-participant', wires: [['out1']] },
-      { id: 'await', type: 'genesys-await-terminal', timeout: '', wires: [['out1'], ['out2']] },
-    ], { config: { requestsPerMinute: 100_000, ...config }, credentials });
+    await load(
+      origins(),
+      [
+        { id: 'list', type: 'genesys-list-participants', wires: [['out1']] },
+        { id: 'kick', type: 'genesys-disconnect-participant', wires: [['out1']] },
+        { id: 'await', type: 'genesys-await-terminal', timeout: '', wires: [['out1'], ['out2']] },
+      ],
+      { config: { requestsPerMinute: 100_000, ...config }, credentials },
+    );
     collector = new Collector();
   }
 
@@ -117,7 +141,10 @@ describe('reliability: bad input corpus', function () {
     assert.ok(e, `${label}: the caught msg carries our error`);
     assert.equal(e.code, 'invalid-input', `${label}: ${e.code} ${e.message}`);
     assert.ok(e.field === field || e.message.includes(field), `${label}: the error names ${field}: ${e.message}`);
-    assert.ok(e.message.length < 1_000, `${label}: the message is short (the region list at most, never the bad value in full) (${e.message.length} chars)`);
+    assert.ok(
+      e.message.length < 1_000,
+      `${label}: the message is short (the region list at most, never the bad value in full) (${e.message.length} chars)`,
+    );
     assert.equal(await requestCount(), before, `${label}: a request reached the simulator`);
     cases++;
   }

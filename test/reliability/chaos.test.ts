@@ -30,7 +30,9 @@ describe('reliability: chaos (500 kicks under faults, through Node-RED)', functi
   let sim: Awaited<ReturnType<typeof start>>;
   let tap: TokenTap;
   let unhandled = 0;
-  const onUnhandled = () => { unhandled++; };
+  const onUnhandled = () => {
+    unhandled++;
+  };
 
   useNodeRed();
   before(async () => {
@@ -48,21 +50,46 @@ describe('reliability: chaos (500 kicks under faults, through Node-RED)', functi
     // Every 10th target (even index: kicked by participantId) rings first (connects 2.5-3.5 s later): a PATCH that reaches it early gets a
     // 409. (Later than the PATCH of a confirmed kick, which waits for its push subscription first, up to WATCH_READY_MS.)
     const conferences = Array.from({ length: KICKS }, (_, i) =>
-      fourParty(i % 10 === 4 ? { state: 'alerting', connectAfterMs: 2500 + ((i * 37) % 1000) } : {}));
+      fourParty(i % 10 === 4 ? { state: 'alerting', connectAfterMs: 2500 + ((i * 37) % 1000) } : {}),
+    );
     const seeded = await seedMany(sim.control, conferences);
     assert.equal(seeded.length, KICKS);
 
-    await load({ apiBaseUrl: sim.url, authBaseUrl: tap.url }, [
-      { id: 'kick', type: 'genesys-disconnect-participant', confirm: true, confirmTimeout: 30, wires: [['await']] },
-      // The fast path (participantId, both guards off: PATCH first, no read): a ringing leg answers 409.
-      { id: 'kickFast', type: 'genesys-disconnect-participant', refuseCustomer: false, keepCallAlive: false, confirm: true, confirmTimeout: 30, wires: [['await']] },
-      { id: 'await', type: 'genesys-await-terminal', participantId: 'payload.participantId', participantIdType: 'msg', timeout: 30, wires: [['out1'], ['out2']] },
-    ], { config: { requestsPerMinute: LIMIT }, lean: true });
+    await load(
+      { apiBaseUrl: sim.url, authBaseUrl: tap.url },
+      [
+        { id: 'kick', type: 'genesys-disconnect-participant', confirm: true, confirmTimeout: 30, wires: [['await']] },
+        // The fast path (participantId, both guards off: PATCH first, no read): a ringing leg answers 409.
+        {
+          id: 'kickFast',
+          type: 'genesys-disconnect-participant',
+          refuseCustomer: false,
+          keepCallAlive: false,
+          confirm: true,
+          confirmTimeout: 30,
+          wires: [['await']],
+        },
+        {
+          id: 'await',
+          type: 'genesys-await-terminal',
+          participantId: 'payload.participantId',
+          participantIdType: 'msg',
+          timeout: 30,
+          wires: [['out1'], ['out2']],
+        },
+      ],
+      { config: { requestsPerMinute: LIMIT }, lean: true },
+    );
     const collector = new Collector();
 
     await sim.control.faults({
-      rate429: 0.1, retryAfterSeconds: [1, 2], rate5xx: { 503: 0.05 }, resetRate: 0.02, latencyMs: [5, 40],
-      conflictOnTransitional: true, seed: 20240611,
+      rate429: 0.1,
+      retryAfterSeconds: [1, 2],
+      rate5xx: { 503: 0.05 },
+      resetRate: 0.02,
+      latencyMs: [5, 40],
+      conflictOnTransitional: true,
+      seed: 20240611,
     });
 
     // Half the kicks name the leg by participantId, half by the agent's userId.
@@ -81,9 +108,11 @@ describe('reliability: chaos (500 kicks under faults, through Node-RED)', functi
     const kickFast = helper.getNode('kickFast');
     const startedAt = Date.now();
     expected.forEach((e, idx) => {
-      (idx % 4 === 0 ? kickFast : kick).receive(e.byUser
-        ? { idx, conversationId: e.conversationId, target: { userId: e.userId } }
-        : { idx, conversationId: e.conversationId, participantId: e.targetId });
+      (idx % 4 === 0 ? kickFast : kick).receive(
+        e.byUser
+          ? { idx, conversationId: e.conversationId, target: { userId: e.userId } }
+          : { idx, conversationId: e.conversationId, participantId: e.targetId },
+      );
     });
     await collector.waitFor(KICKS, 150_000);
     // Anything late (a duplicate) would come now.
@@ -112,7 +141,13 @@ describe('reliability: chaos (500 kicks under faults, through Node-RED)', functi
       assert.ok(e, 'a caught msg carries our error');
       assert.ok(['rate-limited', 'genesys-error', 'network-error', 'timeout'].includes(e.code), `unexpected error ${e.code}: ${e.message}`);
     }
-    assert.ok(errors.length <= KICKS * 0.01, `${errors.length} kicks failed: ${errors.slice(0, 3).map((o) => caughtError(o.msg)?.message).join('; ')}`);
+    assert.ok(
+      errors.length <= KICKS * 0.01,
+      `${errors.length} kicks failed: ${errors
+        .slice(0, 3)
+        .map((o) => caughtError(o.msg)?.message)
+        .join('; ')}`,
+    );
     for (const o of outcomes.filter((x) => x.port === 'out1')) {
       const e = expected[o.msg.idx];
       assert.equal(o.msg.payload.participantId, e.targetId);
@@ -155,8 +190,13 @@ describe('reliability: chaos (500 kicks under faults, through Node-RED)', functi
     // 6. The tokens (two at least: one before, one after the expiry) and the secret appear in no msg.
     assert.ok(tap.tokens.length >= 2, `tokens issued: ${tap.tokens.length}`);
     for (const t of tap.tokens) registerSecret(t);
-    assertNoSecretsIn(outcomes.map((o) => o.msg), 'chaos msgs');
-    console.log(`      chaos: ${KICKS} kicks in ${(elapsedMs / 1000).toFixed(1)} s, ${errors.length} errors, ` +
-      `${counters.apiRequests} API requests, ${injected429} injected 429s, ${conflicts} 409s, ${tap.tokens.length} token grants`);
+    assertNoSecretsIn(
+      outcomes.map((o) => o.msg),
+      'chaos msgs',
+    );
+    console.log(
+      `      chaos: ${KICKS} kicks in ${(elapsedMs / 1000).toFixed(1)} s, ${errors.length} errors, ` +
+        `${counters.apiRequests} API requests, ${injected429} injected 429s, ${conflicts} 409s, ${tap.tokens.length} token grants`,
+    );
   });
 });

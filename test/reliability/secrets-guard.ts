@@ -67,7 +67,9 @@ export function textOf(value: unknown): string {
   if (typeof value === 'string') return value;
   let json = '';
   try {
-    json = JSON.stringify(value, (_k, v) => (v instanceof Error ? { ...v, message: v.message, stack: v.stack } : typeof v === 'bigint' ? String(v) : v)) ?? '';
+    json =
+      JSON.stringify(value, (_k, v) => (v instanceof Error ? { ...v, message: v.message, stack: v.stack } : typeof v === 'bigint' ? String(v) : v)) ??
+      '';
   } catch {
     /* circular: inspect covers it */
   }
@@ -99,7 +101,9 @@ export function installCapture(nodeRed: { log?: any; nodePrototype?: any }): voi
       keep(typeof chunk === 'string' ? chunk : Buffer.isBuffer(chunk) ? chunk.toString('utf8') : String(chunk));
       return (orig as any).call(this, chunk, ...rest);
     } as typeof stream.write;
-    restores.push(() => { stream.write = orig; });
+    restores.push(() => {
+      stream.write = orig;
+    });
   }
   for (const m of ['log', 'info', 'warn', 'error', 'debug', 'trace'] as const) {
     const orig = console[m];
@@ -107,7 +111,9 @@ export function installCapture(nodeRed: { log?: any; nodePrototype?: any }): voi
       keep(args.map(textOf).join(' '));
       orig.apply(console, args);
     };
-    restores.push(() => { console[m] = orig; });
+    restores.push(() => {
+      console[m] = orig;
+    });
   }
   const log = nodeRed.log;
   if (log && typeof log.log === 'function') {
@@ -116,7 +122,9 @@ export function installCapture(nodeRed: { log?: any; nodePrototype?: any }): voi
       keep(textOf(msg));
       return orig.call(this, msg);
     };
-    restores.push(() => { log.log = orig; });
+    restores.push(() => {
+      log.log = orig;
+    });
   }
   const proto = nodeRed.nodePrototype;
   if (proto && typeof proto.status === 'function') {
@@ -125,7 +133,9 @@ export function installCapture(nodeRed: { log?: any; nodePrototype?: any }): voi
       keep(textOf(status));
       return orig.call(this, status);
     };
-    restores.push(() => { proto.status = orig; });
+    restores.push(() => {
+      proto.status = orig;
+    });
   }
 }
 

@@ -91,11 +91,32 @@ describe('reliability: secrets never leave (real Node-RED process)', function ()
   it('exported flows, logs, http answers, errors and the test-connection answer carry no secret or token', async () => {
     const [conv] = await sim.control.seed({ conversations: [fourParty() as any] });
     const good = { region: 'custom', apiBaseUrl: sim.url, authBaseUrl: tap.url };
-    const fromBody = { conversationId: 'payload.conversationId', conversationIdType: 'msg', participantId: 'payload.participantId', participantIdType: 'msg' };
+    const fromBody = {
+      conversationId: 'payload.conversationId',
+      conversationIdType: 'msg',
+      participantId: 'payload.participantId',
+      participantIdType: 'msg',
+    };
     await red.deploy([
       { id: 't1', type: 'tab', label: 'secrets' },
-      { id: 'cfg', type: 'genesys-cloud-config', name: 'good', ...good, requestsPerMinute: 300, maxRetryAfterSeconds: 180, credentials: { clientId: CLIENT_ID, clientSecret: SECRET } },
-      { id: 'bad', type: 'genesys-cloud-config', name: 'wrong secret', ...good, requestsPerMinute: 300, maxRetryAfterSeconds: 180, credentials: { clientId: CLIENT_ID, clientSecret: WRONG_SECRET } },
+      {
+        id: 'cfg',
+        type: 'genesys-cloud-config',
+        name: 'good',
+        ...good,
+        requestsPerMinute: 300,
+        maxRetryAfterSeconds: 180,
+        credentials: { clientId: CLIENT_ID, clientSecret: SECRET },
+      },
+      {
+        id: 'bad',
+        type: 'genesys-cloud-config',
+        name: 'wrong secret',
+        ...good,
+        requestsPerMinute: 300,
+        maxRetryAfterSeconds: 180,
+        credentials: { clientId: CLIENT_ID, clientSecret: WRONG_SECRET },
+      },
       { id: 'in1', z: 't1', type: 'http in', url: '/kick', method: 'post', wires: [['kick1']] },
       { id: 'in2', z: 't1', type: 'http in', url: '/kick-bad', method: 'post', wires: [['kick2']] },
       { id: 'kick1', z: 't1', type: 'genesys-disconnect-participant', genesys: 'cfg', ...fromBody, confirm: true, wires: [['dbg', 'res']] },
@@ -152,7 +173,10 @@ describe('reliability: secrets never leave (real Node-RED process)', function ()
     assertNoSecretsIn(credFile, 'flows_cred.json (encrypted at rest)');
     // Give the debug node's console output a moment, then read the whole log of the process.
     await red.waitForLog(/auth-failed|refused/, 0, 5_000).catch(() => undefined);
-    assert.ok(red.logs.some((l) => l.includes(conv.id)), 'the debug node logged the msgs');
+    assert.ok(
+      red.logs.some((l) => l.includes(conv.id)),
+      'the debug node logged the msgs',
+    );
     assertNoSecretsIn(red.logs.join('\n'), "Node-RED's log");
     // The simulator's request log (bodies included) never holds a token or the secret either.
     assertNoSecretsIn(await sim.control.requests(), "the simulator's request log");

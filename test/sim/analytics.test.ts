@@ -17,8 +17,21 @@ describe('sim: POST /api/v2/analytics/conversations/details/query', () => {
       scenario: {
         conversations: [
           conference(),
-          { id: OTHER, startTime: '2020-01-01T10:00:00.000Z', participants: [{ purpose: 'customer', mediaType: 'chat' }, { purpose: 'agent', userId: USER.agent2, mediaType: 'chat' }] },
-          { id: ENDED, participants: [{ purpose: 'customer', state: 'disconnected' }, { purpose: 'agent', userId: USER.agent1, state: 'disconnected' }] },
+          {
+            id: OTHER,
+            startTime: '2020-01-01T10:00:00.000Z',
+            participants: [
+              { purpose: 'customer', mediaType: 'chat' },
+              { purpose: 'agent', userId: USER.agent2, mediaType: 'chat' },
+            ],
+          },
+          {
+            id: ENDED,
+            participants: [
+              { purpose: 'customer', state: 'disconnected' },
+              { purpose: 'agent', userId: USER.agent1, state: 'disconnected' },
+            ],
+          },
         ],
       },
     });
@@ -61,9 +74,22 @@ describe('sim: POST /api/v2/analytics/conversations/details/query', () => {
   it('segment filters by userId, queueId, mediaType; or-filters; the interval must overlap', async () => {
     assert.deepEqual(ids(await query({ interval: ALL_TIME, conversationFilters: [live], segmentFilters: [seg('queueId', QUEUE)] })), [CONV]);
     assert.deepEqual(ids(await query({ interval: ALL_TIME, segmentFilters: [seg('mediaType', 'chat')] })), [OTHER]);
-    assert.deepEqual(ids(await query({ interval: ALL_TIME, conversationFilters: [live], segmentFilters: [seg('mediaType', 'voice'), seg('userId', USER.agent2)] })), [CONV]);
-    const either = { type: 'or', predicates: [{ dimension: 'userId', value: USER.agent2 }, { dimension: 'userId', value: 'nobody' }] };
-    assert.deepEqual(ids(await query({ interval: ALL_TIME, conversationFilters: [live], segmentFilters: [either], order: 'desc' })), [CONV, OTHER], 'newest first: CONV started today');
+    assert.deepEqual(
+      ids(await query({ interval: ALL_TIME, conversationFilters: [live], segmentFilters: [seg('mediaType', 'voice'), seg('userId', USER.agent2)] })),
+      [CONV],
+    );
+    const either = {
+      type: 'or',
+      predicates: [
+        { dimension: 'userId', value: USER.agent2 },
+        { dimension: 'userId', value: 'nobody' },
+      ],
+    };
+    assert.deepEqual(
+      ids(await query({ interval: ALL_TIME, conversationFilters: [live], segmentFilters: [either], order: 'desc' })),
+      [CONV, OTHER],
+      'newest first: CONV started today',
+    );
     // Only conversations that started on a day the interval touches: CONV (live, started today) is not in a
     // 2020 interval; OTHER (starts 2020-01-01 10:00) is not in 09:00-09:30 (no activity yet).
     assert.deepEqual(ids(await query({ interval: '2020-01-01T09:00:00Z/2020-01-01T09:30:00Z' })), []);
@@ -129,7 +155,14 @@ describe('sim: analytics as Genesys answers it (official dimensions, spellings, 
               { purpose: 'agent', userId: USER.agent2, queueId: Q1, held: true },
             ],
           },
-          { id: CHAT, startTime: new Date(Date.now() - 100_000).toISOString(), participants: [{ purpose: 'customer', mediaType: 'chat' }, { purpose: 'agent', userId: U1, mediaType: 'chat', state: 'alerting' }] },
+          {
+            id: CHAT,
+            startTime: new Date(Date.now() - 100_000).toISOString(),
+            participants: [
+              { purpose: 'customer', mediaType: 'chat' },
+              { purpose: 'agent', userId: U1, mediaType: 'chat', state: 'alerting' },
+            ],
+          },
         ],
       },
     });
@@ -138,7 +171,12 @@ describe('sim: analytics as Genesys answers it (official dimensions, spellings, 
   after(() => sim.close());
   const query = (body: object) => api(sim, tok, 'POST', '/api/v2/analytics/conversations/details/query', body);
   const ids = (r: { json: any }) => (r.json.conversations ?? []).map((c: any) => c.conversationId).sort();
-  const pred = (dimension: string, value?: string, operator = value === undefined ? 'notExists' : 'matches') => ({ type: 'dimension', dimension, operator, ...(value === undefined ? {} : { value }) });
+  const pred = (dimension: string, value?: string, operator = value === undefined ? 'notExists' : 'matches') => ({
+    type: 'dimension',
+    dimension,
+    operator,
+    ...(value === undefined ? {} : { value }),
+  });
 
   it("Genesys' blog query (segmentType interact + queueId + segmentEnd notExists, conversationEnd notExists) finds the live queue legs", async () => {
     // MyPureCloud/developer-center-blog source/2018-02-07-disconnecting-queued-interactions, with today's interval.
@@ -154,7 +192,10 @@ describe('sim: analytics as Genesys answers it (official dimensions, spellings, 
     assert.deepEqual(ids(r), []);
     const q = await query({ segmentFilters: [{ type: 'and', predicates: [pred('queueId', Q1), pred('segmentEnd')] }], interval: today() });
     assert.deepEqual(ids(q), [TRANSFERRED]);
-    const interact = await query({ segmentFilters: [{ type: 'and', predicates: [pred('segmentType', 'interact'), pred('queueId', QUEUE), pred('segmentEnd')] }], interval: today() });
+    const interact = await query({
+      segmentFilters: [{ type: 'and', predicates: [pred('segmentType', 'interact'), pred('queueId', QUEUE), pred('segmentEnd')] }],
+      interval: today(),
+    });
     assert.deepEqual(ids(interact), [CONV]);
   });
 
@@ -162,14 +203,18 @@ describe('sim: analytics as Genesys answers it (official dimensions, spellings, 
     // U1 has an ended interact segment in TRANSFERRED and a live alert segment in CHAT.
     const live = await query({ interval: today(), segmentFilters: [{ type: 'and', predicates: [pred('userId', U1), pred('segmentEnd')] }] });
     assert.deepEqual(ids(live), [CHAT]);
-    const ended = await query({ interval: today(), segmentFilters: [{ type: 'and', predicates: [pred('userId', U1), pred('segmentEnd', undefined, 'exists')] }] });
+    const ended = await query({
+      interval: today(),
+      segmentFilters: [{ type: 'and', predicates: [pred('userId', U1), pred('segmentEnd', undefined, 'exists')] }],
+    });
     assert.deepEqual(ids(ended), [TRANSFERRED]);
     const voice = await query({ interval: today(), segmentFilters: [{ type: 'and', predicates: [pred('userId', U1), pred('mediaType', 'voice')] }] });
     assert.deepEqual(ids(voice), [TRANSFERRED]);
   });
 
   it('official dimensions: disconnectType (analytics spelling), conference, direction, ani, purpose, participantName, or-clauses', async () => {
-    const by = async (dimension: string, value: string) => ids(await query({ interval: today(), segmentFilters: [{ type: 'and', predicates: [pred(dimension, value)] }] }));
+    const by = async (dimension: string, value: string) =>
+      ids(await query({ interval: today(), segmentFilters: [{ type: 'and', predicates: [pred(dimension, value)] }] }));
     assert.deepEqual(await by('disconnectType', 'conferenceTransfer'), [TRANSFERRED]);
     assert.deepEqual(await by('disconnectType', 'transfer.conference'), [], 'the REST spelling is not the analytics one');
     assert.deepEqual(await by('conference', 'true'), [CONV, TRANSFERRED].sort());
@@ -177,10 +222,17 @@ describe('sim: analytics as Genesys answers it (official dimensions, spellings, 
     assert.deepEqual(await by('ani', 'tel:+15550111'), [TRANSFERRED]);
     assert.deepEqual(await by('purpose', 'customer'), [CONV, TRANSFERRED, CHAT].sort());
     assert.deepEqual(await by('participantName', 'Alex'), [CONV]);
-    const ringing = await query({ interval: today(), segmentFilters: [{ type: 'and', predicates: [pred('segmentType', 'alert'), pred('segmentEnd')] }] });
+    const ringing = await query({
+      interval: today(),
+      segmentFilters: [{ type: 'and', predicates: [pred('segmentType', 'alert'), pred('segmentEnd')] }],
+    });
     assert.deepEqual(ids(ringing), [CHAT], 'answered legs rang too, but their alert segment ended');
     assert.deepEqual(await by('segmentType', 'hold'), [TRANSFERRED]);
-    const clause = { type: 'and', clauses: [{ type: 'or', predicates: [pred('userId', U1), pred('userId', USER.agent1)] }], predicates: [pred('mediaType', 'voice')] };
+    const clause = {
+      type: 'and',
+      clauses: [{ type: 'or', predicates: [pred('userId', U1), pred('userId', USER.agent1)] }],
+      predicates: [pred('mediaType', 'voice')],
+    };
     assert.deepEqual(ids(await query({ interval: today(), segmentFilters: [clause] })), [CONV, TRANSFERRED].sort());
 
     const r = await query({ interval: today(), conversationFilters: [{ type: 'and', predicates: [pred('conversationId', TRANSFERRED)] }] });
@@ -204,13 +256,21 @@ describe('sim: analytics as Genesys answers it (official dimensions, spellings, 
     assertError(await query({ interval: today(), conversationFilters: [{ type: 'and', predicates: [pred('userId', U1)] }] }), 400, 'bad.request');
     assertError(await query({ interval: today(), order: 'random' }), 400, 'bad.request');
     assertError(await query({ interval: today(), orderBy: 'participantName' }), 400, 'bad.request');
-    assertError(await query({ interval: today(), segmentFilters: [{ type: 'and', predicates: [{ dimension: 'userId', operator: 'like', value: 'x' }] }] }), 400, 'bad.request');
+    assertError(
+      await query({ interval: today(), segmentFilters: [{ type: 'and', predicates: [{ dimension: 'userId', operator: 'like', value: 'x' }] }] }),
+      400,
+      'bad.request',
+    );
     assertError(await query({ interval: today(), paging: { pageSize: 101, pageNumber: 1 } }), 400, 'invalid.value');
     assertError(await query({ interval: today(), paging: { pageSize: 10, pageNumber: 0 } }), 400, 'invalid.value');
   });
 
   it('order asc / desc / unordered, orderBy conversationStart / conversationEnd / segmentStart / segmentEnd', async () => {
-    const all = (extra: object) => query({ interval: today(), ...extra }).then((r) => { assert.equal(r.status, 200, r.text); return r.json.conversations.map((c: any) => c.conversationId); });
+    const all = (extra: object) =>
+      query({ interval: today(), ...extra }).then((r) => {
+        assert.equal(r.status, 200, r.text);
+        return r.json.conversations.map((c: any) => c.conversationId);
+      });
     const asc = await all({ order: 'asc' });
     assert.deepEqual(await all({ order: 'desc' }), [...asc].reverse());
     assert.deepEqual((await all({ order: 'unordered' })).sort(), [...asc].sort());
@@ -233,7 +293,18 @@ describe('sim: analytics as Genesys answers it (official dimensions, spellings, 
       ],
     };
     const world = [conversation];
-    const body = { interval: '2030-06-01T00:00:00.000Z/2030-06-02T00:00:00.000Z', segmentFilters: [{ type: 'and', predicates: [{ dimension: 'userId', value: USER.agent1 }, { dimension: 'segmentEnd', operator: 'notExists' }] }] };
+    const body = {
+      interval: '2030-06-01T00:00:00.000Z/2030-06-02T00:00:00.000Z',
+      segmentFilters: [
+        {
+          type: 'and',
+          predicates: [
+            { dimension: 'userId', value: USER.agent1 },
+            { dimension: 'segmentEnd', operator: 'notExists' },
+          ],
+        },
+      ],
+    };
     const at = (now: number, lag: number) => analyticsQuery(world, body, lag, now) as { conversations: any[] };
     assert.equal(at(t0 + 4_999, 5_000).conversations.length, 0, 'not in analytics for 5 s');
     assert.equal(at(t0 + 5_000, 5_000).conversations.length, 1, 'then it shows up');
@@ -254,7 +325,9 @@ describe('sim: analytics as Genesys answers it (official dimensions, spellings, 
     try {
       const t = await token(lagged);
       const q = () => api(lagged, t, 'POST', '/api/v2/analytics/conversations/details/query', { interval: today() });
-      const [c] = await lagged.control.seed({ conversations: [{ startTime: new Date().toISOString(), participants: [{ purpose: 'customer' }, { purpose: 'agent', userId: U1 }] }] });
+      const [c] = await lagged.control.seed({
+        conversations: [{ startTime: new Date().toISOString(), participants: [{ purpose: 'customer' }, { purpose: 'agent', userId: U1 }] }],
+      });
       assert.deepEqual((await q()).json.conversations, [], 'not in analytics yet');
       await lagged.control.setOptions({ analyticsLagMs: 0 });
       assert.deepEqual(ids(await q()), [c.id]);
@@ -267,7 +340,19 @@ describe('sim: analytics as Genesys answers it (official dimensions, spellings, 
 
 function leg(id: string, purpose: string, userId?: string): ParticipantState {
   return {
-    id, purpose, userId, mediaType: 'call', communicationId: id.replace(/^2/, '5'), state: 'connected', held: false, muted: false,
-    confined: false, recording: false, wrapupRequired: false, startTime: '2030-06-01T12:00:00.000Z', connectedTime: '2030-06-01T12:00:01.000Z', disconnectPending: false,
+    id,
+    purpose,
+    userId,
+    mediaType: 'call',
+    communicationId: id.replace(/^2/, '5'),
+    state: 'connected',
+    held: false,
+    muted: false,
+    confined: false,
+    recording: false,
+    wrapupRequired: false,
+    startTime: '2030-06-01T12:00:00.000Z',
+    connectedTime: '2030-06-01T12:00:01.000Z',
+    disconnectPending: false,
   };
 }

@@ -49,7 +49,11 @@ describe('sim: genesys-cloud-sim command', () => {
       assert.equal(r.headers['inin-ratelimit-allowed'], '50');
       // --analytics-lag: the call (started a minute ago) is not in analytics for an hour.
       const interval = `${new Date(Date.now() - 86_400_000).toISOString()}/${new Date(Date.now() + 60_000).toISOString()}`;
-      const q = await request(`${url}/api/v2/analytics/conversations/details/query`, { method: 'POST', headers: { Authorization: `Bearer ${t.json.access_token}` }, body: { interval } });
+      const q = await request(`${url}/api/v2/analytics/conversations/details/query`, {
+        method: 'POST',
+        headers: { Authorization: `Bearer ${t.json.access_token}` },
+        body: { interval },
+      });
       assert.equal(q.status, 200, q.text);
       assert.deepEqual(q.json.conversations, []);
       await waitFor(p.out, new RegExp(`GET /api/v2/conversations/${id} 200`));

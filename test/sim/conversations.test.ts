@@ -7,7 +7,8 @@ describe('sim: conversations and the participant PATCH', () => {
   let tok: string;
   conferenceEachTest({ disconnectDelayMs: 50 }, (s, t) => ((sim = s), (tok = t)));
 
-  const kick = (pid: string, body: object = { state: 'disconnected' }, cid = CONV) => api(sim, tok, 'PATCH', `/api/v2/conversations/${cid}/participants/${pid}`, body);
+  const kick = (pid: string, body: object = { state: 'disconnected' }, cid = CONV) =>
+    api(sim, tok, 'PATCH', `/api/v2/conversations/${cid}/participants/${pid}`, body);
   const stateOf = async (pid: string, cid = CONV) => (await sim.control.getState(cid)).participants.find((p: ParticipantState) => p.id === pid)!;
 
   it('GET /api/v2/conversations/{id} answers a Conversation: state on calls[], not on the participant', async () => {
@@ -38,7 +39,8 @@ describe('sim: conversations and the participant PATCH', () => {
     assert.equal(call.disconnectedTime, undefined);
     // Real answers: every media array present (unused ones empty), agents without a name, the customer's name a
     // caller-ID place, every leg of an inbound call inbound, relative selfUri, upper-case recordingState.
-    for (const m of ['callbacks', 'chats', 'emails', 'messages', 'videos', 'screenshares', 'cobrowsesessions', 'socialExpressions']) assert.deepEqual(agent[m], [], m);
+    for (const m of ['callbacks', 'chats', 'emails', 'messages', 'videos', 'screenshares', 'cobrowsesessions', 'socialExpressions'])
+      assert.deepEqual(agent[m], [], m);
     assert.equal(agent.name, undefined);
     assert.ok(c.participants.every((p: any) => p.calls[0].direction === 'inbound'));
     assert.equal(c.selfUri, `/api/v2/conversations/${CONV}`);
@@ -52,7 +54,7 @@ describe('sim: conversations and the participant PATCH', () => {
     assert.ok(!('startTime' in r.json));
     const agent = r.json.participants.find((p: any) => p.id === P.agent1);
     assert.equal(agent.state, 'connected');
-    // As a captured real answer: user {id, selfUri}, no agent name, relative selfUris (genesys-api.md section 3).
+    // As a captured real answer: user {id, selfUri}, no agent name, relative selfUris (docs/platform.md section 3).
     assert.deepEqual(agent.user, { id: USER.agent1, selfUri: `/api/v2/users/${USER.agent1}` });
     assert.deepEqual(agent.queue, { id: QUEUE, selfUri: `/api/v2/routing/queues/${QUEUE}` });
     assert.equal(agent.name, undefined);
@@ -118,7 +120,11 @@ describe('sim: conversations and the participant PATCH', () => {
     assert.match(bad.json.message, /participantId/);
     assertError(await api(sim, tok, 'GET', '/api/v2/conversations/abc'), 400, 'invalid.value');
     // Path injection does not reach another resource.
-    assertError(await api(sim, tok, 'PATCH', `/api/v2/conversations/${CONV}/participants/..%2F..%2Fusers`, { state: 'disconnected' }), 400, 'invalid.value');
+    assertError(
+      await api(sim, tok, 'PATCH', `/api/v2/conversations/${CONV}/participants/..%2F..%2Fusers`, { state: 'disconnected' }),
+      400,
+      'invalid.value',
+    );
   });
 
   it('bad bodies: unknown field / state -> 400 invalid.value, malformed JSON -> 400 bad.request, wrong type -> 415, none -> 400, > 1 MB -> 413', async () => {
@@ -131,7 +137,11 @@ describe('sim: conversations and the participant PATCH', () => {
     const path = `/api/v2/conversations/${CONV}/participants/${P.agent1}`;
     assertError(await api(sim, tok, 'PATCH', path, '{"state":', { headers: { 'Content-Type': 'application/json' } }), 400, 'bad.request');
     assertError(await api(sim, tok, 'PATCH', path, '["disconnected"]', { headers: { 'Content-Type': 'application/json' } }), 400, 'bad.request');
-    assertError(await api(sim, tok, 'PATCH', path, 'state=disconnected', { headers: { 'Content-Type': 'application/x-www-form-urlencoded' } }), 415, 'unsupported.media.type');
+    assertError(
+      await api(sim, tok, 'PATCH', path, 'state=disconnected', { headers: { 'Content-Type': 'application/x-www-form-urlencoded' } }),
+      415,
+      'unsupported.media.type',
+    );
     assertError(await api(sim, tok, 'PATCH', path), 400, 'bad.request');
     const big = JSON.stringify({ state: 'disconnected', pad: 'x'.repeat(1024 * 1024 + 10) });
     assertError(await api(sim, tok, 'PATCH', path, big, { headers: { 'Content-Type': 'application/json' } }), 413, 'request.entity.too.large');
@@ -165,7 +175,10 @@ describe('sim: conversations and the participant PATCH', () => {
   });
 
   it('PATCH flags (held, muted, confined, recording) and wrap-up apply at once', async () => {
-    assert.equal((await kick(P.agent1, { held: true, muted: true, confined: true, recording: true, wrapup: { code: 'c1', notes: 'n' } })).status, 202);
+    assert.equal(
+      (await kick(P.agent1, { held: true, muted: true, confined: true, recording: true, wrapup: { code: 'c1', notes: 'n' } })).status,
+      202,
+    );
     const call = (await api(sim, tok, 'GET', `/api/v2/conversations/${CONV}`)).json.participants.find((p: any) => p.id === P.agent1).calls[0];
     assert.deepEqual([call.held, call.muted, call.confined, call.recording, call.state], [true, true, true, true, 'connected']);
     assert.deepEqual((await stateOf(P.agent1)).wrapup, { code: 'c1', notes: 'n' });
@@ -174,15 +187,17 @@ describe('sim: conversations and the participant PATCH', () => {
   it('a ringing leg connects later on its own (connectAfterMs), or when PATCHed connected; endAfterMs ends a leg with endpoint', async () => {
     const id = '55555555-5555-4555-8555-555555555555';
     const [seeded] = await sim.control.seed({
-      conversations: [{
-        id,
-        participants: [
-          { purpose: 'customer' },
-          { purpose: 'agent', state: 'alerting', connectAfterMs: 100 },
-          { purpose: 'external', state: 'dialing' },
-          { purpose: 'agent', endAfterMs: 100 },
-        ],
-      }],
+      conversations: [
+        {
+          id,
+          participants: [
+            { purpose: 'customer' },
+            { purpose: 'agent', state: 'alerting', connectAfterMs: 100 },
+            { purpose: 'external', state: 'dialing' },
+            { purpose: 'agent', endAfterMs: 100 },
+          ],
+        },
+      ],
     });
     const [, ringing, dialing, leaving] = seeded.participants;
     assert.match(ringing.id, UUID, 'ids are generated');
@@ -202,14 +217,16 @@ describe('sim: conversations and the participant PATCH', () => {
     const live = '66666666-0000-4000-8000-000000000002';
     const cust = '66666666-0000-4000-8000-000000000003';
     await sim.control.seed({
-      conversations: [{
-        id,
-        participants: [
-          { id: cust, purpose: 'customer' },
-          { id: old, purpose: 'agent', userId: USER.agent1, state: 'terminated', disconnectType: 'transfer' },
-          { id: live, purpose: 'agent', userId: USER.agent1 },
-        ],
-      }],
+      conversations: [
+        {
+          id,
+          participants: [
+            { id: cust, purpose: 'customer' },
+            { id: old, purpose: 'agent', userId: USER.agent1, state: 'terminated', disconnectType: 'transfer' },
+            { id: live, purpose: 'agent', userId: USER.agent1 },
+          ],
+        },
+      ],
     });
     let c = (await api(sim, tok, 'GET', `/api/v2/conversations/${id}`)).json;
     const legs = c.participants.filter((p: any) => p.userId === USER.agent1);
@@ -230,7 +247,10 @@ describe('sim: conversations and the participant PATCH', () => {
     await sim.control.setOptions({ lastPartyPolicy: 'end-conversation' });
     await kick(P.agent2);
     await kick(P.sup);
-    await eventually(async () => /^(disconnected|terminated)$/.test((await stateOf(P.sup)).state) && /^(disconnected|terminated)$/.test((await stateOf(P.agent2)).state));
+    await eventually(
+      async () =>
+        /^(disconnected|terminated)$/.test((await stateOf(P.sup)).state) && /^(disconnected|terminated)$/.test((await stateOf(P.agent2)).state),
+    );
     assert.equal((await sim.control.getState(CONV)).endTime, undefined, 'two parties remain');
     await kick(P.agent1);
     await eventually(async () => (await sim.control.getState(CONV)).endTime !== undefined);
@@ -263,7 +283,17 @@ describe('sim: conversations and the participant PATCH', () => {
 
   it('other media: a chat participant has chats[], and is not on the calls view', async () => {
     const id = '77777777-7777-4777-8777-777777777777';
-    await sim.control.seed({ conversations: [{ id, participants: [{ purpose: 'customer', mediaType: 'chat' }, { purpose: 'agent', mediaType: 'chat' }] }] });
+    await sim.control.seed({
+      conversations: [
+        {
+          id,
+          participants: [
+            { purpose: 'customer', mediaType: 'chat' },
+            { purpose: 'agent', mediaType: 'chat' },
+          ],
+        },
+      ],
+    });
     const c = (await api(sim, tok, 'GET', `/api/v2/conversations/${id}`)).json;
     assert.equal(c.participants[0].chats[0].state, 'connected');
     assert.deepEqual(c.participants[0].calls, [], 'every media array is listed, the unused ones empty');
@@ -273,10 +303,16 @@ describe('sim: conversations and the participant PATCH', () => {
 
   it('the demo scenario seeds four conferences with fixed ids, a ringing leg and a same-user pair', async () => {
     const stored = await sim.control.seed(demoScenario());
-    assert.deepEqual(stored.map((c) => c.participants.length), [4, 3, 4, 3]);
+    assert.deepEqual(
+      stored.map((c) => c.participants.length),
+      [4, 3, 4, 3],
+    );
     assert.equal(stored[1].participants[2].state, 'alerting');
     const users = stored[2].participants.filter((p) => p.userId === 'b0000001-0000-4000-8000-000000000002');
-    assert.deepEqual(users.map((p) => p.state), ['terminated', 'connected']);
+    assert.deepEqual(
+      users.map((p) => p.state),
+      ['terminated', 'connected'],
+    );
   });
 });
 
@@ -289,7 +325,8 @@ describe('sim: teardown endpoints (implemented, counted, never to be called by l
   });
   after(() => sim.close());
 
-  const allEnded = async () => (await sim.control.getState(CONV)).participants.every((p: ParticipantState) => p.state === 'disconnected' || p.state === 'terminated');
+  const allEnded = async () =>
+    (await sim.control.getState(CONV)).participants.every((p: ParticipantState) => p.state === 'disconnected' || p.state === 'terminated');
 
   it('POST /api/v2/conversations/{id}/disconnect ends the call for everyone', async () => {
     const r = await api(sim, tok, 'POST', `/api/v2/conversations/${CONV}/disconnect`);
@@ -308,7 +345,11 @@ describe('sim: teardown endpoints (implemented, counted, never to be called by l
     assert.equal(r.status, 200);
     assert.equal(r.json.id, CONV);
     await eventually(allEnded);
-    assertError(await api(sim, tok, 'PATCH', `/api/v2/conversations/calls/${CONV}`, { participants: [{ id: P.agent1 }], action: 'disconnect' }), 400, 'invalid.value');
+    assertError(
+      await api(sim, tok, 'PATCH', `/api/v2/conversations/calls/${CONV}`, { participants: [{ id: P.agent1 }], action: 'disconnect' }),
+      400,
+      'invalid.value',
+    );
     const t = (await sim.control.counters()).teardown;
     assert.deepEqual(t, { postDisconnect: 1, deleteConversation: 1, patchCallConversation: 2 });
   });

@@ -50,11 +50,17 @@ describe('sim: fault injection', () => {
 
   it('resetRate destroys the socket without an answer; the simulator lives on', async () => {
     await sim.control.faults({ resetRate: 1 });
-    await assert.rejects(get(), (err: NodeJS.ErrnoException) => err.code === 'ECONNRESET' || err.code === 'EPIPE' || /socket hang up/.test(err.message));
+    await assert.rejects(
+      get(),
+      (err: NodeJS.ErrnoException) => err.code === 'ECONNRESET' || err.code === 'EPIPE' || /socket hang up/.test(err.message),
+    );
     await sim.control.faults({});
     assert.equal((await get()).status, 200);
     const log = await sim.control.requests();
-    assert.ok(log.some((e) => e.status === 0), 'the reset is logged with status 0');
+    assert.ok(
+      log.some((e) => e.status === 0),
+      'the reset is logged with status 0',
+    );
   });
 
   it('latencyMs delays answers', async () => {
@@ -77,20 +83,32 @@ describe('sim: fault injection', () => {
   });
 
   it('conflictOnTransitional: PATCH on a ringing leg answers 409 only when switched on', async () => {
-    const [c] = await sim.control.seed({ conversations: [{ participants: [{ purpose: 'customer' }, { purpose: 'agent', state: 'alerting' }, { purpose: 'agent', state: 'contacting' }] }] });
+    const [c] = await sim.control.seed({
+      conversations: [
+        { participants: [{ purpose: 'customer' }, { purpose: 'agent', state: 'alerting' }, { purpose: 'agent', state: 'contacting' }] },
+      ],
+    });
     const ringing = c.participants[1].id;
     const path = `/api/v2/conversations/${c.id}/participants/${ringing}`;
     await sim.control.faults({ conflictOnTransitional: true });
     assertError(await api(sim, tok, 'PATCH', path, { state: 'disconnected' }), 409, 'conflict');
     assert.equal((await sim.control.getState(c.id)).participants[1].disconnectPending, false);
-    assert.equal((await api(sim, tok, 'PATCH', `/api/v2/conversations/${c.id}/participants/${c.participants[0].id}`, { muted: true })).status, 202, 'a connected leg is not affected');
+    assert.equal(
+      (await api(sim, tok, 'PATCH', `/api/v2/conversations/${c.id}/participants/${c.participants[0].id}`, { muted: true })).status,
+      202,
+      'a connected leg is not affected',
+    );
     await sim.control.faults({});
     assert.equal((await api(sim, tok, 'PATCH', path, { state: 'disconnected' })).status, 202, 'off: the real API does not document a 409');
   });
 
   it('notAUserOnCallsPatch: the calls PATCH answers 400 not.a.user, the generic PATCH still works', async () => {
     await sim.control.faults({ notAUserOnCallsPatch: true });
-    assertError(await api(sim, tok, 'PATCH', `/api/v2/conversations/calls/${CONV}/participants/${P.agent1}`, { state: 'disconnected' }), 400, 'not.a.user');
+    assertError(
+      await api(sim, tok, 'PATCH', `/api/v2/conversations/calls/${CONV}/participants/${P.agent1}`, { state: 'disconnected' }),
+      400,
+      'not.a.user',
+    );
     assert.equal((await api(sim, tok, 'PATCH', `/api/v2/conversations/${CONV}/participants/${P.agent1}`, { state: 'disconnected' })).status, 202);
   });
 
@@ -128,7 +146,10 @@ describe('sim: fault injection', () => {
         sock.on('error', () => resolve(got));
       });
     assert.match(await raw('THIS IS NOT HTTP\r\n\r\n'), /^HTTP\/1\.1 400/);
-    await raw(`PATCH /api/v2/conversations/${CONV}/participants/${P.agent1} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"sta`, false);
+    await raw(
+      `PATCH /api/v2/conversations/${CONV}/participants/${P.agent1} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"sta`,
+      false,
+    );
     const bad = await request(`${sim.url}/__sim/faults`, { method: 'PUT', headers: { 'Content-Type': 'application/json' }, body: '{nope' });
     assert.equal(bad.status, 400);
     assert.equal((await get()).status, 200, 'still serving');
@@ -145,7 +166,14 @@ describe('sim: fault injection', () => {
     await get();
     await sim.control.reset();
     assert.deepEqual(await sim.control.requests(), []);
-    assert.deepEqual(await sim.control.counters(), { tokenGrants: 0, apiRequests: 0, patches: 0, gets: 0, rateLimited: 0, teardown: { postDisconnect: 0, deleteConversation: 0, patchCallConversation: 0 } });
+    assert.deepEqual(await sim.control.counters(), {
+      tokenGrants: 0,
+      apiRequests: 0,
+      patches: 0,
+      gets: 0,
+      rateLimited: 0,
+      teardown: { postDisconnect: 0, deleteConversation: 0, patchCallConversation: 0 },
+    });
     assertError(await get(), 401, 'bad.credentials');
     const t = await token(sim);
     assertError(await api(sim, t, 'GET', `/api/v2/conversations/${CONV}`), 404, 'not.found');
@@ -221,7 +249,9 @@ describe('sim: load', () => {
     const tok = await token(sim);
     const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
     try {
-      const answers = await Promise.all(Array.from({ length: 1000 }, () => api(sim, tok, 'GET', `/api/v2/conversations/${CONV}`, undefined, { agent })));
+      const answers = await Promise.all(
+        Array.from({ length: 1000 }, () => api(sim, tok, 'GET', `/api/v2/conversations/${CONV}`, undefined, { agent })),
+      );
       const ok = answers.filter((a) => a.status === 200).length;
       const limited = answers.filter((a) => a.status === 429);
       assert.equal(ok, 300);
@@ -256,7 +286,14 @@ describe('sim: load', () => {
       const worker = async () => {
         while (next < n) {
           next++;
-          const r = await api(sim, tok, next % 2 ? 'GET' : 'PATCH', next % 2 ? `/api/v2/conversations/${CONV}` : `/api/v2/conversations/${CONV}/participants/${P.agent1}`, next % 2 ? undefined : { muted: true }, { agent });
+          const r = await api(
+            sim,
+            tok,
+            next % 2 ? 'GET' : 'PATCH',
+            next % 2 ? `/api/v2/conversations/${CONV}` : `/api/v2/conversations/${CONV}/participants/${P.agent1}`,
+            next % 2 ? undefined : { muted: true },
+            { agent },
+          );
           assert.ok(r.status === 200 || r.status === 202, r.text);
         }
       };
@@ -270,8 +307,10 @@ describe('sim: load', () => {
       const ms = Date.now() - t0;
       const after = heap();
       const growthMb = (after - before) / 1024 / 1024;
-      // eslint-disable-next-line no-console
-      console.log(`      10,000 requests in ${ms} ms (${Math.round(10_000 / (ms / 1000))} req/s), heap ${(before / 1048576).toFixed(1)} -> ${(after / 1048576).toFixed(1)} MB (gc ${gc ? 'on' : 'off'})`);
+
+      console.log(
+        `      10,000 requests in ${ms} ms (${Math.round(10_000 / (ms / 1000))} req/s), heap ${(before / 1048576).toFixed(1)} -> ${(after / 1048576).toFixed(1)} MB (gc ${gc ? 'on' : 'off'})`,
+      );
       assert.ok(growthMb < (gc ? 5 : 40), `heap grew by ${growthMb.toFixed(1)} MB`);
       const log = await sim.control.requests();
       assert.equal(log.length, 10_000);

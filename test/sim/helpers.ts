@@ -47,7 +47,14 @@ export async function token(sim: SimHandle, id = 'sim-client-id', secret = 'sim-
 }
 
 /** An /api/v2 call with a bearer token. */
-export function api(sim: SimHandle, tok: string, method: string, path: string, body?: RequestOptions['body'], extra: RequestOptions = {}): Promise<Answer> {
+export function api(
+  sim: SimHandle,
+  tok: string,
+  method: string,
+  path: string,
+  body?: RequestOptions['body'],
+  extra: RequestOptions = {},
+): Promise<Answer> {
   return request(`${sim.url}${path}`, { ...extra, method, body, headers: { Authorization: `Bearer ${tok}`, ...(extra.headers ?? {}) } });
 }
 

@@ -7,7 +7,12 @@ const FORM = 'application/x-www-form-urlencoded';
 describe('sim: POST /oauth/token (client credentials)', () => {
   let sim: SimHandle;
   before(async () => {
-    sim = await start({ clients: [{ clientId: 'sim-client-id', clientSecret: 'sim-client-secret' }, { clientId: 'short', clientSecret: 's3cret', tokenLifetimeSeconds: 1 }] });
+    sim = await start({
+      clients: [
+        { clientId: 'sim-client-id', clientSecret: 'sim-client-secret' },
+        { clientId: 'short', clientSecret: 's3cret', tokenLifetimeSeconds: 1 },
+      ],
+    });
   });
   after(() => sim.close());
   beforeEach(() => sim.control.reset());
@@ -33,7 +38,11 @@ describe('sim: POST /oauth/token (client credentials)', () => {
   });
 
   it('refuses a wrong secret, an unknown client and a missing Basic header with invalid_client', async () => {
-    const cases: Record<string, string>[] = [{ Authorization: basic('sim-client-id', 'wrong') }, { Authorization: basic('nobody', 'sim-client-secret') }, {}];
+    const cases: Record<string, string>[] = [
+      { Authorization: basic('sim-client-id', 'wrong') },
+      { Authorization: basic('nobody', 'sim-client-secret') },
+      {},
+    ];
     for (const headers of cases) {
       const r = await grant(headers);
       assert.equal(r.status, 401, r.text);
@@ -87,7 +96,9 @@ describe('sim: POST /oauth/token (client credentials)', () => {
     assertError(none, 401, 'authentication.required');
     assert.equal(none.headers['inin-ratelimit-allowed'], '300');
     assertError(await api(sim, 'not-a-token', 'GET', '/api/v2/organizations/me'), 401, 'bad.credentials');
-    const basicOnApi = await request(`${sim.url}/api/v2/organizations/me`, { headers: { Authorization: basic('sim-client-id', 'sim-client-secret') } });
+    const basicOnApi = await request(`${sim.url}/api/v2/organizations/me`, {
+      headers: { Authorization: basic('sim-client-id', 'sim-client-secret') },
+    });
     assertError(basicOnApi, 401, 'authentication.required');
   });
 
@@ -102,10 +113,13 @@ describe('sim: POST /oauth/token (client credentials)', () => {
     const t = await token(sim);
     await api(sim, t, 'GET', '/api/v2/organizations/me');
     const log = await sim.control.requests();
-    assert.deepEqual(log.map((e) => [e.method, e.path, e.status, e.clientId]), [
-      ['POST', '/oauth/token', 200, 'sim-client-id'],
-      ['GET', '/api/v2/organizations/me', 200, 'sim-client-id'],
-    ]);
+    assert.deepEqual(
+      log.map((e) => [e.method, e.path, e.status, e.clientId]),
+      [
+        ['POST', '/oauth/token', 200, 'sim-client-id'],
+        ['GET', '/api/v2/organizations/me', 200, 'sim-client-id'],
+      ],
+    );
     const text = JSON.stringify(log);
     assert.ok(!text.includes(t));
     assert.ok(!text.includes('sim-client-secret'));

@@ -12,16 +12,94 @@ import { conference, CONV, eventually, P, QUEUE, USER } from './helpers';
 // Kept apart from the simulator's own lists on purpose: a shared list would hide a wrong one.
 const SDK_ENUMS = {
   originatingDirection: ['inbound', 'outbound'],
-  purpose: ['acd', 'agent', 'api', 'botflow', 'campaign', 'customer', 'dialer', 'external', 'fax', 'group', 'inbound', 'ivr', 'manual', 'outbound', 'station', 'user', 'voicemail', 'voicesurveyflow', 'workflow'],
+  purpose: [
+    'acd',
+    'agent',
+    'api',
+    'botflow',
+    'campaign',
+    'customer',
+    'dialer',
+    'external',
+    'fax',
+    'group',
+    'inbound',
+    'ivr',
+    'manual',
+    'outbound',
+    'station',
+    'user',
+    'voicemail',
+    'voicesurveyflow',
+    'workflow',
+  ],
   mediaType: ['callback', 'chat', 'cobrowse', 'email', 'message', 'screenshare', 'unknown', 'video', 'voice'],
   direction: ['inbound', 'outbound'],
-  segmentType: ['alert', 'barging', 'callback', 'coaching', 'contacting', 'converting', 'delay', 'dialing', 'hold', 'interact', 'ivr', 'monitoring', 'parked', 'scheduled', 'sharing', 'system', 'transmitting', 'unknown', 'uploading', 'voicemail', 'wrapup'],
-  disconnectType: ['client', 'conferenceTransfer', 'consultTransfer', 'dndEndpoint', 'dndTransfer', 'endpoint', 'error', 'forwardTransfer', 'noAnswerTransfer', 'notAvailableTransfer', 'other', 'peer', 'spam', 'system', 'timeout', 'transfer', 'transportFailure', 'uncallable'],
+  segmentType: [
+    'alert',
+    'barging',
+    'callback',
+    'coaching',
+    'contacting',
+    'converting',
+    'delay',
+    'dialing',
+    'hold',
+    'interact',
+    'ivr',
+    'monitoring',
+    'parked',
+    'scheduled',
+    'sharing',
+    'system',
+    'transmitting',
+    'unknown',
+    'uploading',
+    'voicemail',
+    'wrapup',
+  ],
+  disconnectType: [
+    'client',
+    'conferenceTransfer',
+    'consultTransfer',
+    'dndEndpoint',
+    'dndTransfer',
+    'endpoint',
+    'error',
+    'forwardTransfer',
+    'noAnswerTransfer',
+    'notAvailableTransfer',
+    'other',
+    'peer',
+    'spam',
+    'system',
+    'timeout',
+    'transfer',
+    'transportFailure',
+    'uncallable',
+  ],
 };
-/** REST disconnectType spellings (genesys-api.md section 3) the simulator's legs can end with. */
-const ENDED_SPELLINGS = ['endpoint', 'client', 'system', 'timeout', 'transfer', 'transfer.conference', 'transfer.consult', 'transfer.forward',
-  'transfer.noanswer', 'transfer.notavailable', 'transport.failure', 'endpoint.donotdisturb', 'transfer.donotdisturb', 'error', 'peer', 'other',
-  'spam', 'uncallable'];
+/** REST disconnectType spellings (docs/platform.md section 3) the simulator's legs can end with. */
+const ENDED_SPELLINGS = [
+  'endpoint',
+  'client',
+  'system',
+  'timeout',
+  'transfer',
+  'transfer.conference',
+  'transfer.consult',
+  'transfer.forward',
+  'transfer.noanswer',
+  'transfer.notavailable',
+  'transport.failure',
+  'endpoint.donotdisturb',
+  'transfer.donotdisturb',
+  'error',
+  'peer',
+  'other',
+  'spam',
+  'uncallable',
+];
 const sdkEnum = (field: keyof typeof SDK_ENUMS, v: unknown): unknown =>
   v === undefined || SDK_ENUMS[field].some((a) => a.toLowerCase() === String(v).toLowerCase()) ? v : 'outdated_sdk_version';
 
@@ -41,7 +119,6 @@ function deserialisedEnums(answer: any): unknown[] {
   return out;
 }
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const platformClient = require('purecloud-platform-client-v2');
 
 describe('sim: the official Genesys JavaScript SDK against the simulator', () => {
@@ -84,7 +161,9 @@ describe('sim: the official Genesys JavaScript SDK against the simulator', () =>
     assert.equal(c.participants.find((p: any) => p.id === P.agent1).userId, USER.agent1);
     assert.equal(c.participants.find((p: any) => p.id === P.agent1).calls[0].state, 'connected');
     await conversations.patchConversationParticipant(CONV, P.agent2, { state: 'disconnected' });
-    await eventually(async () => (await conversations.getConversation(CONV)).participants.find((p: any) => p.id === P.agent2).calls[0].state !== 'connected');
+    await eventually(
+      async () => (await conversations.getConversation(CONV)).participants.find((p: any) => p.id === P.agent2).calls[0].state !== 'connected',
+    );
     const log = await sim.control.requests();
     const grant = log.find((e) => e.path === '/oauth/token')!;
     assert.equal(grant.status, 200);
@@ -119,11 +198,16 @@ describe('sim: the official Genesys JavaScript SDK against the simulator', () =>
     const blogQuery = {
       paging: { pageSize: 100, pageNumber: 1 },
       order: 'desc',
-      segmentFilters: [{ type: 'and', predicates: [
-        { type: 'dimension', dimension: 'segmentType', operator: 'matches', value: 'interact' },
-        { type: 'dimension', dimension: 'queueId', operator: 'matches', value: QUEUE },
-        { type: 'dimension', dimension: 'segmentEnd', operator: 'notExists' },
-      ] }],
+      segmentFilters: [
+        {
+          type: 'and',
+          predicates: [
+            { type: 'dimension', dimension: 'segmentType', operator: 'matches', value: 'interact' },
+            { type: 'dimension', dimension: 'queueId', operator: 'matches', value: QUEUE },
+            { type: 'dimension', dimension: 'segmentEnd', operator: 'notExists' },
+          ],
+        },
+      ],
       conversationFilters: [{ type: 'and', predicates: [{ type: 'dimension', dimension: 'conversationEnd', operator: 'notExists' }] }],
       interval: `${new Date(now - 30 * 86_400_000).toISOString()}/${new Date(now + 60_000).toISOString()}`,
     };
@@ -134,7 +218,9 @@ describe('sim: the official Genesys JavaScript SDK against the simulator', () =>
     const enums = deserialisedEnums(answer);
     assert.ok(enums.length > 40);
     assert.ok(!enums.includes('outdated_sdk_version'), JSON.stringify(answer));
-    const disconnectTypes = answer.conversations.flatMap((c: any) => c.participants.flatMap((p: any) => p.sessions.flatMap((s: any) => s.segments.map((g: any) => g.disconnectType)))).filter(Boolean);
+    const disconnectTypes = answer.conversations
+      .flatMap((c: any) => c.participants.flatMap((p: any) => p.sessions.flatMap((s: any) => s.segments.map((g: any) => g.disconnectType))))
+      .filter(Boolean);
     assert.equal(new Set(disconnectTypes).size, 18, 'every spelling came through');
     assert.ok(disconnectTypes.includes('conferenceTransfer'));
   });
@@ -148,10 +234,16 @@ describe('sim: the official Genesys JavaScript SDK against the simulator', () =>
     await sim.control.notifications.rejectTopic({ topic: 'v2.users.{id}.conversations', missingPermissions: ['some:permission'] });
     const topics = [{ id: `v2.detail.events.conversation.${CONV}.user.end` }, { id: `v2.users.${USER.agent1}.conversations` }];
     const listing = await notifications.putNotificationsChannelSubscriptions(channel.id, topics, { ignoreErrors: true });
-    assert.deepEqual(listing.entities.map((t: any) => t.state), ['Permitted', 'Rejected']);
+    assert.deepEqual(
+      listing.entities.map((t: any) => t.state),
+      ['Permitted', 'Rejected'],
+    );
     assert.deepEqual(listing.entities[1].missingPermissions, ['some:permission']);
     await assert.rejects(notifications.postNotificationsChannelSubscriptions(channel.id, topics), (err: any) => err.status === 403);
-    await assert.rejects(notifications.postNotificationsChannelSubscriptions(channel.id, [{ id: 'v2.no.such.topic' }]), (err: any) => err.status === 400 && err.code === 'notification.invalid.topic');
+    await assert.rejects(
+      notifications.postNotificationsChannelSubscriptions(channel.id, [{ id: 'v2.no.such.topic' }]),
+      (err: any) => err.status === 400 && err.code === 'notification.invalid.topic',
+    );
     assert.equal((await notifications.getNotificationsChannelSubscriptions(channel.id)).entities.length, 1);
     assert.equal((await notifications.getNotificationsChannels({ includechannels: 'oauthclient' })).entities.length, 1);
     const available = await notifications.getNotificationsAvailabletopics({ expand: ['description', 'requiresPermissions'] });

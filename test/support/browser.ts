@@ -44,24 +44,31 @@ function packedChromium(): Executable {
     const partial = fs.mkdtempSync(`${dir}.partial-`);
     try {
       // executablePath() inflates into os.tmpdir(): point that at our folder, in a child, not in this process.
-      execFileSync(process.execPath, ['-e', `require(${JSON.stringify(PACK)}).executablePath().catch((e) => { console.error(e); process.exit(1); })`], {
-        cwd: projectRoot,
-        env: { ...process.env, TMPDIR: partial },
-        stdio: ['ignore', 'ignore', 'inherit'],
-        timeout: 120_000,
-      });
+      execFileSync(
+        process.execPath,
+        ['-e', `require(${JSON.stringify(PACK)}).executablePath().catch((e) => { console.error(e); process.exit(1); })`],
+        {
+          cwd: projectRoot,
+          env: { ...process.env, TMPDIR: partial },
+          stdio: ['ignore', 'ignore', 'inherit'],
+          timeout: 120_000,
+        },
+      );
       // Its fonts.conf names /tmp/fonts; ours adds the bundled Open Sans to the system's fonts, so that
       // screenshots show text on a machine without any font package.
-      fs.writeFileSync(path.join(partial, 'fonts.conf'), [
-        '<?xml version="1.0"?>',
-        '<!DOCTYPE fontconfig SYSTEM "fonts.dtd">',
-        '<fontconfig>',
-        '  <include ignore_missing="yes">/etc/fonts/fonts.conf</include>',
-        `  <dir>${path.join(dir, 'fonts', 'fonts')}</dir>`,
-        `  <cachedir>${path.join(dir, 'fonts-cache')}</cachedir>`,
-        '</fontconfig>',
-        '',
-      ].join('\n'));
+      fs.writeFileSync(
+        path.join(partial, 'fonts.conf'),
+        [
+          '<?xml version="1.0"?>',
+          '<!DOCTYPE fontconfig SYSTEM "fonts.dtd">',
+          '<fontconfig>',
+          '  <include ignore_missing="yes">/etc/fonts/fonts.conf</include>',
+          `  <dir>${path.join(dir, 'fonts', 'fonts')}</dir>`,
+          `  <cachedir>${path.join(dir, 'fonts-cache')}</cachedir>`,
+          '</fontconfig>',
+          '',
+        ].join('\n'),
+      );
       fs.renameSync(partial, dir);
     } catch (err) {
       fs.rmSync(partial, { recursive: true, force: true });
@@ -69,7 +76,7 @@ function packedChromium(): Executable {
       if (!fs.existsSync(bin)) throw err;
     }
   }
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
+
   const pack = require(PACK) as { args: string[]; setGraphicsMode: boolean };
   pack.setGraphicsMode = false; // no WebGL needed; matches our --disable-gpu (no SwiftShader flags)
   const args = [...ARGS, ...pack.args.filter((a) => !DROPPED_PACK_ARGS.test(a) && !ARGS.includes(a))];
@@ -126,9 +133,13 @@ export async function launchBrowser(options: BrowserOptions = {}): Promise<Brows
   page.setDefaultTimeout(15_000);
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
-  page.on('console', (m) => { if (m.type() === 'error') errors.push(`console: ${m.text()}`); });
+  page.on('console', (m) => {
+    if (m.type() === 'error') errors.push(`console: ${m.text()}`);
+  });
   // A reload with undeployed changes raises the editor's "leave page?" prompt: leave.
-  page.on('dialog', (d) => { d.accept().catch(() => undefined); });
+  page.on('dialog', (d) => {
+    d.accept().catch(() => undefined);
+  });
   return {
     chromium: exe.label,
     context,
@@ -144,11 +155,23 @@ export async function launchBrowser(options: BrowserOptions = {}): Promise<Brows
 /** Loads the editor and waits until it has loaded the node definitions and a workspace is shown. */
 export async function openEditor(page: Page, url: string, waitForType = 'genesys-disconnect-participant'): Promise<void> {
   await page.goto(`${url}/`, { waitUntil: 'domcontentloaded', timeout: 60_000 });
-  await page.waitForFunction((type) => {
-    const RED = (window as any).RED;
-    return !!(RED && RED.nodes && RED.nodes.getType && RED.nodes.getType(type) && RED.workspaces && RED.workspaces.active()
-      && document.querySelector('#red-ui-palette .red-ui-palette-node') && !document.querySelector('#red-ui-loader:not([style*="none"])'));
-  }, waitForType, { timeout: 60_000 });
+  await page.waitForFunction(
+    (type) => {
+      const RED = (window as any).RED;
+      return !!(
+        RED &&
+        RED.nodes &&
+        RED.nodes.getType &&
+        RED.nodes.getType(type) &&
+        RED.workspaces &&
+        RED.workspaces.active() &&
+        document.querySelector('#red-ui-palette .red-ui-palette-node') &&
+        !document.querySelector('#red-ui-loader:not([style*="none"])')
+      );
+    },
+    waitForType,
+    { timeout: 60_000 },
+  );
   // The loader fades out; let the UI settle before screenshots and clicks.
   await page.waitForTimeout(300);
 }

@@ -26,10 +26,25 @@ function decode(data: Record<string, unknown>): DebugMessage {
   const raw = data.msg;
   const format = typeof data.format === 'string' ? data.format : undefined;
   let value: unknown = raw;
-  if (typeof raw === 'string' && format && (format === 'Object' || format.startsWith('array') || format === 'number' || format === 'boolean' || format === 'null')) {
-    try { value = JSON.parse(raw); } catch { /* leave the text */ }
+  if (
+    typeof raw === 'string' &&
+    format &&
+    (format === 'Object' || format.startsWith('array') || format === 'number' || format === 'boolean' || format === 'null')
+  ) {
+    try {
+      value = JSON.parse(raw);
+    } catch {
+      /* leave the text */
+    }
   }
-  return { id: String(data.id), name: data.name as string | undefined, topic: data.topic as string | undefined, property: data.property as string | undefined, format, value };
+  return {
+    id: String(data.id),
+    name: data.name as string | undefined,
+    topic: data.topic as string | undefined,
+    property: data.property as string | undefined,
+    format,
+    value,
+  };
 }
 
 export async function connectComms(nodeRedUrl: string, timeoutMs = 10_000): Promise<CommsClient> {
@@ -39,7 +54,11 @@ export async function connectComms(nodeRedUrl: string, timeoutMs = 10_000): Prom
   let onRuntimeState: (() => void) | undefined;
   ws.addEventListener('message', (event) => {
     let packets: unknown;
-    try { packets = JSON.parse(String(event.data)); } catch { return; }
+    try {
+      packets = JSON.parse(String(event.data));
+    } catch {
+      return;
+    }
     for (const p of Array.isArray(packets) ? packets : [packets]) {
       const packet = p as { topic?: string; data?: Record<string, unknown> };
       if (packet.topic === 'debug' && packet.data) messages.push(decode(packet.data));
@@ -49,15 +68,33 @@ export async function connectComms(nodeRedUrl: string, timeoutMs = 10_000): Prom
   });
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`comms websocket did not open within ${timeoutMs} ms`)), timeoutMs);
-    ws.addEventListener('open', () => { clearTimeout(timer); resolve(); }, { once: true });
-    ws.addEventListener('error', () => { clearTimeout(timer); reject(new Error('comms websocket failed to open')); }, { once: true });
+    ws.addEventListener(
+      'open',
+      () => {
+        clearTimeout(timer);
+        resolve();
+      },
+      { once: true },
+    );
+    ws.addEventListener(
+      'error',
+      () => {
+        clearTimeout(timer);
+        reject(new Error('comms websocket failed to open'));
+      },
+      { once: true },
+    );
   });
   // No adminAuth: the first non-auth packet completes the connection as the anonymous user. Then a
   // subscription to a retained topic (Node-RED retains notification/runtime-state once it has loaded its
   // flows): its answer says the runtime has processed our packets, rather than a guessed 200 ms.
   const ready = new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`comms websocket: no retained runtime-state within ${timeoutMs} ms`)), timeoutMs);
-    onRuntimeState = () => { clearTimeout(timer); onRuntimeState = undefined; resolve(); };
+    onRuntimeState = () => {
+      clearTimeout(timer);
+      onRuntimeState = undefined;
+      resolve();
+    };
   });
   ws.send(JSON.stringify({ subscribe: 'debug' }));
   ws.send(JSON.stringify({ subscribe: 'notification/runtime-state' }));
@@ -67,13 +104,19 @@ export async function connectComms(nodeRedUrl: string, timeoutMs = 10_000): Prom
     return new Promise((resolve, reject) => {
       const check = () => {
         const found = messages.find(match);
-        if (found) { done(); resolve(found); }
+        if (found) {
+          done();
+          resolve(found);
+        }
       };
       const timer = setTimeout(() => {
         done();
         reject(new Error(`no matching debug message within ${waitMs} ms; received: ${JSON.stringify(messages).slice(0, 2000)}`));
       }, waitMs);
-      const done = () => { clearTimeout(timer); waiters.delete(check); };
+      const done = () => {
+        clearTimeout(timer);
+        waiters.delete(check);
+      };
       waiters.add(check);
       check();
     });
@@ -83,10 +126,24 @@ export async function connectComms(nodeRedUrl: string, timeoutMs = 10_000): Prom
     if (ws.readyState === WebSocket.CLOSED) return;
     await new Promise<void>((resolve) => {
       const timer = setTimeout(resolve, 2_000);
-      ws.addEventListener('close', () => { clearTimeout(timer); resolve(); }, { once: true });
+      ws.addEventListener(
+        'close',
+        () => {
+          clearTimeout(timer);
+          resolve();
+        },
+        { once: true },
+      );
       ws.close();
     });
   }
 
-  return { messages, waitFor, clear: () => { messages.length = 0; }, close };
+  return {
+    messages,
+    waitFor,
+    clear: () => {
+      messages.length = 0;
+    },
+    close,
+  };
 }

@@ -77,7 +77,7 @@ export async function startFakePush(): Promise<FakePush> {
     const id = /^\/channels\/([\w-]+)$/.exec(req.url ?? '')?.[1];
     const ch = id ? fake.channels.get(id) : undefined;
     if (!ch || ch.gone) return socket.close(4004, 'no such channel');
-    // One socket per channel: a second one disconnects the first (genesys-api.md section 7).
+    // One socket per channel: a second one disconnects the first (docs/platform.md section 7).
     for (const old of ch.sockets) old.close(4001, 'another socket');
     ch.sockets = [socket];
     socket.on('message', (data) => {

@@ -18,7 +18,11 @@ let packDir: string | undefined;
 export function packOnce(): Promise<string> {
   packed ??= (async () => {
     packDir = fs.mkdtempSync(path.join(os.tmpdir(), 'genesys-pack-'));
-    const { stdout } = await run('npm', ['pack', '--json', '--pack-destination', packDir], { cwd: projectRoot, timeout: 120_000, maxBuffer: 16 * 1024 * 1024 });
+    const { stdout } = await run('npm', ['pack', '--json', '--pack-destination', packDir], {
+      cwd: projectRoot,
+      timeout: 120_000,
+      maxBuffer: 16 * 1024 * 1024,
+    });
     const info = JSON.parse(stdout) as Array<{ filename: string }>;
     const tgz = path.join(packDir, info[0].filename);
     if (!fs.existsSync(tgz)) throw new Error(`npm pack did not write ${tgz}`);
@@ -31,12 +35,19 @@ export function packOnce(): Promise<string> {
 export async function installPacked(userDir: string): Promise<{ tgz: string; installedDir: string }> {
   const tgz = await packOnce();
   fs.mkdirSync(userDir, { recursive: true });
-  fs.writeFileSync(path.join(userDir, 'package.json'), JSON.stringify({ name: 'node-red-project', description: 'e2e user dir', version: '0.0.1', private: true }, null, 2));
+  fs.writeFileSync(
+    path.join(userDir, 'package.json'),
+    JSON.stringify({ name: 'node-red-project', description: 'e2e user dir', version: '0.0.1', private: true }, null, 2),
+  );
   try {
-    await run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', tgz], { cwd: userDir, timeout: 240_000, maxBuffer: 16 * 1024 * 1024 });
+    await run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', tgz], {
+      cwd: userDir,
+      timeout: 240_000,
+      maxBuffer: 16 * 1024 * 1024,
+    });
   } catch (err) {
     const e = err as { stdout?: string; stderr?: string; message: string };
-    throw new Error(`npm install ${path.basename(tgz)} failed: ${e.message}\n${e.stdout ?? ''}\n${e.stderr ?? ''}`);
+    throw new Error(`npm install ${path.basename(tgz)} failed: ${e.message}\n${e.stdout ?? ''}\n${e.stderr ?? ''}`, { cause: err });
   }
   return { tgz, installedDir: path.join(userDir, 'node_modules', PACKAGE_NAME) };
 }

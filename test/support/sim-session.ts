@@ -11,8 +11,17 @@ import { assertNoTeardown } from '../../testkit/no-teardown';
 export type Sim = Awaited<ReturnType<typeof start>>;
 
 /** A conversation as the simulator returns it from seed() and getState(), the fields the tests read. */
-export interface SeededLeg { id: string; state: string; purpose: string; endTime?: string }
-export interface Seeded { id: string; endTime?: string; participants: SeededLeg[] }
+export interface SeededLeg {
+  id: string;
+  state: string;
+  purpose: string;
+  endTime?: string;
+}
+export interface Seeded {
+  id: string;
+  endTime?: string;
+  participants: SeededLeg[];
+}
 
 /** What useSimulatorClient() gives the tests. The fields are set by its hooks: read them inside tests only. */
 export class SimulatorSession {
@@ -48,7 +57,13 @@ export function useSimulatorClient(): SimulatorSession {
   });
   beforeEach(async () => {
     await session.sim.control.reset();
-    session.client = new GenesysClient({ region: 'custom', apiBaseUrl: session.sim.url, authBaseUrl: session.sim.url, clientId: 'sim-client-id', clientSecret: 'sim-client-secret' });
+    session.client = new GenesysClient({
+      region: 'custom',
+      apiBaseUrl: session.sim.url,
+      authBaseUrl: session.sim.url,
+      clientId: 'sim-client-id',
+      clientSecret: 'sim-client-secret',
+    });
     session.reader = new ConversationReader(session.client);
     session.ledger = new KickLedger();
   });

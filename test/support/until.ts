@@ -12,7 +12,12 @@ export async function until(check: () => boolean | Promise<boolean>, what: strin
 /** Which of these promises have settled before the event loop's next turn ("at once", whatever the load). */
 export async function settledNow(promises: Promise<unknown>[]): Promise<boolean[]> {
   const state = promises.map(() => false);
-  promises.forEach((p, i) => p.then(() => (state[i] = true), () => (state[i] = true)));
+  promises.forEach((p, i) =>
+    p.then(
+      () => (state[i] = true),
+      () => (state[i] = true),
+    ),
+  );
   await new Promise((res) => setImmediate(res));
   return state;
 }
