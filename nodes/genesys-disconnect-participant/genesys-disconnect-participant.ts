@@ -63,7 +63,7 @@ export = function (RED: NodeAPI) {
       }
       const connection = ctx.connection();
 
-      ctx.phase('resolving');
+      // lib reports every phase itself ('resolving' before its read; a fast kick goes straight to 'disconnecting').
       const result = await kickParticipant(connection, {
         conversationId,
         participantId,

@@ -56,6 +56,8 @@ export function readTyped(RED: NodeAPI, node: Node, msg: Msg, value: unknown, ty
   const t = typeof type === 'string' && type !== '' ? type : 'msg';
   let v = typeof value === 'string' ? value : value === undefined || value === null ? '' : String(value);
   if (t === 'msg' && v.trim() === '') v = defaultProp;
+  // A plain string is itself (what evaluateNodeProperty returns for 'str'): no callback and promise per field.
+  if (t === 'str') return Promise.resolve(v);
   return new Promise((resolve, reject) => {
     try {
       RED.util.evaluateNodeProperty(v, t, node, msg, (err: unknown, result: unknown) => {
@@ -208,7 +210,14 @@ function setupFlowNode<R>(
   const closedReason = new GenesysError('cancelled', 'cancelled: the node was closed or redeployed');
   let inFlight = 0;
   let idle: (() => void) | undefined; // set by close: called when the last msg has ended
-  const t = (key: string): string => RED._(`${type}.status.${key}`);
+  // Status texts looked up once per key: the runtime's language does not change while it runs, and a catalog
+  // lookup on every phase of every msg is a measurable share of a fast kick.
+  const texts = new Map<string, string>();
+  const t = (key: string): string => {
+    let text = texts.get(key);
+    if (text === undefined) texts.set(key, (text = RED._(`${type}.status.${key}`)));
+    return text;
+  };
 
   // Every poll of every wait reports its phase: a phase reaches the editor only when its text changes
   // (thousands of waits would otherwise mean thousands of identical updates a second). Final statuses
