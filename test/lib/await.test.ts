@@ -1,11 +1,11 @@
 import * as assert from 'node:assert/strict';
 import { awaitTerminal, nextPollDelay, POLL_SCHEDULE } from '../../lib/conversation/await-terminal';
-import { GenesysClient } from '../../lib/platform/client';
 import { ConversationReader } from '../../lib/conversation/conversation-reader';
 import { GenesysError } from '../../lib/platform/errors';
 import { useSimulatorClient } from '../support/sim-session';
 import { NOBODY } from '../../testkit/fixtures';
 import { settledNow, until } from '../support/until';
+import { simClient } from '../../testkit/sim-client';
 
 describe('lib/await-terminal', () => {
   describe('poll schedule', () => {
@@ -30,12 +30,7 @@ describe('lib/await-terminal', () => {
 
     /** A client that does not retry, so that a failed request reaches the wait. */
     async function withNoRetries<T>(fn: (reader: ConversationReader) => Promise<T>): Promise<T> {
-      const client = new GenesysClient({
-        region: 'custom',
-        apiBaseUrl: ctx.sim.url,
-        authBaseUrl: ctx.sim.url,
-        clientId: 'sim-client-id',
-        clientSecret: 'sim-client-secret',
+      const client = simClient(ctx.sim.url, {
         retry: { maxAttempts: 1 },
       });
       try {

@@ -1,11 +1,11 @@
 import * as assert from 'node:assert/strict';
-import { GenesysClient } from '../../lib/platform/client';
 import { ConversationReader } from '../../lib/conversation/conversation-reader';
 import { GenesysError } from '../../lib/platform/errors';
 import { ANALYTICS_PERMISSION, DEFAULT_INTERVAL_HOURS, findLiveConversations, MAX_PAGES, PAGE_SIZE } from '../../lib/conversation/find-conversations';
 import { useSimulatorClient } from '../support/sim-session';
 import { USER_A, USER_B, USER_C } from '../../testkit/fixtures';
 import { until } from '../support/until';
+import { simClient } from '../../testkit/sim-client';
 
 const QUEUE = 'f0000000-0000-4000-8000-0000000000a1';
 const ANALYTICS = '/api/v2/analytics/conversations/details/query';
@@ -108,12 +108,7 @@ describe('lib/find-conversations (against the simulator)', () => {
 
   it(`stops after ${MAX_PAGES} pages and says so (truncated)`, async () => {
     await ctx.sim.control.setOptions({ rateLimitPerMinute: 100_000 });
-    const client = new GenesysClient({
-      region: 'custom',
-      apiBaseUrl: ctx.sim.url,
-      authBaseUrl: ctx.sim.url,
-      clientId: 'sim-client-id',
-      clientSecret: 'sim-client-secret',
+    const client = simClient(ctx.sim.url, {
       requestsPerMinute: 100_000,
     });
     try {

@@ -11,6 +11,7 @@ import { KickLedger } from '../../lib/conversation/kick-ledger';
 import { kickParticipant, type KickOptions } from '../../lib/conversation/kick';
 import { useSimulatorClient } from '../support/sim-session';
 import { sendJson, startTestServer, withTokenGrant, type TestServer } from '../support/test-server';
+import { simClient } from '../../testkit/sim-client';
 
 type Settled = { outcome: string } | { code: string };
 
@@ -238,12 +239,7 @@ describe('lib/kick: bulk kicks with confirm inside the rate limit (against the s
     // The same shape as 600 kicks at 900/min with a 30 s confirm (bench/ runs that one): three requests per
     // kick, three times the window's budget, a confirm timeout of half the window. Without booking, the
     // confirm reads queue behind new kicks for the rest of the window and time out.
-    const client = new GenesysClient({
-      region: 'custom',
-      apiBaseUrl: ctx.sim.url,
-      authBaseUrl: ctx.sim.url,
-      clientId: 'sim-client-id',
-      clientSecret: 'sim-client-secret',
+    const client = simClient(ctx.sim.url, {
       requestsPerMinute: 30,
       rateLimitWindowMs: 3_000,
     });

@@ -4,8 +4,8 @@ import * as assert from 'node:assert/strict';
 import * as http from 'node:http';
 import * as net from 'node:net';
 import type { AddressInfo } from 'node:net';
-import { GenesysClient } from '../../lib/platform/client';
 import { start, type SimHandle } from '../../sim';
+import { simClient } from '../../testkit/sim-client';
 
 const PROXY_VARS = ['HTTP_PROXY', 'http_proxy', 'HTTPS_PROXY', 'https_proxy', 'NO_PROXY', 'no_proxy'];
 const CONVERSATION = {
@@ -86,13 +86,7 @@ describe('lib/http: proxy from the environment', () => {
   });
 
   const read = async () => {
-    const client = new GenesysClient({
-      region: 'custom',
-      apiBaseUrl: sim.url,
-      authBaseUrl: sim.url,
-      clientId: 'sim-client-id',
-      clientSecret: 'sim-client-secret',
-    });
+    const client = simClient(sim.url, {});
     try {
       return await client.request({ method: 'GET', path: `/api/v2/conversations/${CONVERSATION.conversations[0].id}` });
     } finally {

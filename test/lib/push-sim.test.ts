@@ -16,6 +16,7 @@ import { GenesysError } from '../../lib/platform/errors';
 import { USER_A, USER_B } from '../../testkit/fixtures';
 import { useSimulatorClient } from '../support/sim-session';
 import { until } from '../support/until';
+import { simClient } from '../../testkit/sim-client';
 
 const AGENT = { purpose: 'agent', userId: USER_A };
 
@@ -26,12 +27,7 @@ describe('push against the simulator (lib)', function () {
   let reader: ConversationReader;
 
   beforeEach(() => {
-    client = new GenesysClient({
-      region: 'custom',
-      apiBaseUrl: ctx.sim.url,
-      authBaseUrl: ctx.sim.url,
-      clientId: 'sim-client-id',
-      clientSecret: 'sim-client-secret',
+    client = simClient(ctx.sim.url, {
       notifications: { enabled: true, timing: { reconnectBaseMs: 20, reconnectMaxMs: 200, failuresBeforeCheck: 2 } },
     });
     reader = new ConversationReader(client);

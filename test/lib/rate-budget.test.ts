@@ -4,7 +4,6 @@
 // source/2021-05-06-sdk-config-and-logging).
 import * as assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { GenesysClient } from '../../lib/platform/client';
 import { ConversationReader } from '../../lib/conversation/conversation-reader';
 import { GenesysError } from '../../lib/platform/errors';
 import { kickParticipant } from '../../lib/conversation/kick';
@@ -12,6 +11,7 @@ import { KickLedger } from '../../lib/conversation/kick-ledger';
 import { RateLimiter } from '../../lib/platform/rate-limiter';
 import { start } from '../../sim';
 import { settledNow } from '../support/until';
+import { simClient } from '../../testkit/sim-client';
 
 describe('the budget from Genesys (inin-ratelimit-allowed)', () => {
   describe('lib/rate-limiter setAllowed (a frozen clock)', () => {
@@ -100,12 +100,7 @@ describe('the budget from Genesys (inin-ratelimit-allowed)', () => {
     /** 600 kicks at once (each on its own 3-party call) through a client configured for 300/min. */
     async function kick600(guards: { refuseCustomer?: boolean; keepCallAlive?: boolean }) {
       const sim = await start({ port: 0, rateLimitPerMinute: 180, rateLimitWindowMs: SIM_WINDOW_MS, disconnectDelayMs: 0 });
-      const client = new GenesysClient({
-        region: 'custom',
-        apiBaseUrl: sim.url,
-        authBaseUrl: sim.url,
-        clientId: 'sim-client-id',
-        clientSecret: 'sim-client-secret',
+      const client = simClient(sim.url, {
         requestsPerMinute: 300,
         rateLimitWindowMs: CLIENT_WINDOW_MS,
       });

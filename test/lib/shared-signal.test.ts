@@ -5,13 +5,13 @@ import * as assert from 'node:assert/strict';
 import { getEventListeners, setMaxListeners } from 'node:events';
 import { randomUUID } from 'node:crypto';
 import { awaitTerminal } from '../../lib/conversation/await-terminal';
-import { GenesysClient } from '../../lib/platform/client';
 import { ConversationReader } from '../../lib/conversation/conversation-reader';
 import { KickLedger } from '../../lib/conversation/kick-ledger';
 import { GenesysError } from '../../lib/platform/errors';
 import { kickParticipant } from '../../lib/conversation/kick';
 import { start } from '../../sim';
 import { useSimulatorClient } from '../support/sim-session';
+import { simClient } from '../../testkit/sim-client';
 
 describe('one signal shared by every call of a node', function () {
   this.timeout(60_000);
@@ -23,12 +23,7 @@ describe('one signal shared by every call of a node', function () {
     // holding its booked slot idle; with every slot booked that way nothing moved (conversation-reader.ts).
     // Its own simulator, with Genesys' minute scaled to 1 s (300 requests/s there, 66/s here).
     const sim = await start({ port: 0, rateLimitWindowMs: 1000 });
-    const client = new GenesysClient({
-      region: 'custom',
-      apiBaseUrl: sim.url,
-      authBaseUrl: sim.url,
-      clientId: 'sim-client-id',
-      clientSecret: 'sim-client-secret',
+    const client = simClient(sim.url, {
       requestsPerMinute: 20,
       rateLimitWindowMs: 300,
     });

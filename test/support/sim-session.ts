@@ -7,6 +7,7 @@ import { ConversationReader } from '../../lib/conversation/conversation-reader';
 import { KickLedger } from '../../lib/conversation/kick-ledger';
 import { seedConversation } from '../../testkit/fixtures';
 import { assertNoTeardown } from '../../testkit/no-teardown';
+import { simClient } from '../../testkit/sim-client';
 
 export type Sim = Awaited<ReturnType<typeof start>>;
 
@@ -57,13 +58,7 @@ export function useSimulatorClient(): SimulatorSession {
   });
   beforeEach(async () => {
     await session.sim.control.reset();
-    session.client = new GenesysClient({
-      region: 'custom',
-      apiBaseUrl: session.sim.url,
-      authBaseUrl: session.sim.url,
-      clientId: 'sim-client-id',
-      clientSecret: 'sim-client-secret',
-    });
+    session.client = simClient(session.sim.url, {});
     session.reader = new ConversationReader(session.client);
     session.ledger = new KickLedger();
   });
