@@ -49,9 +49,14 @@ export function sleep(ms: number): Promise<void> {
 }
 
 /** Loads the given nodes (wired to out1/out2) against the sim, spies dropped; returns a fresh collector. */
-export async function loadBenchFlow(sim: HostedSim, nodes: Record<string, unknown>[], requestsPerMinute: number): Promise<Collector> {
+export async function loadBenchFlow(
+  sim: HostedSim,
+  nodes: Record<string, unknown>[],
+  requestsPerMinute: number,
+  configExtra: Record<string, unknown> = {},
+): Promise<Collector> {
   await helper.unload();
-  await load(sim.url, nodes, { config: { requestsPerMinute }, lean: true });
+  await load(sim.url, nodes, { config: { requestsPerMinute, ...configExtra }, lean: true });
   return new Collector();
 }
 

@@ -5,7 +5,7 @@
 //   node dist/bench/run.js --only push [--quick]
 import { Report } from './report';
 import { seedMany } from '../testkit/fixtures';
-import { helper, loadBenchFlow, settledMemory, sleep } from './kit';
+import { conferences, helper, loadBenchFlow, settledMemory, sleep } from './kit';
 import { forkSim } from './sim-host';
 import { mb, ms, summarize } from './stats';
 
@@ -107,6 +107,82 @@ export async function pushScale(report: Report, n = 10_000): Promise<void> {
     }
     report.figure(s, 'sockets still connected after the redeploy', String(connected));
     collector.close();
+  } finally {
+    await sim.close();
+  }
+}
+
+/**
+ * Issue 16's first acceptance figure: a guarded kick with confirm, push against polling. Whole blocks alternate
+ * (push, poll, push, poll...), each a fresh flow and config node (so each push block pays its channel), each
+ * block `perBlock` kicks at once on their own conferences whose target leg ends 200 ms after the PATCH.
+ */
+export async function pushConfirm(report: Report, blocks = 3, perBlock = 50): Promise<void> {
+  const s = report.section('7. Confirmed kicks: push against polling', [
+    `${blocks} blocks per series, alternating (push, poll, push, ...); a block is ${perBlock} guarded kicks with confirm sent at once through Node-RED, one per four-party conference, on a fresh flow (the push block creates its channel).`,
+    "Latency: the output msg's wall time minus the leg's endTime in the simulator (the simulator ends a leg 200 ms after its PATCH). Requests: what the simulator logged during the block, token grants excluded.",
+  ]);
+  const sim = await forkSim({ rateLimitPerMinute: 1_000_000, disconnectDelayMs: 200 });
+  type Series = { name: string; usePush: boolean; lat: number[]; requests: number; afterPatch: number; viaPush: number; timeouts: number };
+  const series: Series[] = [
+    { name: 'push', usePush: true, lat: [], requests: 0, afterPatch: 0, viaPush: 0, timeouts: 0 },
+    { name: 'poll', usePush: false, lat: [], requests: 0, afterPatch: 0, viaPush: 0, timeouts: 0 },
+  ];
+  try {
+    for (let b = 0; b < blocks * series.length; b++) {
+      const x = series[b % series.length];
+      const collector = await loadBenchFlow(
+        sim,
+        [{ id: 'kick', type: 'genesys-disconnect-participant', confirm: true, confirmTimeout: 30, wires: [['out1']] }],
+        1_000_000,
+        { usePush: x.usePush },
+      );
+      const list = await conferences(sim, perBlock);
+      const log0 = (await sim.control.requests()).length;
+      const outAt = new Map<string, number>();
+      collector.onOutcome = (o) => outAt.set(o.msg.conversationId, Date.now());
+      for (const c of list) helper.getNode('kick').receive({ conversationId: c.cid, participantId: c.pid });
+      await collector.waitFor(perBlock, 60_000);
+      collector.close();
+      const log = (await sim.control.requests()).slice(log0).filter((r: any) => r.path.startsWith('/api/'));
+      x.requests += log.length;
+      const patched = new Set<string>();
+      for (const r of log) {
+        const cid = /^\/api\/v2\/conversations\/([^/]+)/.exec(r.path)?.[1];
+        if (!cid) continue;
+        if (r.method === 'PATCH') patched.add(cid);
+        else if (r.method === 'GET' && patched.has(cid)) x.afterPatch++;
+      }
+      const states = new Map((await sim.control.listConversations()).map((c: any) => [c.id, c]));
+      for (const o of collector.outcomes) {
+        if (o.port !== 'out1') {
+          x.timeouts++;
+          continue;
+        }
+        if (o.msg.payload?.confirmed?.via === 'push') x.viaPush++;
+        const end = Date.parse((states.get(o.msg.conversationId) as any).participants[1].endTime);
+        x.lat.push(outAt.get(o.msg.conversationId)! - end);
+      }
+    }
+    await helper.unload();
+    const n = blocks * perBlock;
+    for (const x of series) {
+      const l = summarize(x.lat);
+      report.figure(
+        s,
+        `${x.name}: latency p50 / p90 / max; confirmed via push; requests per kick; reads after the PATCH per kick; not confirmed`,
+        `${ms(l.p50)} / ${ms(l.p90)} / ${ms(l.max)}; ${x.viaPush} of ${n}; ${(x.requests / n).toFixed(2)}; ${(x.afterPatch / n).toFixed(2)}; ${x.timeouts}`,
+      );
+    }
+    const push = summarize(series[0].lat);
+    const poll = summarize(series[1].lat);
+    report.figure(s, 'ratio push / poll latency, p50', (push.p50 / Math.max(1, poll.p50)).toFixed(3));
+    report.goal(s, {
+      goal: 'a confirmed kick with push: output within 200 ms of the leg ending at p50, no REST read after the PATCH',
+      met: push.p50 <= 200 && series[0].afterPatch === 0 && series[0].viaPush === n,
+      measured: `p50 ${ms(push.p50)} (polling ${ms(poll.p50)}), ${series[0].afterPatch} reads after a PATCH, ${series[0].viaPush} of ${n} by push`,
+      limit: 'The event arrives as the simulator ends the leg; the msg then goes out without a read.',
+    });
   } finally {
     await sim.close();
   }
