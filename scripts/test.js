@@ -109,8 +109,9 @@ function runPass(pass) {
  */
 function lint() {
   const checks = [
-    { label: 'eslint', bin: require.resolve('eslint/bin/eslint.js'), args: ['.'] },
-    { label: 'prettier --check', bin: require.resolve('prettier/bin/prettier.cjs'), args: ['--check', '--log-level', 'warn', '.'] },
+    // By path: eslint's package "exports" do not list its bin, so require.resolve refuses it.
+    { label: 'eslint', bin: path.join(root, 'node_modules', 'eslint', 'bin', 'eslint.js'), args: ['.'] },
+    { label: 'prettier --check', bin: path.join(root, 'node_modules', 'prettier', 'bin', 'prettier.cjs'), args: ['--check', '--log-level', 'warn', '.'] },
   ];
   let passed = 0;
   let failed = 0;
