@@ -111,7 +111,11 @@ function lint() {
   const checks = [
     // By path: eslint's package "exports" do not list its bin, so require.resolve refuses it.
     { label: 'eslint', bin: path.join(root, 'node_modules', 'eslint', 'bin', 'eslint.js'), args: ['.'] },
-    { label: 'prettier --check', bin: path.join(root, 'node_modules', 'prettier', 'bin', 'prettier.cjs'), args: ['--check', '--log-level', 'warn', '.'] },
+    {
+      label: 'prettier --check',
+      bin: path.join(root, 'node_modules', 'prettier', 'bin', 'prettier.cjs'),
+      args: ['--check', '--log-level', 'warn', '.'],
+    },
   ];
   let passed = 0;
   let failed = 0;
