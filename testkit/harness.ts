@@ -12,9 +12,10 @@ import listNode = require('../nodes/genesys-list-participants/genesys-list-parti
 import disconnectNode = require('../nodes/genesys-disconnect-participant/genesys-disconnect-participant');
 import awaitNode = require('../nodes/genesys-await-terminal/genesys-await-terminal');
 import findNode = require('../nodes/genesys-find-conversations/genesys-find-conversations');
+import eventsNode = require('../nodes/genesys-events/genesys-events');
 
 export { helper };
-export const ALL_NODES = [configNode, listNode, disconnectNode, awaitNode, findNode];
+export const ALL_NODES = [configNode, listNode, disconnectNode, awaitNode, findNode, eventsNode];
 export type Sim = SimHandle;
 
 export const CONFIG_ID = 'cfg';
