@@ -201,7 +201,8 @@ export class ConversationEvents {
       else if (r.state === 'pending') s.pending++;
       else if (r.state === 'rejected') s.rejected++;
       else s.down++;
-      if (r.state !== 'live' && r.state !== 'pending') s.reason = r.reason;
+      // A rejection is what a user must act on: its reason first.
+      if (r.state === 'rejected' || (r.state === 'unavailable' && s.reason === undefined)) s.reason = r.reason;
     }
     return s;
   }

@@ -82,16 +82,23 @@ export = function (RED: NodeAPI) {
       const count = `${s.live}/${s.total}`;
       let fill: NodeStatusFill = 'green';
       let text = `${t('live')} ${count}`;
-      if (s.rejected > 0) [fill, text] = ['red', `${t('rejected')} ${s.rejected}/${s.total}: ${s.reason ?? ''}`];
-      else if (s.down > 0) [fill, text] = ['yellow', `${t('reconnecting')} ${count}`];
-      else if (s.pending > 0) [fill, text] = ['blue', `${t('subscribing')} ${count}`];
+      if (s.rejected > 0) {
+        fill = 'red';
+        text = `${t('rejected')} ${s.rejected}/${s.total}: ${s.reason ?? ''}`;
+      } else if (s.down > 0) {
+        fill = 'yellow';
+        text = `${t('reconnecting')} ${count}`;
+      } else if (s.pending > 0) {
+        fill = 'blue';
+        text = `${t('subscribing')} ${count}`;
+      }
       node.status({ fill, shape: fill === 'green' ? 'dot' : 'ring', text: text.length > 120 ? `${text.slice(0, 117)}...` : text });
     };
 
     try {
       const { config, problem } = migrate(raw, MIGRATIONS);
       if (problem) throw problem;
-      const settings = parseEventsOptions({ ...config, topics: resolveRows(RED, node, config.topics) });
+      const settings = parseEventsOptions({ ...(config as Record<string, unknown>), topics: resolveRows(RED, node, config.topics) });
       if (configNode instanceof GenesysError) throw configNode;
       configNode.register(user);
       const connection = configNode.connection;
