@@ -98,7 +98,7 @@ export = function (RED: NodeAPI) {
     try {
       const { config, problem } = migrate(raw, MIGRATIONS);
       if (problem) throw problem;
-      const settings = parseEventsOptions({ ...(config as Record<string, unknown>), topics: resolveRows(RED, node, config.topics) });
+      const settings = parseEventsOptions({ ...(config as unknown as Record<string, unknown>), topics: resolveRows(RED, node, config.topics) });
       if (configNode instanceof GenesysError) throw configNode;
       configNode.register(user);
       const connection = configNode.connection;
