@@ -81,7 +81,8 @@ export function parseEventsOptions(raw: Record<string, unknown>): EventsSettings
     for (const t of topicsOfRow(kind, requireId(r.id, `topics[${i}].id`))) topics.add(t);
   });
   const purpose = raw.purpose;
-  if (purpose !== undefined && purpose !== null && typeof purpose !== 'string') throw invalidInput('purpose', `must be text, got ${describe(purpose)}`);
+  if (purpose !== undefined && purpose !== null && typeof purpose !== 'string')
+    throw invalidInput('purpose', `must be text, got ${describe(purpose)}`);
   const p = (purpose ?? '').trim().toLowerCase();
   if (p.length > 40 || !/^[a-z_.-]*$/.test(p)) throw invalidInput('purpose', `must be a purpose such as agent or customer, got ${describe(purpose)}`);
   return {
@@ -176,7 +177,14 @@ export class ConversationEvents {
 
   start(): void {
     for (const topic of this.settings.topics) {
-      this.records.set(topic, { state: 'pending', everLive: false, downSince: undefined, reason: 'subscribing', toldRejected: undefined, retry: undefined });
+      this.records.set(topic, {
+        state: 'pending',
+        everLive: false,
+        downSince: undefined,
+        reason: 'subscribing',
+        toldRejected: undefined,
+        retry: undefined,
+      });
       this.subscribe(topic);
     }
     this.handlers.onStatus(this.status());
@@ -382,7 +390,12 @@ export class ConversationEvents {
     // the .user.* events (as the waits choose their topic, lib/conversation/leg-events.ts); others have neither.
     const purpose = this.settings.purpose;
     if (purpose && (CUSTOMER_SIDE.has(purpose) ? side !== 'customer' : side !== 'user' || !['agent', 'user'].includes(purpose))) return;
-    const b = (body && typeof body === 'object' ? body : {}) as { conversationId?: unknown; participantId?: unknown; sessionId?: unknown; eventTime?: unknown };
+    const b = (body && typeof body === 'object' ? body : {}) as {
+      conversationId?: unknown;
+      participantId?: unknown;
+      sessionId?: unknown;
+      eventTime?: unknown;
+    };
     if (this.settings.collapse) {
       const key = `${topic}|${String(b.participantId)}|${String(b.sessionId)}|${String(b.eventTime)}`;
       if (this.recent.has(key)) return;

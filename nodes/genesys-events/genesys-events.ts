@@ -63,7 +63,11 @@ function eventMsg(e: TopicEvent): NodeMessage {
 export = function (RED: NodeAPI) {
   function GenesysEventsNode(this: Node, raw: EventsDef) {
     RED.nodes.createNode(this, raw);
-    const node = this;
+    setUp(this, raw);
+  }
+
+  /** Subscribes the node's topics (or shows why it cannot), and unsubscribes on close. */
+  function setUp(node: Node, raw: EventsDef): void {
     const texts = new Map<string, string>();
     const t = (key: string): string => {
       let text = texts.get(key);

@@ -158,7 +158,8 @@ describe('e2e: npm start (the demo)', function () {
     const denied = after.find((p) => p.userId === DENIED_USER);
     assert.ok(denied, `the demo button added the denied user:\n${out.slice(-2000)}`);
     assert.ok(['disconnected', 'terminated'].includes(denied.state), `the denied user is ${denied.state}`);
-    for (const p of before.filter((b) => b.state === 'connected')) assert.equal(after.find((a) => a.id === p.id)!.state, 'connected', `${p.purpose} ${p.id} stays`);
+    for (const p of before.filter((b) => b.state === 'connected'))
+      assert.equal(after.find((a) => a.id === p.id)!.state, 'connected', `${p.purpose} ${p.id} stays`);
   });
 
   it('never called an endpoint that ends the call for everyone', async () => {

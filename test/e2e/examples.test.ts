@@ -471,7 +471,9 @@ describe(`e2e: example flows in a real Node-RED ${nodeRedMajor} with the packed 
       const [a, b] = [queued('Queue A'), queued('Queue B')];
       await sim.control.seed({ conversations: [{ id: AUTO_EJECT_CONVERSATION, participants: [cust, a, b] }] });
       await until('the queue topic subscribed', async () =>
-        (await sim.control.notifications.state()).channels.some((ch) => ch.connected && ch.topics.includes(`v2.routing.queues.${AUTO_EJECT_QUEUE}.conversations`))
+        (await sim.control.notifications.state()).channels.some(
+          (ch) => ch.connected && ch.topics.includes(`v2.routing.queues.${AUTO_EJECT_QUEUE}.conversations`),
+        )
           ? true
           : undefined,
       );

@@ -55,7 +55,13 @@ function run(raw: Record<string, unknown>) {
 
 describe('events: options', () => {
   it('builds the topic names (lower case, no duplicates) and refuses bad values naming the field', () => {
-    const s = parseEventsOptions({ topics: [{ kind: 'queue', id: Q.toUpperCase() }, { kind: 'queue', id: Q }, { kind: 'conversation', id: C }] });
+    const s = parseEventsOptions({
+      topics: [
+        { kind: 'queue', id: Q.toUpperCase() },
+        { kind: 'queue', id: Q },
+        { kind: 'conversation', id: C },
+      ],
+    });
     assert.deepEqual(s.topics, [
       QT,
       `v2.detail.events.conversation.${C}.user.start`,
@@ -74,7 +80,11 @@ describe('events: options', () => {
       [{ topics: [{ id: Q }], purpose: 'agent; drop' }, /^purpose: must be a purpose/],
       [{ topics: Array(51).fill({ id: Q }) }, /^topics: holds 51 rows, at most 50/],
     ];
-    for (const [raw, re] of bad) assert.throws(() => parseEventsOptions(raw), (e: Error & { code?: string }) => e.code === 'invalid-input' && re.test(e.message));
+    for (const [raw, re] of bad)
+      assert.throws(
+        () => parseEventsOptions(raw),
+        (e: Error & { code?: string }) => e.code === 'invalid-input' && re.test(e.message),
+      );
   });
 });
 
@@ -106,11 +116,20 @@ describe('events: from events to results', () => {
   });
 
   it('joins: one msg per joiner, once, whichever topic brings the change; old legs at first sight are not joins', () => {
-    const { push, events } = run({ topics: [{ kind: 'queue', id: Q }, { kind: 'user', id: U }], only: 'joins' });
+    const { push, events } = run({
+      topics: [
+        { kind: 'queue', id: Q },
+        { kind: 'user', id: U },
+      ],
+      only: 'joins',
+    });
     const fresh = { connectedTime: new Date().toISOString() };
     push.send(QT, conv(leg('p1', 'customer', 'connected'), leg('p2', 'agent', 'connected', fresh)));
     push.send(UT, conv(leg('p1', 'customer', 'connected'), leg('p2', 'agent', 'connected', fresh)));
-    push.send(QT, conv(leg('p1', 'customer', 'connected'), leg('p2', 'agent', 'connected'), leg('p3', 'user', 'alerting', { connectedTime: undefined })));
+    push.send(
+      QT,
+      conv(leg('p1', 'customer', 'connected'), leg('p2', 'agent', 'connected'), leg('p3', 'user', 'alerting', { connectedTime: undefined })),
+    );
     push.send(UT, conv(leg('p1', 'customer', 'connected'), leg('p2', 'agent', 'disconnected'), leg('p3', 'user', 'connected')));
     assert.deepEqual(
       events.map((e) => [e.participantId, e.change, e.firstSeen, e.topic]),

@@ -109,7 +109,12 @@ describe('editor defaults come from lib', () => {
     const rows = (...r: Record<string, unknown>[]) => r;
     assert.equal(validate.call({}, rows({ kind: 'queue', id, idType: 'str' }, { kind: 'user', id: '${USER}', idType: 'str' })), true);
     assert.equal(validate.call({}, rows({ kind: 'conversation', id: 'MY_CONVERSATION', idType: 'env' })), true);
-    for (const bad of [rows(), rows({ kind: 'queue', id: 'not-an-id', idType: 'str' }), rows({ kind: 'skill', id, idType: 'str' }), rows({ kind: 'queue', id: '', idType: 'env' })])
+    for (const bad of [
+      rows(),
+      rows({ kind: 'queue', id: 'not-an-id', idType: 'str' }),
+      rows({ kind: 'skill', id, idType: 'str' }),
+      rows({ kind: 'queue', id: '', idType: 'env' }),
+    ])
       assert.equal(validate.call({}, bad), false, JSON.stringify(bad));
     assert.match(String(validate.call({}, rows({ kind: 'queue', id: 'x', idType: 'str' }), {})), /errors\.uuid/);
   });

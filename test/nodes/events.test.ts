@@ -205,7 +205,12 @@ describe('genesys-events (queue events, joins, auto-eject, notices, redeploy)', 
   });
 
   it('a bad flow file (no topics, a bad id): error status naming the field, no channel', async () => {
-    for (const bad of [{ topics: [] }, { topics: [{ kind: 'queue', id: 'not-a-uuid' }] }, { topics: [{ kind: 'skill', id: QUEUE }] }, { only: 'sometimes' }]) {
+    for (const bad of [
+      { topics: [] },
+      { topics: [{ kind: 'queue', id: 'not-a-uuid' }] },
+      { topics: [{ kind: 'skill', id: QUEUE }] },
+      { only: 'sometimes' },
+    ]) {
       await load(ctx.sim.url, [events(bad)]);
       const n = helper.getNode('e');
       assert.equal(n.status.lastCall.args[0].text, 'genesys-events.status.error: invalid-input', JSON.stringify(bad));
