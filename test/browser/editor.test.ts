@@ -375,7 +375,8 @@ describe(`editor: the nodes in a real Chromium (Node-RED ${nodeRedMajor})`, func
       ]),
     );
     for (const [i, type] of FLOW_TYPES.entries()) {
-      const id = await dropFromPalette(page, type, 200 + 180 * i, 200);
+      // Three a row: five in one row would reach past the canvas of a small window.
+      const id = await dropFromPalette(page, type, 200 + 180 * (i % 3), 200 + 120 * Math.floor(i / 3));
       await openEditDialog(page, id);
       assert.equal(await page.locator('#node-input-genesys').inputValue(), 'c0ffee0000000002', `${type}: the dialog shows the only config`);
       await closeDialog('ok');
