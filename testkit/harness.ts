@@ -140,6 +140,18 @@ export class Collector {
   }
 }
 
+/** Every status node `id` shows from now on, in order (the node's own status calls still go through). */
+export function recordStatuses(id: string): any[] {
+  const n = helper.getNode(id);
+  const seen: any[] = [];
+  const original = n.status.bind(n);
+  n.status = (s: any) => {
+    seen.push(s);
+    return original(s);
+  };
+  return seen;
+}
+
 /** Sends msg to node `id` and resolves with the first thing that comes out: out1, out2 or the Catch node. */
 export async function run(id: string, msg: Record<string, unknown>, timeoutMs = 20_000): Promise<Outcome> {
   const collector = new Collector();

@@ -3,7 +3,7 @@
 // denied party, a Rejected topic (status and output 2), a dropped socket (notices, then events again), redeploy
 // (nothing sent after close). Count-based: what came out, what the simulator saw; no wall-clock thresholds.
 import * as assert from 'node:assert/strict';
-import { ALL_NODES, CONFIG_ID, flow, helper, load, SIM_CREDENTIALS, useNodeTestServer } from '../../testkit/harness';
+import { ALL_NODES, CONFIG_ID, flow, helper, load, recordStatuses, SIM_CREDENTIALS, useNodeTestServer } from '../../testkit/harness';
 import { seedConversation } from '../../testkit/fixtures';
 import { nodeRedDir } from '../../testkit/node-red';
 import { until } from '../support/until';
@@ -36,17 +36,6 @@ describe('genesys-events (queue events, joins, auto-eject, notices, redeploy)', 
     const seen = { out1: [] as any[], out2: [] as any[] };
     helper.getNode('out1').on('input', (m: any) => seen.out1.push(m));
     helper.getNode('out2').on('input', (m: any) => seen.out2.push(m));
-    return seen;
-  }
-  /** Every status the events node shows. */
-  function statuses(): any[] {
-    const n = helper.getNode('e');
-    const seen: any[] = [];
-    const original = n.status.bind(n);
-    n.status = (s: any) => {
-      seen.push(s);
-      return original(s);
-    };
     return seen;
   }
   const subscribed = (seen: { out2: any[] }) => until(() => seen.out2.some((m) => m.topic === 'subscribed'), 'subscribed notice');
@@ -146,7 +135,7 @@ describe('genesys-events (queue events, joins, auto-eject, notices, redeploy)', 
   it('a Rejected topic: notice on output 2 with the reason, red status; no event', async () => {
     await ctx.sim.control.notifications.rejectTopic({ topic: 'v2.routing.queues.{id}.conversations', missingPermissions: ['routing:queue:view'] });
     await load(ctx.sim.url, [events()]);
-    const shown = statuses();
+    const shown = recordStatuses('e');
     const seen = collect();
     await until(() => seen.out2.length >= 1, 'a notice');
     assert.equal(seen.out2[0].topic, 'rejected');
