@@ -31,4 +31,15 @@ export {
 } from './conversation/await-terminal';
 export { FIND_DEFAULTS, findLiveConversations, parseFindOptions, type FindCriteria, type FindSettings } from './conversation/find-conversations';
 export { probePush, type PushProbe } from './conversation/leg-events';
+export {
+  ConversationEvents,
+  EVENT_FILTERS,
+  EVENTS_DEFAULTS,
+  parseEventsOptions,
+  TOPIC_KINDS,
+  type EventsNotice,
+  type EventsSettings,
+  type EventsStatus,
+  type TopicEvent,
+} from './conversation/events';
 export type { PushStatus } from './platform/notifications';

@@ -80,6 +80,8 @@ async function main(): Promise<void> {
     nodesDir: [root],
     port: port('PORT', 1880),
     credentialSecret: DEMO_CREDENTIAL_SECRET,
+    // The auto-eject example's demo button asks the simulator's control API to add a deny-listed user to a call.
+    env: sim ? { GENESYS_SIM_URL: sim.url } : undefined,
     onLog: (line) => {
       if (/\[(warn|error)\]/.test(line) && !EXPECTED_WARNINGS.some((re) => re.test(line))) console.log(`[node-red] ${line}`);
     },
@@ -98,7 +100,15 @@ Open the editor and its Debug sidebar (the bug icon at the top right, or Ctrl-G 
   3. Or call the supervisor-kick endpoint with curl:
      curl -s -X POST ${nodeRed.url}/kick -H 'content-type: application/json' \\
        -d '{"conversationId":"${demo?.conversations?.[0]?.id ?? '<conversation id>'}","userId":"${demo?.conversations?.[0]?.participants?.find((p: { purpose: string }) => p.purpose === 'agent')?.userId ?? '<user id>'}"}'
-${sim ? `  The simulator's state: curl -s ${sim.url}/__sim/conversations/<id>   (reset: npm start again)\n` : ''}
+${
+  sim
+    ? `  4. Tab "Auto-eject": press "a denied user joins (demo)". The simulator adds a deny-listed user to a queue
+     call; the events node sees the join and the user is ejected at once (Debug: "ejected"). The same by curl:
+     curl -s -X POST ${sim.url}/__sim/conversations/c0a80001-4d2e-4f3a-9b1c-000000000001/participants \\
+       -H 'content-type: application/json' -d '{"purpose":"user","userId":"de000000-0000-4000-8000-000000000666"}'
+`
+    : ''
+}${sim ? `  The simulator's state: curl -s ${sim.url}/__sim/conversations/<id>   (reset: npm start again)\n` : ''}
 Your own tabs stay when you run npm start again; the example tabs are put back as shipped.
 Ctrl-C stops everything.`);
 }

@@ -8,7 +8,7 @@ export type FlowNode = Record<string, unknown> & { id: string; type: string };
 
 // The order of the tabs in the demo: Node-RED's editor opens on the first tab, so the README's first step
 // (Compliance eject) comes first and the bulk endpoint last. Files not listed follow, sorted by name.
-const TAB_ORDER = ['compliance-eject', 'list-and-inspect', 'supervisor-kick', 'kick-then-await', 'bulk-cleanup'];
+const TAB_ORDER = ['compliance-eject', 'list-and-inspect', 'supervisor-kick', 'kick-then-await', 'auto-eject', 'bulk-cleanup'];
 
 export function exampleFiles(root: string): string[] {
   const dir = path.join(root, 'examples');

@@ -12,9 +12,10 @@ import listNode = require('../nodes/genesys-list-participants/genesys-list-parti
 import disconnectNode = require('../nodes/genesys-disconnect-participant/genesys-disconnect-participant');
 import awaitNode = require('../nodes/genesys-await-terminal/genesys-await-terminal');
 import findNode = require('../nodes/genesys-find-conversations/genesys-find-conversations');
+import eventsNode = require('../nodes/genesys-events/genesys-events');
 
 export { helper };
-export const ALL_NODES = [configNode, listNode, disconnectNode, awaitNode, findNode];
+export const ALL_NODES = [configNode, listNode, disconnectNode, awaitNode, findNode, eventsNode];
 export type Sim = SimHandle;
 
 export const CONFIG_ID = 'cfg';
@@ -137,6 +138,18 @@ export class Collector {
   close(): void {
     for (const [n, l] of this.listeners) n.removeListener('input', l);
   }
+}
+
+/** Every status node `id` shows from now on, in order (the node's own status calls still go through). */
+export function recordStatuses(id: string): any[] {
+  const n = helper.getNode(id);
+  const seen: any[] = [];
+  const original = n.status.bind(n);
+  n.status = (s: any) => {
+    seen.push(s);
+    return original(s);
+  };
+  return seen;
 }
 
 /** Sends msg to node `id` and resolves with the first thing that comes out: out1, out2 or the Catch node. */

@@ -233,6 +233,16 @@ export class NotificationChannels {
     return t ? publicState(t) : 'unavailable';
   }
 
+  /**
+   * What the manager knows of a topic: 'rejected' (Genesys said no, or no channel could serve it: it is not
+   * asked for again), 'down' (it comes back by itself), or undefined when it forgot the topic (a channel that
+   * could not be created drops its topics): a listener that still wants it subscribes again.
+   */
+  topicDetail(topic: string): { state: Topic['state']; reason: string } | undefined {
+    const t = this.topics.get(topic);
+    return t ? { state: t.state, reason: t.reason } : undefined;
+  }
+
   /** `listener` no longer needs `topic`. The topic stays subscribed until its channel needs the room. */
   unsubscribe(topic: string, listener: TopicListener): void {
     const t = this.topics.get(topic);

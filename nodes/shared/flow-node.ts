@@ -31,7 +31,7 @@ export type Sent = NodeMessage | Array<NodeMessage | NodeMessage[] | null>;
  * The config node `configId` (resolved once when a flow node is built), or the reason it is not usable:
  * none selected, not deployed. Node-RED builds config nodes before the flow nodes that use them.
  */
-function configNodeOf(RED: NodeAPI, configId: unknown): GenesysConfigNode | GenesysError {
+export function configNodeOf(RED: NodeAPI, configId: unknown): GenesysConfigNode | GenesysError {
   if (typeof configId !== 'string' || configId === '') return invalidInput('genesys', 'no genesys-cloud-config node is selected');
   // The typed boundary with Node-RED's registry: getNode() returns a plain Node; ours has `connection`.
   const configNode = RED.nodes.getNode(configId) as GenesysConfigNode | null;

@@ -15,7 +15,13 @@ import { nodeRedMain, nodeRedMajor, projectRoot } from '../../testkit/node-red';
 import { until } from '../support/until';
 
 const PACKAGE = 'node-red-contrib-genesys-participants';
-const FLOW_TYPES = ['genesys-list-participants', 'genesys-disconnect-participant', 'genesys-await-terminal', 'genesys-find-conversations'];
+const FLOW_TYPES = [
+  'genesys-list-participants',
+  'genesys-disconnect-participant',
+  'genesys-await-terminal',
+  'genesys-find-conversations',
+  'genesys-events',
+];
 /** Keys every node may carry that are not in its type's defaults. */
 const STANDARD_KEYS = new Set([
   'id',
@@ -126,6 +132,18 @@ const DIALOGS: DialogSpec[] = [
     },
     reason: /^Who: must be a Genesys id \(a UUID such as [0-9a-f-]{36}\), or \$\{ENV_VAR\}$/,
     idFields: ['who'],
+  },
+  {
+    type: 'genesys-events',
+    // The topic rows are an editable list (its ids are checked by the node's topics validator).
+    fields: ['genesys', 'topics-container', 'only', 'purpose', 'collapse', 'name'],
+    help: 'Starts a flow when something happens on Genesys Cloud calls',
+    async makeInvalid(page) {
+      await setText(page, '#node-input-purpose', 'agent 1!');
+      return 'purpose';
+    },
+    reason: /^Purpose: a purpose such as agent, customer or external/,
+    idFields: [],
   },
 ];
 
@@ -357,7 +375,8 @@ describe(`editor: the nodes in a real Chromium (Node-RED ${nodeRedMajor})`, func
       ]),
     );
     for (const [i, type] of FLOW_TYPES.entries()) {
-      const id = await dropFromPalette(page, type, 200 + 180 * i, 200);
+      // Three a row: five in one row would reach past the canvas of a small window.
+      const id = await dropFromPalette(page, type, 200 + 180 * (i % 3), 200 + 120 * Math.floor(i / 3));
       await openEditDialog(page, id);
       assert.equal(await page.locator('#node-input-genesys').inputValue(), 'c0ffee0000000002', `${type}: the dialog shows the only config`);
       await closeDialog('ok');

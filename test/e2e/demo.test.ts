@@ -12,6 +12,9 @@ import { assertNoTeardown } from '../../testkit/no-teardown';
 const CAROL_CONVERSATION = '5d7a3f2e-1c4b-4e8a-9f6d-2b3c4d5e6f70';
 const CAROL = '8c1d2e3f-4a5b-4c6d-8e7f-901a2b3c4d5e';
 const COMPLIANCE_INJECT = 'a200000000000002';
+const AUTO_EJECT_INJECT = 'a60000000000000a';
+const AUTO_EJECT_CONVERSATION = 'c0a80001-4d2e-4f3a-9b1c-000000000001';
+const DENIED_USER = 'de000000-0000-4000-8000-000000000666';
 
 interface SimParticipant {
   id: string;
@@ -139,6 +142,24 @@ describe('e2e: npm start (the demo)', function () {
       if (p.userId === CAROL) assert.ok(['disconnected', 'terminated'].includes(p.state), `Carol is ${p.state}`);
       else assert.equal(p.state, 'connected', `${p.purpose} stays`);
     }
+  });
+
+  it('the "a denied user joins (demo)" button: the simulator adds the user to a queue call, auto-eject removes that user only', async () => {
+    const before = await conversation(AUTO_EJECT_CONVERSATION);
+    const res = await fetch(`${nodeRedUrl}/inject/${AUTO_EJECT_INJECT}`, { method: 'POST' });
+    assert.equal(res.status, 200);
+    const deadline = Date.now() + 15_000;
+    let after = before;
+    while (Date.now() < deadline) {
+      after = await conversation(AUTO_EJECT_CONVERSATION);
+      if (after.some((p) => p.userId === DENIED_USER && p.state !== 'connected')) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const denied = after.find((p) => p.userId === DENIED_USER);
+    assert.ok(denied, `the demo button added the denied user:\n${out.slice(-2000)}`);
+    assert.ok(['disconnected', 'terminated'].includes(denied.state), `the denied user is ${denied.state}`);
+    for (const p of before.filter((b) => b.state === 'connected'))
+      assert.equal(after.find((a) => a.id === p.id)!.state, 'connected', `${p.purpose} ${p.id} stays`);
   });
 
   it('never called an endpoint that ends the call for everyone', async () => {

@@ -28,6 +28,12 @@ const KICK_AWAIT_INJECT = 'a500000000000002';
 const KICK_AWAIT_ENDED = 'a500000000000005';
 const KICK_AWAIT_CONVERSATION = 'c0a80001-4d2e-4f3a-9b1c-000000000003';
 const BLAIR = 'b0000001-0000-4000-8000-000000000002';
+const AUTO_EJECT_TAB = 'a6000000000000a6';
+const AUTO_EJECT_INJECT = 'a60000000000000a';
+const AUTO_EJECT_DEBUG = 'a600000000000006';
+const AUTO_EJECT_QUEUE = 'd0000001-0000-4000-8000-000000000001';
+const AUTO_EJECT_CONVERSATION = 'c0a80001-4d2e-4f3a-9b1c-000000000001';
+const DENIED_USER = 'de000000-0000-4000-8000-000000000666';
 
 const OUR_TYPES = [
   'genesys-cloud-config',
@@ -35,6 +41,7 @@ const OUR_TYPES = [
   'genesys-disconnect-participant',
   'genesys-await-terminal',
   'genesys-find-conversations',
+  'genesys-events',
 ];
 
 let seq = 0;
@@ -136,6 +143,8 @@ describe(`e2e: example flows in a real Node-RED ${nodeRedMajor} with the packed 
       port: 0,
       credentialSecret: 'e2e-credential-secret',
       // No nodesDir: the only way to get our nodes is the installed package.
+      // The auto-eject example's demo button reaches the simulator's control API there.
+      env: { GENESYS_SIM_URL: sim.url },
     });
     await nodeRed.deploy(
       exampleFlows(projectRoot, {
@@ -452,6 +461,41 @@ describe(`e2e: example flows in a real Node-RED ${nodeRedMajor} with the packed 
       assert.equal(payload.participantId, blair.id);
       assert.ok(['disconnected', 'terminated'].includes(payload.state), payload.state);
       assert.equal(patches(await newRequests()).length, 1);
+    });
+  });
+
+  describe('auto-eject (queue events -> deny list -> disconnect -> record)', () => {
+    it('inject "a denied user joins (demo)": the denied user is ejected, confirmed and recorded; an allowed joiner and everyone else stay', async () => {
+      const queued = (name: string) => ({ id: uuid('q'), purpose: 'agent', name, userId: uuid('u'), queueId: AUTO_EJECT_QUEUE });
+      const cust = customer();
+      const [a, b] = [queued('Queue A'), queued('Queue B')];
+      await sim.control.seed({ conversations: [{ id: AUTO_EJECT_CONVERSATION, participants: [cust, a, b] }] });
+      await until('the queue topic subscribed', async () =>
+        (await sim.control.notifications.state()).channels.some(
+          (ch) => ch.connected && ch.topics.includes(`v2.routing.queues.${AUTO_EJECT_QUEUE}.conversations`),
+        )
+          ? true
+          : undefined,
+      );
+      // A join of someone not on the deny list: nothing happens.
+      const allowed = await sim.control.join(AUTO_EJECT_CONVERSATION, { purpose: 'agent', name: 'Allowed', userId: uuid('ok') });
+      const res = await fetch(`${nodeRed!.url}/inject/${AUTO_EJECT_INJECT}`, { method: 'POST' });
+      assert.equal(res.status, 200);
+      const out = await comms!.waitFor((m) => m.id === AUTO_EJECT_DEBUG, 30_000);
+      assert.equal((out.value as any).outcome, 'disconnected', JSON.stringify(out.value));
+      const conv: SeededConversation = await sim.control.getState(AUTO_EJECT_CONVERSATION);
+      const denied = conv.participants.find((p) => p.userId === DENIED_USER);
+      assert.ok(denied, 'the demo button added the denied user');
+      assert.ok(['disconnected', 'terminated'].includes(denied!.state), denied!.state);
+      for (const id of [cust.id, a.id, b.id, allowed.id]) assert.equal((await participant(AUTO_EJECT_CONVERSATION, id!)).state, 'connected', id);
+      const p = patches(await newRequests());
+      assert.deepEqual(
+        p.map((r) => r.path),
+        [`/api/v2/conversations/${AUTO_EJECT_CONVERSATION}/participants/${denied!.id}`],
+      );
+      const log = (await flowContext(AUTO_EJECT_TAB, 'ejectLog')) as any[];
+      assert.equal(log.length, 1);
+      assert.deepEqual([log[0].participantId, log[0].userId, log[0].outcome, log[0].confirmed], [denied!.id, DENIED_USER, 'disconnected', true]);
     });
   });
 

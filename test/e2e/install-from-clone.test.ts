@@ -20,6 +20,7 @@ const OUR_TYPES = [
   'genesys-disconnect-participant',
   'genesys-await-terminal',
   'genesys-find-conversations',
+  'genesys-events',
 ];
 
 interface NodeSet {

@@ -110,6 +110,7 @@ describe('genesys-cloud-config admin endpoints under adminAuth (real Node-RED pr
       'genesys-disconnect-participant',
       'genesys-await-terminal',
       'genesys-find-conversations',
+      'genesys-events',
     ]) {
       assert.ok(types.includes(t), `${t} registered; got ${JSON.stringify(sets.filter((s) => /genesys/.test(s.module)))}`);
     }

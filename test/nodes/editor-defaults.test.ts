@@ -6,7 +6,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vm from 'node:vm';
-import { AWAIT_DEFAULTS, CONFIG_DEFAULTS, FIND_DEFAULTS, KICK_DEFAULTS, LIST_DEFAULTS, MAX_RETRY_AFTER_SECONDS } from '../../lib';
+import { AWAIT_DEFAULTS, CONFIG_DEFAULTS, EVENTS_DEFAULTS, FIND_DEFAULTS, KICK_DEFAULTS, LIST_DEFAULTS, MAX_RETRY_AFTER_SECONDS } from '../../lib';
 import { projectRoot } from '../../testkit/node-red';
 import { ALL_NODES } from '../../testkit/harness';
 
@@ -18,6 +18,7 @@ const LIB: Record<string, Record<string, unknown>> = {
   'genesys-disconnect-participant': KICK_DEFAULTS,
   'genesys-await-terminal': AWAIT_DEFAULTS,
   'genesys-find-conversations': FIND_DEFAULTS,
+  'genesys-events': EVENTS_DEFAULTS,
 };
 
 /** What each node module registers: its exportable settings (what Node-RED sends the editor) and versions. */
@@ -86,7 +87,8 @@ describe('editor defaults come from lib', () => {
     for (const type of Object.keys(LIB).filter((t) => t !== 'genesys-cloud-config')) {
       const catalog = JSON.parse(fs.readFileSync(path.join(projectRoot, 'nodes', type, 'locales', 'en-US', `${type}.json`), 'utf8'))[type];
       assert.equal(typeof catalog.paletteLabel, 'string', type);
-      assert.equal(typeof catalog.inputLabel, 'string', type);
+      // A node without an input (the event source) has no input label.
+      if ((defs[type] as { inputs?: number }).inputs !== 0) assert.equal(typeof catalog.inputLabel, 'string', type);
       assert.ok(typeof catalog.outputLabel === 'string' || typeof catalog.outputLabels === 'object', type);
     }
   });
@@ -99,6 +101,22 @@ describe('editor defaults come from lib', () => {
       MAX_RETRY_AFTER_SECONDS,
     );
     assert.equal(validate.call({}, String(MAX_RETRY_AFTER_SECONDS + 1)), false);
+  });
+
+  it('the events dialog takes each topic row as a kind and a UUID or ${ENV_VAR} (or an env variable name), nothing else', () => {
+    const validate = defs['genesys-events'].defaults.topics.validate!;
+    const id = '0f6d3f5e-1a2b-4c3d-8e9f-001122334455';
+    const rows = (...r: Record<string, unknown>[]) => r;
+    assert.equal(validate.call({}, rows({ kind: 'queue', id, idType: 'str' }, { kind: 'user', id: '${USER}', idType: 'str' })), true);
+    assert.equal(validate.call({}, rows({ kind: 'conversation', id: 'MY_CONVERSATION', idType: 'env' })), true);
+    for (const bad of [
+      rows(),
+      rows({ kind: 'queue', id: 'not-an-id', idType: 'str' }),
+      rows({ kind: 'skill', id, idType: 'str' }),
+      rows({ kind: 'queue', id: '', idType: 'env' }),
+    ])
+      assert.equal(validate.call({}, bad), false, JSON.stringify(bad));
+    assert.match(String(validate.call({}, rows({ kind: 'queue', id: 'x', idType: 'str' }), {})), /errors\.uuid/);
   });
 
   it('every dialog takes a typed id as a UUID or ${ENV_VAR} and refuses anything else', () => {

@@ -1,20 +1,9 @@
 import * as assert from 'node:assert/strict';
-import { helper, load, run, useNodeTestServer } from '../../testkit/harness';
+import { helper, load, recordStatuses as record, run, useNodeTestServer } from '../../testkit/harness';
 
 // The test helper's RED._ returns the i18n key: status texts show as keys here.
 describe('flow node status', () => {
   const ctx = useNodeTestServer({ seed: [{ purpose: 'customer' }, { purpose: 'agent' }, { purpose: 'agent' }] });
-
-  function record(id: string): any[] {
-    const n = helper.getNode(id);
-    const seen: any[] = [];
-    const original = n.status.bind(n);
-    n.status = (s: any) => {
-      seen.push(s);
-      return original(s);
-    };
-    return seen;
-  }
 
   it('counts the msgs in flight, then shows the outcome', async () => {
     await load(ctx.sim.url, [{ id: 'w', type: 'genesys-await-terminal', timeout: 1, wires: [['out1'], ['out2']] }]);
