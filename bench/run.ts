@@ -1,6 +1,6 @@
 // `npm run bench`: the five benchmarks in one run, each figure printed as it is measured, then
 // bench/results.md written with the machine, the command, every figure and each goal MET or MISSED.
-//   node dist/bench/run.js [--only overhead,bulk,budget,token,await,scale,scale-raised,scale-real,push,confirm] [--quick] [--no-write]
+//   node dist/bench/run.js [--only overhead,bulk,budget,token,await,scale,scale-raised,scale-real,push,confirm,events] [--quick] [--no-write]
 //   npm run bench -- overhead budget   (names without --only: the same, those benchmarks alone)
 // In a full run each scale measurement runs in a fresh process, so that the memory the earlier benchmarks
 // left behind (allocator pages, a grown heap) is not counted as growth of the 50,000 waits.
@@ -12,6 +12,7 @@ import { helper } from './kit';
 import { Report } from './report';
 import { awaitLatency, budget, bulk, overhead, scale, token } from './benches';
 import { pushConfirm, pushScale } from './push';
+import { eventsLatency } from './events';
 
 const args = process.argv.slice(2);
 const onlyAt = args.indexOf('--only');
@@ -20,7 +21,7 @@ const sectionsOutAt = args.indexOf('--sections-out');
 const flagValues = new Set([onlyAt, sectionsOutAt].filter((i) => i >= 0).map((i) => i + 1));
 const named = args.filter((a, i) => !a.startsWith('--') && !flagValues.has(i));
 const only = onlyAt >= 0 || named.length > 0 ? new Set([...(onlyAt >= 0 ? args[onlyAt + 1].split(',') : []), ...named]) : undefined;
-const NAMES = ['overhead', 'bulk', 'budget', 'token', 'await', 'scale', 'scale-raised', 'scale-real', 'push', 'confirm'];
+const NAMES = ['overhead', 'bulk', 'budget', 'token', 'await', 'scale', 'scale-raised', 'scale-real', 'push', 'confirm', 'events'];
 const unknown = [...(only ?? [])].filter((n) => !NAMES.includes(n));
 if (unknown.length > 0) {
   console.error(`unknown benchmark(s): ${unknown.join(', ')}; known: ${NAMES.join(', ')}`);
@@ -55,6 +56,7 @@ async function main(): Promise<void> {
     if (want('token')) await token(report, 100);
     if (want('await')) await awaitLatency(report, quick ? 50 : 200);
     if (want('confirm')) await pushConfirm(report, 3, quick ? 20 : 50);
+    if (want('events')) await eventsLatency(report, quick ? 50 : 200);
     const awaits = quick ? 5_000 : 50_000;
     if (want('scale-raised')) {
       if (!only) await inFreshProcess('scale-raised', report);
