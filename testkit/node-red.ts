@@ -14,3 +14,14 @@ helper.init(nodeRedMain);
 
 /** The project root (dist/testkit -> ../..). */
 export const projectRoot = path.resolve(__dirname, '..', '..');
+
+/** Every node type the package registers, written out here (not read from package.json): a type that package.json
+ * fails to register then fails the tests that check what Node-RED lists. */
+export const OUR_TYPES: readonly string[] = [
+  'genesys-cloud-config',
+  'genesys-list-participants',
+  'genesys-disconnect-participant',
+  'genesys-await-terminal',
+  'genesys-find-conversations',
+  'genesys-events',
+];

@@ -10,7 +10,7 @@ import { start, type SimHandle, type LoggedRequest, type SeedParticipant, type P
 import { exampleFlows } from '../../scripts/example-flows';
 import { launchNodeRed, type NodeRedInstance } from '../../scripts/node-red-launcher';
 import { connectComms, type CommsClient } from '../support/comms';
-import { nodeRedMain, nodeRedMajor, projectRoot } from '../../testkit/node-red';
+import { nodeRedMain, nodeRedMajor, OUR_TYPES, projectRoot } from '../../testkit/node-red';
 import { assertNoTeardown } from '../../testkit/no-teardown';
 import { installPacked, PACKAGE_NAME, removePackDir } from '../support/packed-install';
 
@@ -34,15 +34,6 @@ const AUTO_EJECT_DEBUG = 'a600000000000006';
 const AUTO_EJECT_QUEUE = 'd0000001-0000-4000-8000-000000000001';
 const AUTO_EJECT_CONVERSATION = 'c0a80001-4d2e-4f3a-9b1c-000000000001';
 const DENIED_USER = 'de000000-0000-4000-8000-000000000666';
-
-const OUR_TYPES = [
-  'genesys-cloud-config',
-  'genesys-list-participants',
-  'genesys-disconnect-participant',
-  'genesys-await-terminal',
-  'genesys-find-conversations',
-  'genesys-events',
-];
 
 let seq = 0;
 /** A fresh valid UUID (v4 layout) per call, so tests never collide in the shared simulator. */

@@ -9,19 +9,11 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { launchNodeRed, type NodeRedInstance } from '../../scripts/node-red-launcher';
-import { nodeRedMain, projectRoot } from '../../testkit/node-red';
+import { nodeRedMain, OUR_TYPES, projectRoot } from '../../testkit/node-red';
 import { packOnce, PACKAGE_NAME } from '../support/packed-install';
 import { useTempDir } from '../support/temp-dir';
 
 const run = promisify(execFile);
-const OUR_TYPES = [
-  'genesys-cloud-config',
-  'genesys-list-participants',
-  'genesys-disconnect-participant',
-  'genesys-await-terminal',
-  'genesys-find-conversations',
-  'genesys-events',
-];
 
 interface NodeSet {
   module: string;

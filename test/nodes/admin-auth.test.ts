@@ -10,7 +10,7 @@ import { randomBytes } from 'node:crypto';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { launchNodeRed, type NodeRedInstance } from '../../scripts/node-red-launcher';
-import { nodeRedDir, projectRoot } from '../../testkit/node-red';
+import { nodeRedDir, OUR_TYPES, projectRoot } from '../../testkit/node-red';
 import { start as startSim, type SimHandle as Sim } from '../../sim';
 import { assertNoSecretsIn, registerSecret } from '../reliability/secrets-guard';
 
@@ -104,14 +104,7 @@ describe('genesys-cloud-config admin endpoints under adminAuth (real Node-RED pr
     const res = await fetch(`${nodeRed!.url}/nodes`, { headers: { accept: 'application/json', authorization: `Bearer ${await token('admin')}` } });
     const sets = (await res.json()) as any[];
     const types = sets.flatMap((s) => s.types ?? []);
-    for (const t of [
-      'genesys-cloud-config',
-      'genesys-list-participants',
-      'genesys-disconnect-participant',
-      'genesys-await-terminal',
-      'genesys-find-conversations',
-      'genesys-events',
-    ]) {
+    for (const t of OUR_TYPES) {
       assert.ok(types.includes(t), `${t} registered; got ${JSON.stringify(sets.filter((s) => /genesys/.test(s.module)))}`);
     }
     assert.ok(
