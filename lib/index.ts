@@ -18,7 +18,15 @@ export { ConversationReader } from './conversation/conversation-reader';
 export { KickLedger } from './conversation/kick-ledger';
 export { optionalId, parseSelector, requireId, UUID_RE, type TargetSelector } from './conversation/validate';
 export { LIST_DEFAULTS, listParticipants, parseListOptions, type ListResult, type ListSettings } from './conversation/list-participants';
-export { KICK_DEFAULTS, kickParticipant, parseKickOptions, type KickContext, type KickOptions, type KickSettings } from './conversation/kick';
+export {
+  KICK_DEFAULTS,
+  kickParticipant,
+  parseKickOptions,
+  type KickContext,
+  type KickOptions,
+  type KickResult,
+  type KickSettings,
+} from './conversation/kick';
 export {
   AWAIT_DEFAULTS,
   awaitTerminal,

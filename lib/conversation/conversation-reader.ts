@@ -1,10 +1,9 @@
 // Reads conversations for every workflow (list, kick, await) and shares in-flight GETs: when many awaits,
 // a list and a kick read the same conversation at the same moment, Genesys sees ONE GET and all of them get
 // its answer. That keeps a busy flow inside the rate limit (300 requests/minute per client by default).
-import { getEventListeners } from 'node:events';
 import type { GenesysClient, WaitInfo } from '../platform/client';
 import type { Booking, RequestPriority } from '../platform/rate-limiter';
-import { cancelled } from '../platform/abort';
+import { abortListenersOn, cancelled } from '../platform/abort';
 import { GenesysError } from '../platform/errors';
 import { normaliseParticipants, type NormalisedParticipant } from './participants';
 import { Conversation } from './schemas';
@@ -154,7 +153,8 @@ export class ConversationReader {
 
   private recycle(controller: AbortController): void {
     const signal = controller.signal;
-    if (signal.aborted || this.spareControllers.length >= SPARE_CONTROLLERS || getEventListeners(signal, 'abort').length > 0) return;
+    // The transport's undici bridge stays on a signal it has seen (abort.ts undiciSignal): it waits on nothing.
+    if (signal.aborted || this.spareControllers.length >= SPARE_CONTROLLERS || abortListenersOn(signal) > 0) return;
     this.spareControllers.push(controller);
   }
 

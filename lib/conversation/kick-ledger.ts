@@ -11,10 +11,17 @@ export const ACCEPTED_GONE_MS = 60_000;
 /** Above this many conversations with accepted legs, expired entries are swept (memory stays bounded). */
 const SWEEP_ABOVE = 1_000;
 
+/** A leg whose disconnect Genesys accepted, and until when it counts as gone. */
+interface AcceptedLeg {
+  id: string;
+  until: number;
+}
+
 export class KickLedger {
+  /** Per conversation: settles when its last kick in line has finished (never rejects). */
   private readonly tails = new Map<string, Promise<void>>();
-  /** conversation id -> participant id -> time until which it counts as gone (ids in lower case). */
-  private readonly accepted = new Map<string, Map<string, number>>();
+  /** conversation id -> its accepted legs (ids in lower case). A list, not a Map: a conversation has one or two. */
+  private readonly accepted = new Map<string, AcceptedLeg[]>();
   /** The size at which the next sweep runs: twice what the last one left, so a sweep costs O(1) per kick
    * spread over the kicks (a bulk of 1,000 kicks within a minute expires nothing: sweeping at each would be O(n)). */
   private sweepAt = SWEEP_ABOVE;
@@ -23,34 +30,40 @@ export class KickLedger {
 
   /**
    * Runs `decide` when every earlier call for the same conversation has finished. A caller whose signal aborts
-   * while it waits leaves the line at once ('cancelled') without breaking the order of those behind it.
+   * while it waits leaves the line at once ('cancelled') without breaking the order of those behind it: they
+   * still wait for the kick before it.
    */
-  async exclusive<T>(conversationId: string, signal: AbortSignal | undefined, decide: () => Promise<T>): Promise<T> {
+  exclusive<T>(conversationId: string, signal: AbortSignal | undefined, decide: () => Promise<T>): Promise<T> {
     const key = conversationId.toLowerCase();
     const previous = this.tails.get(key);
-    let release!: () => void;
-    const mine = new Promise<void>((resolve) => (release = resolve));
-    const tail = previous ? previous.then(() => mine) : mine;
+    // The common case, no kick of this conversation in progress: decide at once, no wait.
+    const mine = previous ? untilDoneOrAborted(previous, signal).then(decide) : decide();
+    const tail: Promise<void> = (previous ? previous.then(() => mine) : mine).then(
+      () => this.leave(key, tail),
+      () => this.leave(key, tail),
+    );
     this.tails.set(key, tail);
-    try {
-      if (previous) await untilDoneOrAborted(previous, signal);
-      return await decide();
-    } finally {
-      release();
-      if (this.tails.get(key) === tail) this.tails.delete(key);
-    }
+    return mine;
+  }
+
+  private leave(key: string, tail: Promise<void>): void {
+    if (this.tails.get(key) === tail) this.tails.delete(key);
   }
 
   /** Genesys accepted the disconnect of this leg: it counts as gone from now on. */
   markAccepted(conversationId: string, participantId: string): void {
     const key = conversationId.toLowerCase();
-    let legs = this.accepted.get(key);
+    const id = participantId.toLowerCase();
+    const until = this.now() + ACCEPTED_GONE_MS;
+    const legs = this.accepted.get(key);
     if (!legs) {
       if (this.accepted.size >= this.sweepAt) this.sweep();
-      legs = new Map();
-      this.accepted.set(key, legs);
+      this.accepted.set(key, [{ id, until }]);
+      return;
     }
-    legs.set(participantId.toLowerCase(), this.now() + ACCEPTED_GONE_MS);
+    const known = legs.find((leg) => leg.id === id);
+    if (known) known.until = until;
+    else legs.push({ id, until });
   }
 
   /**
@@ -63,19 +76,25 @@ export class KickLedger {
     const out = new Set<string>();
     if (!legs) return out;
     const now = this.now();
-    for (const [id, until] of legs) {
-      if (until <= now || !stillLive(id)) legs.delete(id);
-      else out.add(id);
-    }
-    if (legs.size === 0) this.accepted.delete(key);
+    const kept = legs.filter((leg) => leg.until > now && stillLive(leg.id));
+    for (const leg of kept) out.add(leg.id);
+    if (kept.length === 0) this.accepted.delete(key);
+    else this.accepted.set(key, kept);
     return out;
   }
 
   private sweep(): void {
     const now = this.now();
     for (const [key, legs] of this.accepted) {
-      for (const [id, until] of legs) if (until <= now) legs.delete(id);
-      if (legs.size === 0) this.accepted.delete(key);
+      let live = 0;
+      for (const leg of legs) if (leg.until > now) live++;
+      if (live === legs.length) continue; // the common case: nothing to drop, nothing allocated
+      if (live === 0) this.accepted.delete(key);
+      else
+        this.accepted.set(
+          key,
+          legs.filter((leg) => leg.until > now),
+        );
     }
     this.sweepAt = Math.max(SWEEP_ABOVE, 2 * this.accepted.size);
   }

@@ -227,18 +227,21 @@ export async function kickParticipant(ctx: KickContext, options: KickOptions): P
     const out: KickResult = { conversationId: v.conversationId, participantId, outcome, attempts, durationMs: Date.now() - started };
     // Only defined fields (no correlationId: undefined on the msg); set, not deleted (a delete turns the
     // result into a slow dictionary object).
-    for (const [key, value] of Object.entries(extra)) if (value !== undefined) (out as unknown as Record<string, unknown>)[key] = value;
+    if (extra.correlationId !== undefined) out.correlationId = extra.correlationId;
+    if (extra.participant !== undefined) out.participant = extra.participant;
+    if (extra.request !== undefined) out.request = extra.request;
+    if (extra.confirmed !== undefined) out.confirmed = extra.confirmed;
     return out;
   };
 
-  const path = (pid: string) => `/api/v2/conversations/${encodeURIComponent(v.conversationId)}/participants/${encodeURIComponent(pid)}`;
+  // The conversation id is a validated UUID; a participant id may come from a read (Genesys' text): encoded.
+  const path = (pid: string) => `/api/v2/conversations/${v.conversationId}/participants/${encodeURIComponent(pid)}`;
 
   const patch = async (pid: string, target?: NormalisedParticipant): Promise<PatchAnswer> => {
     if (v.confirm && watch?.participantId !== pid) {
       watch?.release();
       watch = await watchLeg(ctx.reader, v.conversationId, pid, target, signal);
     }
-    onProgress?.('disconnecting');
     try {
       const res = await ctx.client.request({
         method: 'PATCH',
@@ -246,7 +249,11 @@ export async function kickParticipant(ctx: KickContext, options: KickOptions): P
         body: v.body,
         signal,
         onWait,
-        onSend: () => (sentTo = pid),
+        // The phase is shown once the PATCH is on its way (after any wait): the status overlaps the round trip.
+        onSend: () => {
+          sentTo = pid;
+          onProgress?.('disconnecting');
+        },
         booking,
         // The decision was just made on a fresh read: act on it before new work takes the budget.
         priority: 'high',

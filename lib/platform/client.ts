@@ -72,7 +72,10 @@ export interface RequestOptions<T> {
   signal?: AbortSignal;
   /** Called when this request waits (limiter, Retry-After, backoff, token grant). */
   onWait?: (info: WaitInfo) => void;
-  /** Called each time the request leaves for Genesys (after the limiter): from then on it may take effect. */
+  /**
+   * Called each time the request leaves for Genesys (after the limiter, once the transport has it): from then
+   * on it may take effect. Work done here overlaps the round trip.
+   */
   onSend?: () => void;
   /** 'high' goes before 'normal' requests waiting for the rate limiter (default 'normal'). */
   priority?: RequestPriority;
@@ -328,72 +331,72 @@ export class GenesysClient {
   }
 
   /** `slotHeld`: the limiter already let this request's first send start. Errors leave through the redaction point. */
-  private async requestOnce<T>(options: RequestOptions<T>, slotHeld: boolean): Promise<ApiResponse<T>> {
+  private requestOnce<T>(options: RequestOptions<T>, slotHeld: boolean): Promise<ApiResponse<T>> {
     const { method, path, signal, onWait } = options;
     const what = `${method} ${this.apiHost}${path}`;
     let sent = 0;
-    try {
-      const { value } = await withRetry(
-        async (): Promise<ApiResponse<T>> => {
-          // One attempt, with one token renewal on a 401 (a token revoked or expired early).
-          for (let renewed = false; ; renewed = true) {
-            if (signal?.aborted) throw cancelled(signal, `${what} was cancelled`);
-            // The cached token without a wait when there is one (every request but the first of a grant).
-            let token = this.tokens.validToken;
-            if (token === undefined) {
-              onWait?.({ reason: 'token', ms: 0 });
-              token = await this.tokens.getToken(signal);
-            }
-            if (slotHeld) slotHeld = false;
-            else if (!this.limiter.tryAcquire(options.priority, options.booking))
-              await this.limiter.acquire(signal, onWait, options.priority, options.booking);
-            this.counters.requests++;
-            sent++;
-            options.onSend?.();
-            let res: HttpResponse;
-            try {
-              res = await this.http.send({
-                origin: this.origins.apiBaseUrl,
-                method,
-                path,
-                headers: this.authorization(token),
-                json: options.body,
-                signal,
-              });
-            } catch (err) {
-              this.limiter.answered(); // no answer to learn the budget from: hold nobody back for it
-              throw err;
-            }
-            // Genesys says what this token may use per minute; a lower figure than ours becomes our budget
-            // (docs/platform.md section 6: the official blog's sample answer shows inin-ratelimit-allowed: 180,
-            // MyPureCloud/developer-center-blog source/2021-05-06-sdk-config-and-logging). Until the first
-            // answer, the limiter lets one request out (firstAnswerFirst).
-            const allowed = headerValue(res.headers, 'inin-ratelimit-allowed');
-            if (allowed !== undefined) this.limiter.setAllowed(Number(allowed));
-            this.limiter.answered();
-            if (res.status >= 200 && res.status < 300) return this.success(res, options.schema, what, sent);
-            if (res.status === 401 && !renewed) {
-              this.tokens.invalidate(token);
-              this.counters.retries++;
-              continue;
-            }
-            throw this.failure(res, what, renewed);
+    return withRetry(
+      async (): Promise<ApiResponse<T>> => {
+        // One attempt, with one token renewal on a 401 (a token revoked or expired early).
+        for (let renewed = false; ; renewed = true) {
+          if (signal?.aborted) throw cancelled(signal, `${what} was cancelled`);
+          // The cached token without a wait when there is one (every request but the first of a grant).
+          let token = this.tokens.validToken;
+          if (token === undefined) {
+            onWait?.({ reason: 'token', ms: 0 });
+            token = await this.tokens.getToken(signal);
           }
-        },
-        {
-          policy: this.policy,
-          signals: [signal, this.http.closeSignal],
-          onWait,
-          onRetryAfter: (time) => this.limiter.pauseUntil(time),
-          onRetry: () => this.counters.retries++,
-          what,
-        },
-      );
-      return value;
-    } catch (err) {
-      throw this.redactor.error(err);
-    }
+          if (slotHeld) slotHeld = false;
+          else if (!this.limiter.tryAcquire(options.priority, options.booking))
+            await this.limiter.acquire(signal, onWait, options.priority, options.booking);
+          this.counters.requests++;
+          sent++;
+          let res: HttpResponse;
+          try {
+            const sending = this.http.send({
+              origin: this.origins.apiBaseUrl,
+              method,
+              path,
+              headers: this.authorization(token),
+              json: options.body,
+              signal,
+            });
+            // undici has written the request by now (a string body is written in the call): what the caller
+            // does on sending (a status) overlaps the round trip instead of delaying it.
+            options.onSend?.();
+            res = await sending;
+          } catch (err) {
+            this.limiter.answered(); // no answer to learn the budget from: hold nobody back for it
+            throw err;
+          }
+          // Genesys says what this token may use per minute; a lower figure than ours becomes our budget
+          // (docs/platform.md section 6: the official blog's sample answer shows inin-ratelimit-allowed: 180,
+          // MyPureCloud/developer-center-blog source/2021-05-06-sdk-config-and-logging). Until the first
+          // answer, the limiter lets one request out (firstAnswerFirst).
+          const allowed = headerValue(res.headers, 'inin-ratelimit-allowed');
+          if (allowed !== undefined) this.limiter.setAllowed(Number(allowed));
+          this.limiter.answered();
+          if (res.status >= 200 && res.status < 300) return this.success(res, options.schema, what, sent);
+          if (res.status === 401 && !renewed) {
+            this.tokens.invalidate(token);
+            this.counters.retries++;
+            continue;
+          }
+          throw this.failure(res, what, renewed);
+        }
+      },
+      { policy: this.policy, signals: [signal, this.http.closeSignal], onWait, onRetryAfter: this.onRetryAfter, onRetry: this.onRetry, what },
+    ).then(
+      (done) => done.value,
+      (err: unknown) => {
+        throw this.redactor.error(err);
+      },
+    );
   }
+
+  /** A 429's Retry-After pauses every request of this client. */
+  private readonly onRetryAfter = (time: number) => this.limiter.pauseUntil(time);
+  private readonly onRetry = () => void this.counters.retries++;
 
   /**
    * Books `count` requests of one job in this client's rate limit (see RateLimiter.book): waits, in turn with

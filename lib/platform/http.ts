@@ -5,7 +5,7 @@
 // which skips the proxy match on every request). API calls and the token grant
 // both go through HttpTransport.send. It knows nothing of Genesys semantics (retry, tokens, error bodies):
 // it returns every HTTP answer, whatever the status, and throws GenesysError only when there is no answer.
-import { cancelled } from './abort';
+import { cancelled, undiciSignal } from './abort';
 import { setMaxListeners } from 'node:events';
 import { Agent, EnvHttpProxyAgent, type Dispatcher } from 'undici';
 import { GenesysError } from './errors';
@@ -229,7 +229,7 @@ export class HttpTransport {
         method: req.method,
         headers,
         body,
-        signal: req.signal,
+        signal: req.signal && undiciSignal(req.signal),
       });
       // The whole request is bounded: a body still arriving requestTimeoutMs after sending fails at its next
       // chunk; a silent gap of that long fails by undici's bodyTimeout.

@@ -72,59 +72,82 @@ export interface RetryContext {
 /**
  * Runs `attempt` until it succeeds or the policy says stop. `attempt` throws GenesysError for failed
  * answers (with status / retryAfter) and for network errors. Returns the value and the attempt count.
+ * The first attempt runs at once; the policy's loop starts only when it fails (most requests never do).
  */
-export async function withRetry<T>(attempt: (n: number) => Promise<T>, ctx: RetryContext): Promise<{ value: T; attempts: number }> {
+export function withRetry<T>(attempt: (n: number) => Promise<T>, ctx: RetryContext): Promise<{ value: T; attempts: number }> {
+  const started = (ctx.now ?? Date.now)();
+  let first: Promise<T>;
+  try {
+    first = attempt(1);
+  } catch (err) {
+    first = Promise.reject(err);
+  }
+  return first.then(
+    (value) => ({ value, attempts: 1 }),
+    (err: unknown) => retryAfterFailure(attempt, ctx, started, err),
+  );
+}
+
+/** The policy's loop, from the first failed attempt on. */
+async function retryAfterFailure<T>(
+  attempt: (n: number) => Promise<T>,
+  ctx: RetryContext,
+  started: number,
+  firstError: unknown,
+): Promise<{ value: T; attempts: number }> {
   const now = ctx.now ?? Date.now;
   const random = ctx.random ?? Math.random;
-  const started = now();
   const aborted = () => ctx.signals.some((s) => s?.aborted);
   // 429s and transient failures are counted apart, each bounded by maxAttempts: a 503 and a few 429s on
   // a busy org should not add up to a failure.
   let backoffRetries = 0;
   let rateLimited = 0;
+  let err = firstError;
   for (let n = 1; ; n++) {
-    try {
-      return { value: await attempt(n), attempts: n };
-    } catch (err) {
-      if (aborted())
-        throw err instanceof GenesysError && err.code === 'cancelled' ? err : cancelled(abortedOf(ctx.signals), `${ctx.what} was cancelled`);
-      const decision = classify(err);
-      if (!decision.retry) throw err;
-      const e = err as GenesysError;
+    // `err` is what attempt n threw.
+    if (aborted())
+      throw err instanceof GenesysError && err.code === 'cancelled' ? err : cancelled(abortedOf(ctx.signals), `${ctx.what} was cancelled`);
+    const decision = classify(err);
+    if (!decision.retry) throw err;
+    const e = err as GenesysError;
 
-      let delay: number;
-      if (decision.kind === 'retry-after') {
-        if (decision.seconds > ctx.policy.maxRetryAfterSeconds) {
-          throw new GenesysError(
-            'rate-limited',
-            `Genesys Cloud rate limit: asked to wait ${decision.seconds} s (Retry-After), more than the ${ctx.policy.maxRetryAfterSeconds} s allowed (maxRetryAfterSeconds)`,
-            { status: 429, genesysCode: e.genesysCode, correlationId: e.correlationId, retryAfter: decision.seconds, retryable: false, cause: err },
-          );
-        }
-        if (++rateLimited >= ctx.policy.maxAttempts) {
-          throw new GenesysError('rate-limited', `Genesys Cloud rate limit: still 429 after ${n} attempts (${ctx.what})`, {
-            status: 429,
-            genesysCode: e.genesysCode,
-            correlationId: e.correlationId,
-            retryAfter: decision.seconds,
-            retryable: false,
-            cause: err,
-          });
-        }
-        const waitMs = decision.seconds * 1000;
-        ctx.onRetryAfter?.(now() + waitMs);
-        delay = waitMs + Math.floor(random() * RETRY_AFTER_JITTER_MS);
-        ctx.onWait?.({ reason: 'retry-after', ms: delay });
-      } else {
-        backoffRetries++;
-        delay = backoffDelay(backoffRetries, ctx.policy, random);
-        if (backoffRetries >= ctx.policy.maxAttempts || now() - started + delay > ctx.policy.maxTotalMs) {
-          throw giveUp(e, n, now() - started);
-        }
-        ctx.onWait?.({ reason: 'backoff', ms: delay });
+    let delay: number;
+    if (decision.kind === 'retry-after') {
+      if (decision.seconds > ctx.policy.maxRetryAfterSeconds) {
+        throw new GenesysError(
+          'rate-limited',
+          `Genesys Cloud rate limit: asked to wait ${decision.seconds} s (Retry-After), more than the ${ctx.policy.maxRetryAfterSeconds} s allowed (maxRetryAfterSeconds)`,
+          { status: 429, genesysCode: e.genesysCode, correlationId: e.correlationId, retryAfter: decision.seconds, retryable: false, cause: err },
+        );
       }
-      await sleep(delay, ctx.signals);
-      ctx.onRetry?.();
+      if (++rateLimited >= ctx.policy.maxAttempts) {
+        throw new GenesysError('rate-limited', `Genesys Cloud rate limit: still 429 after ${n} attempts (${ctx.what})`, {
+          status: 429,
+          genesysCode: e.genesysCode,
+          correlationId: e.correlationId,
+          retryAfter: decision.seconds,
+          retryable: false,
+          cause: err,
+        });
+      }
+      const waitMs = decision.seconds * 1000;
+      ctx.onRetryAfter?.(now() + waitMs);
+      delay = waitMs + Math.floor(random() * RETRY_AFTER_JITTER_MS);
+      ctx.onWait?.({ reason: 'retry-after', ms: delay });
+    } else {
+      backoffRetries++;
+      delay = backoffDelay(backoffRetries, ctx.policy, random);
+      if (backoffRetries >= ctx.policy.maxAttempts || now() - started + delay > ctx.policy.maxTotalMs) {
+        throw giveUp(e, n, now() - started);
+      }
+      ctx.onWait?.({ reason: 'backoff', ms: delay });
+    }
+    await sleep(delay, ctx.signals);
+    ctx.onRetry?.();
+    try {
+      return { value: await attempt(n + 1), attempts: n + 1 };
+    } catch (next) {
+      err = next;
     }
   }
 }

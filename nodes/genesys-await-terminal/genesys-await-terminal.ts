@@ -2,11 +2,11 @@
 // has ended, through lib/await-terminal.ts. Output 1: ended; output 2: timed out, with the last state seen.
 import type { NodeAPI } from 'node-red';
 import {
-  conversationIdOf,
+  conversationIdFrom,
   type FlowNodeDef,
   type Msg,
   type Outcome,
-  readTyped,
+  TypedInputs,
   registerFlowNode,
   type Typed,
   type Versioned,
@@ -91,38 +91,44 @@ export = function (RED: NodeAPI) {
     // A flow file without waitFor waits for the participant, never silently for the whole call.
     parse: parseAwaitOptions,
     defaults: AWAIT_DEFAULTS,
-    work: (node, config: Versioned<AwaitTerminalDef>, settings) => async (msg, ctx) => {
-      const waitFor = settings.waitFor;
-      // Validate everything before any request.
-      const conversationId = await conversationIdOf(RED, node, msg, config);
-      const participantId =
-        waitFor === 'participant'
-          ? optionalId(await readTyped(RED, node, msg, config.participantId, config.participantIdType, 'participantId'), 'participantId')
-          : undefined;
-      if (waitFor === 'participant' && !participantId) {
-        throw invalidInput(
-          'participantId',
-          'is empty: set msg.participantId (a disconnect node sets it), or set the node to wait for the whole conversation',
-        );
-      }
-      // The node's value; a node left empty (or from a flow file without it) takes msg.timeout, else the default.
-      const timeoutMs = awaitTimeoutMs(settings, msg.timeout);
-      pushNote ??= RED._(`${TYPE}.status.pushUnavailable`);
-      const { reader } = ctx.connection();
+    work: (node, config: Versioned<AwaitTerminalDef>, settings) => {
+      const inputs = new TypedInputs(RED, node, {
+        conversationId: [config.conversationId, config.conversationIdType, 'conversationId'],
+        participantId: [config.participantId, config.participantIdType, 'participantId'],
+      });
+      const conversationIdIsDefault = inputs.readsDefault('conversationId');
+      return async (msg, ctx) => {
+        const waitFor = settings.waitFor;
+        // Validate everything before any request.
+        const { conversationId, participantId } = await inputs.read(msg, (read) => ({
+          conversationId: conversationIdFrom(read('conversationId'), msg, conversationIdIsDefault),
+          participantId: waitFor === 'participant' ? optionalId(read('participantId'), 'participantId') : undefined,
+        }));
+        if (waitFor === 'participant' && !participantId) {
+          throw invalidInput(
+            'participantId',
+            'is empty: set msg.participantId (a disconnect node sets it), or set the node to wait for the whole conversation',
+          );
+        }
+        // The node's value; a node left empty (or from a flow file without it) takes msg.timeout, else the default.
+        const timeoutMs = awaitTimeoutMs(settings, msg.timeout);
+        pushNote ??= RED._(`${TYPE}.status.pushUnavailable`);
+        const { reader } = ctx.connection();
 
-      ctx.phase('waiting');
-      // Returned, not awaited: while the leg is live this msg holds only the wait and this one reaction.
-      return {
-        pending: awaitTerminal(reader, {
-          conversationId,
-          participantId,
-          waitFor,
-          timeoutMs,
-          leg: legOf(msg, participantId),
-          signal: ctx.signal,
-          onProgress: progressOf(node, ctx),
-        }),
-        present,
+        ctx.phase('waiting');
+        // Returned, not awaited: while the leg is live this msg holds only the wait and this one reaction.
+        return {
+          pending: awaitTerminal(reader, {
+            conversationId,
+            participantId,
+            waitFor,
+            timeoutMs,
+            leg: legOf(msg, participantId),
+            signal: ctx.signal,
+            onProgress: progressOf(node, ctx),
+          }),
+          present,
+        };
       };
     },
   });

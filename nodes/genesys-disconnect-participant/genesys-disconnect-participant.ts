@@ -2,8 +2,18 @@
 // target, guards, one PATCH {"state":"disconnected"}, optional confirm). The output carries msg.conversationId
 // and msg.participantId of the leg acted on, so that await end (or a log) acts on the same leg.
 import type { NodeAPI, NodeStatusFill } from 'node-red';
-import { conversationIdOf, type FlowNodeDef, readTyped, registerFlowNode, selectorOf, type Typed, type Versioned } from '../shared/flow-node';
-import { invalidInput, KICK_DEFAULTS, type KickOptions, kickParticipant, optionalId, parseKickOptions } from '../../lib';
+import {
+  conversationIdFrom,
+  type FlowNodeDef,
+  type Msg,
+  type Outcome,
+  registerFlowNode,
+  selectorFrom,
+  type Typed,
+  TypedInputs,
+  type Versioned,
+} from '../shared/flow-node';
+import { invalidInput, KICK_DEFAULTS, type KickOptions, kickParticipant, type KickResult, optionalId, parseKickOptions } from '../../lib';
 import { MIGRATIONS } from './migrations';
 
 const TYPE = 'genesys-disconnect-participant';
@@ -39,47 +49,56 @@ export = function (RED: NodeAPI) {
     // Safety options fail closed: a value that is not a boolean or "true"/"false" stops the node.
     parse: parseKickOptions,
     defaults: KICK_DEFAULTS,
-    work: (node, config: Versioned<DisconnectParticipantDef>, settings) => async (msg, ctx) => {
-      // Validate everything before any request.
-      const conversationId = await conversationIdOf(RED, node, msg, config);
-      const participantId = optionalId(
-        await readTyped(RED, node, msg, config.participantId, config.participantIdType, 'participantId'),
-        'participantId',
-      );
-      // The selector is only read when there is no participant id: an id names the leg exactly.
-      const selector = participantId ? undefined : await selectorOf(RED, node, msg, config);
-      if (!participantId && !selector) {
-        throw invalidInput('participantId', 'is empty and there is no target selector (msg.target, e.g. { "userId": "..." })');
-      }
-      const wrapupCode = optionalId(
-        await readTyped(RED, node, msg, config.wrapupCode ?? '', config.wrapupCodeType || 'str', 'wrapupCode'),
-        'wrapupCode',
-      );
-      let wrapup: KickOptions['wrapup'];
-      if (wrapupCode) {
-        // lib/kick validates the notes (text, length) with the rest of the kick's options.
-        const notes = await readTyped(RED, node, msg, config.wrapupNotes ?? '', config.wrapupNotesType || 'str', 'wrapupNotes');
-        wrapup = { code: wrapupCode, notes: notes as string | undefined };
-      }
-      const connection = ctx.connection();
-
-      // lib reports every phase itself ('resolving' before its read; a fast kick goes straight to 'disconnecting').
-      const result = await kickParticipant(connection, {
-        conversationId,
-        participantId,
-        selector,
-        ...settings,
-        wrapup,
-        signal: ctx.signal,
-        onProgress: (phase, detail) => {
-          const extra = detail?.waitMs !== undefined ? `${Math.ceil(detail.waitMs / 1000)}s` : undefined;
-          ctx.phase(PHASE_KEYS[phase] ?? 'working', extra);
-        },
+    work: (node, config: Versioned<DisconnectParticipantDef>, settings) => {
+      const inputs = new TypedInputs(RED, node, {
+        conversationId: [config.conversationId, config.conversationIdType, 'conversationId'],
+        participantId: [config.participantId, config.participantIdType, 'participantId'],
+        target: [config.target, config.targetType, 'target'],
+        wrapupCode: [config.wrapupCode ?? '', config.wrapupCodeType || 'str', 'wrapupCode'],
+        wrapupNotes: [config.wrapupNotes ?? '', config.wrapupNotesType || 'str', 'wrapupNotes'],
       });
-      msg.payload = result;
-      msg.conversationId = result.conversationId;
-      msg.participantId = result.participantId;
-      return { out: msg, status: OUTCOME_STATUS[result.outcome] ?? { fill: 'green', key: 'disconnected' } };
+      const conversationIdIsDefault = inputs.readsDefault('conversationId');
+      let onProgress: KickOptions['onProgress']; // one per node: ctx is the node's
+      const present = (msg: Msg, result: KickResult): Outcome => {
+        msg.payload = result;
+        msg.conversationId = result.conversationId;
+        msg.participantId = result.participantId;
+        return { out: msg, status: OUTCOME_STATUS[result.outcome] ?? { fill: 'green', key: 'disconnected' } };
+      };
+
+      return (msg, ctx) =>
+        inputs.read(msg, (read) => {
+          // Validate everything before any request.
+          const conversationId = conversationIdFrom(read('conversationId'), msg, conversationIdIsDefault);
+          const participantId = optionalId(read('participantId'), 'participantId');
+          // The selector is only read when there is no participant id: an id names the leg exactly.
+          const selector = participantId ? undefined : selectorFrom(read('target'));
+          if (!participantId && !selector) {
+            throw invalidInput('participantId', 'is empty and there is no target selector (msg.target, e.g. { "userId": "..." })');
+          }
+          const wrapupCode = optionalId(read('wrapupCode'), 'wrapupCode');
+          // lib/kick validates the notes (text, length) with the rest of the kick's options.
+          const wrapup = wrapupCode ? { code: wrapupCode, notes: read('wrapupNotes') as string | undefined } : undefined;
+          const connection = ctx.connection();
+          onProgress ??= (phase, detail) => {
+            const extra = detail?.waitMs !== undefined ? `${Math.ceil(detail.waitMs / 1000)}s` : undefined;
+            ctx.phase(PHASE_KEYS[phase] ?? 'working', extra);
+          };
+          // lib reports every phase itself ('resolving' before its read; a fast kick goes straight to 'disconnecting').
+          return kickParticipant(connection, {
+            conversationId,
+            participantId,
+            selector,
+            refuseCustomer: settings.refuseCustomer,
+            keepCallAlive: settings.keepCallAlive,
+            dryRun: settings.dryRun,
+            confirm: settings.confirm,
+            confirmTimeoutMs: settings.confirmTimeoutMs,
+            wrapup,
+            signal: ctx.signal,
+            onProgress,
+          }).then((result) => present(msg, result));
+        });
     },
   });
 };

@@ -48,40 +48,114 @@ function readyConnection(config: GenesysConfigNode | GenesysError): ReadyConnect
 }
 
 /**
- * Reads a TypedInput property. Type `msg` (or no type at all, from an old flow file) reads that msg property,
- * `defaultProp` when the value is empty; any other type is the node's own value (str, env, flow, global,
- * json, jsonata...). Returns undefined for an absent msg property.
+ * TypedInput types Node-RED evaluates through a callback that may come later: a flow/global context store may be
+ * asynchronous, and JSONata 2 always is (util.evaluateNodeProperty). Every other type (msg, str, num, bool, json,
+ * env, date, bin, re) is answered at once.
  */
-export function readTyped(RED: NodeAPI, node: Node, msg: Msg, value: unknown, type: unknown, defaultProp: string): Promise<unknown> {
-  const t = typeof type === 'string' && type !== '' ? type : 'msg';
-  let v = typeof value === 'string' ? value : value === undefined || value === null ? '' : String(value);
-  if (t === 'msg' && v.trim() === '') v = defaultProp;
-  // A plain string is itself (what evaluateNodeProperty returns for 'str'): no callback and promise per field.
-  if (t === 'str') return Promise.resolve(v);
-  return new Promise((resolve, reject) => {
-    try {
-      RED.util.evaluateNodeProperty(v, t, node, msg, (err: unknown, result: unknown) => {
-        if (err) reject(invalidInput(defaultProp, `could not be read (${t}): ${errorText(err)}`));
-        else resolve(result);
-      });
-    } catch (err) {
-      // JSON that does not parse, an unknown type...
-      reject(invalidInput(defaultProp, `could not be read (${t}): ${errorText(err)}`));
-    }
-  });
+const ASYNC_TYPES: ReadonlySet<string> = new Set(['flow', 'global', 'jsonata']);
+
+/** One TypedInput property of a node, settled at deploy: what to read, and the field its errors name. */
+interface TypedProperty {
+  value: string;
+  type: string;
+  field: string;
 }
 
-/** The conversation id from the node's `conversationId`/`conversationIdType` (default msg.conversationId). */
-export async function conversationIdOf(RED: NodeAPI, node: Node, msg: Msg, config: Typed<'conversationId'>): Promise<string> {
-  const value = await readTyped(RED, node, msg, config.conversationId, config.conversationIdType, 'conversationId');
+/** A property as the flow file gives it: [value, type, field]. The field is also the msg property read by default. */
+export type TypedSpec = readonly [value: unknown, type: unknown, field: string];
+
+/**
+ * A node's TypedInput properties, read per msg. Type `msg` (or no type at all, from an old flow file) reads that
+ * msg property, the field's own name when the value is empty; any other type is the node's own value (str, env,
+ * flow, global, json, jsonata...). An absent msg property reads as undefined.
+ *
+ * A node whose properties are all of types answered at once reads them without a promise (most nodes, most
+ * msgs: a fast kick). A property of an async type is evaluated before `use` runs, and a failure to read it is
+ * thrown only if `use` reads it, as if it were read on demand.
+ */
+export class TypedInputs<K extends string> {
+  private readonly props: Record<K, TypedProperty>;
+  private readonly asyncKeys: K[];
+
+  constructor(
+    private readonly RED: NodeAPI,
+    private readonly node: Node,
+    specs: Record<K, TypedSpec>,
+  ) {
+    this.props = {} as Record<K, TypedProperty>;
+    for (const key of Object.keys(specs) as K[]) {
+      const [value, type, field] = specs[key];
+      const t = typeof type === 'string' && type !== '' ? type : 'msg';
+      let v = typeof value === 'string' ? value : value === undefined || value === null ? '' : String(value);
+      if (t === 'msg' && v.trim() === '') v = field;
+      this.props[key] = { value: v, type: t, field };
+    }
+    this.asyncKeys = (Object.keys(this.props) as K[]).filter((k) => ASYNC_TYPES.has(this.props[k].type));
+  }
+
+  /** True when `key` reads msg.<its field> (the node's default source). */
+  readsDefault(key: K): boolean {
+    const p = this.props[key];
+    return p.type === 'msg' && p.value.trim() === p.field;
+  }
+
+  /** Runs `use` with a reader of this msg's properties: at once, or once the async ones are evaluated. */
+  read<T>(msg: Msg, use: (get: (key: K) => unknown) => T): T | Promise<Awaited<T>> {
+    if (this.asyncKeys.length === 0) return use((key) => this.readNow(msg, this.props[key]));
+    const settled = new Map<K, { value?: unknown; error?: GenesysError }>();
+    const evaluations = this.asyncKeys.map((key) =>
+      this.readLater(msg, this.props[key]).then(
+        (value) => void settled.set(key, { value }),
+        (error: GenesysError) => void settled.set(key, { error }),
+      ),
+    );
+    const read = (key: K) => {
+      const got = settled.get(key);
+      if (!got) return this.readNow(msg, this.props[key]);
+      if (got.error) throw got.error;
+      return got.value;
+    };
+    // then() flattens a promise `use` returns: the result is Awaited<T> (TypeScript cannot see that for a generic T).
+    return Promise.all(evaluations).then(() => use(read)) as Promise<Awaited<T>>;
+  }
+
+  private readNow(msg: Msg, p: TypedProperty): unknown {
+    // A plain string is itself (what evaluateNodeProperty returns for 'str').
+    if (p.type === 'str') return p.value;
+    try {
+      return this.RED.util.evaluateNodeProperty(p.value, p.type, this.node, msg);
+    } catch (err) {
+      // JSON that does not parse, a bad msg property expression, an unknown type...
+      throw unreadable(p, err);
+    }
+  }
+
+  private readLater(msg: Msg, p: TypedProperty): Promise<unknown> {
+    return new Promise((resolve, reject) => {
+      try {
+        this.RED.util.evaluateNodeProperty(p.value, p.type, this.node, msg, (err: unknown, result: unknown) => {
+          if (err) reject(unreadable(p, err));
+          else resolve(result);
+        });
+      } catch (err) {
+        reject(unreadable(p, err));
+      }
+    });
+  }
+}
+
+function unreadable(p: TypedProperty, err: unknown): GenesysError {
+  return invalidInput(p.field, `could not be read (${p.type}): ${errorText(err)}`);
+}
+
+/**
+ * The conversation id read from the node's conversationId property. When it is missing and the property is the
+ * default msg.conversationId, an id in msg.payload gets its own hint.
+ */
+export function conversationIdFrom(value: unknown, msg: Msg, readsDefault: boolean): string {
   const missing = value === undefined || value === null || (typeof value === 'string' && value.trim() === '');
   // The inject node's default puts what the user typed in msg.payload: an id there is almost surely meant.
-  if (
-    missing &&
-    isMsgDefault(config.conversationId, config.conversationIdType, 'conversationId') &&
-    typeof msg.payload === 'string' &&
-    UUID_RE.test(msg.payload.trim())
-  ) {
+  if (missing && readsDefault && typeof msg.payload === 'string' && UUID_RE.test(msg.payload.trim())) {
     throw invalidInput(
       'conversationId',
       `msg.conversationId is not set, but msg.payload holds the id ${msg.payload.trim()}: set msg.conversationId (for example in the inject node) instead of msg.payload`,
@@ -90,19 +164,8 @@ export async function conversationIdOf(RED: NodeAPI, node: Node, msg: Msg, confi
   return requireId(value, 'conversationId');
 }
 
-/** True when the property is read from msg.<defaultProp> (the node's default source). */
-function isMsgDefault(value: unknown, type: unknown, defaultProp: string): boolean {
-  const t = typeof type === 'string' && type !== '' ? type : 'msg';
-  const v = typeof value === 'string' ? value.trim() : '';
-  return t === 'msg' && (v === '' || v === defaultProp);
-}
-
-/**
- * The selector from the node's `target`/`targetType` (default msg.target). An empty string (a node with a
- * blank str/env target) means no selector; anything else must be a valid selector object.
- */
-export async function selectorOf(RED: NodeAPI, node: Node, msg: Msg, config: Typed<'target'>): Promise<TargetSelector | undefined> {
-  const value = await readTyped(RED, node, msg, config.target, config.targetType, 'target');
+/** The selector read from the node's target property: blank text (a node's empty str/env target) means none. */
+export function selectorFrom(value: unknown): TargetSelector | undefined {
   if (typeof value === 'string' && value.trim() === '') return undefined;
   return parseSelector(value, 'target');
 }
@@ -354,7 +417,9 @@ export function registerFlowNode<D extends FlowNodeDef, S, R>(RED: NodeAPI, spec
   function GenesysFlowNode(this: FlowNode, raw: D) {
     RED.nodes.createNode(this, raw);
     const { config, settings, problem } = nodeConfig(raw, spec.migrations, spec.parse);
-    setupFlowNode(RED, this, spec.type, config, spec.work(this, config, settings), problem);
+    // A node whose settings did not parse never builds its work: every msg fails with the problem.
+    const work = problem ? () => Promise.reject(problem) : spec.work(this, config, settings);
+    setupFlowNode(RED, this, spec.type, config, work, problem);
   }
   RED.nodes.registerType(spec.type, GenesysFlowNode, { settings: editorDefaults(spec.type, { ...spec.defaults, version: spec.migrations.length }) });
 }

@@ -66,6 +66,31 @@ describe('genesys-disconnect-participant node', () => {
     await expectKicked(cid, ids, 2, { participantId: ids[1] }, { participantId: ids[2], participantIdType: 'str' });
   });
 
+  // Flow/global context and JSONata are read through Node-RED's callback (nodes/shared/flow-node.ts TypedInputs);
+  // every other type at once, without a promise.
+  it('ids from flow context and JSONata: the same kick as from msg', async () => {
+    const { cid, ids } = await three();
+    await load(ctx.sim.url, [
+      node({ conversationId: 'kickCid', conversationIdType: 'flow', participantId: 'payload.leg', participantIdType: 'jsonata' }),
+    ]);
+    helper.getNode('k').context().flow.set('kickCid', cid);
+    const o = await run('k', { payload: { leg: ids[1] } });
+    assert.equal(o.port, 'out1', JSON.stringify(o.msg.error));
+    assert.equal(o.msg.payload.participantId, ids[1]);
+    assert.equal((await patches())[0].path, `/api/v2/conversations/${cid}/participants/${ids[1]}`);
+  });
+
+  it('a JSONata target that fails is not read when a participant id is given; without one, the msg fails naming target', async () => {
+    const { cid, ids } = await three();
+    await load(ctx.sim.url, [node({ target: '$error("no target here")', targetType: 'jsonata' })]);
+    const o = await run('k', { conversationId: cid, participantId: ids[1] });
+    assert.equal(o.port, 'out1', JSON.stringify(o.msg.error));
+    const failed = await expectError('k', { conversationId: cid }, 'invalid-input');
+    assert.equal(failed._error.field, 'target');
+    assert.match(failed._error.message, /no target here/);
+    assert.equal((await patches()).length, 1, 'only the first msg sent a PATCH');
+  });
+
   it('an ambiguous selector is ambiguous-target listing both, nothing sent', async () => {
     const { cid, ids } = await seed([{ purpose: 'customer' }, { purpose: 'agent' }, { purpose: 'agent' }]);
     await load(ctx.sim.url, [node()]);
