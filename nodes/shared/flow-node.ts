@@ -59,7 +59,13 @@ interface TypedProperty {
   value: string;
   type: string;
   field: string;
+  /** Type msg with a plain name (msg.conversationId, the default): read as msg[name], no expression to parse. */
+  msgName?: string;
 }
+
+/** A msg property expression that is one plain name: Node-RED's getMessageProperty reads it as msg[name]. */
+const PLAIN_NAME = /^(?:msg\.)?([A-Za-z_$][A-Za-z0-9_$]*)$/;
+const NOT_PLAIN = new Set(['__proto__', 'constructor', 'prototype']);
 
 /** A property as the flow file gives it: [value, type, field]. The field is also the msg property read by default. */
 export type TypedSpec = readonly [value: unknown, type: unknown, field: string];
@@ -88,7 +94,8 @@ export class TypedInputs<K extends string> {
       const t = typeof type === 'string' && type !== '' ? type : 'msg';
       let v = typeof value === 'string' ? value : value === undefined || value === null ? '' : String(value);
       if (t === 'msg' && v.trim() === '') v = field;
-      this.props[key] = { value: v, type: t, field };
+      const name = t === 'msg' ? PLAIN_NAME.exec(v)?.[1] : undefined;
+      this.props[key] = name && !NOT_PLAIN.has(name) ? { value: v, type: t, field, msgName: name } : { value: v, type: t, field };
     }
     this.asyncKeys = (Object.keys(this.props) as K[]).filter((k) => ASYNC_TYPES.has(this.props[k].type));
   }
@@ -120,7 +127,9 @@ export class TypedInputs<K extends string> {
   }
 
   private readNow(msg: Msg, p: TypedProperty): unknown {
-    // A plain string is itself (what evaluateNodeProperty returns for 'str').
+    // A plain string is itself, a plain msg name is msg[name] (what evaluateNodeProperty returns for them):
+    // Node-RED's expression parser is a measurable share of a fast kick.
+    if (p.msgName !== undefined) return msg[p.msgName];
     if (p.type === 'str') return p.value;
     try {
       return this.RED.util.evaluateNodeProperty(p.value, p.type, this.node, msg);
