@@ -54,9 +54,10 @@ export async function loadBenchFlow(
   nodes: Record<string, unknown>[],
   requestsPerMinute: number,
   configExtra: Record<string, unknown> = {},
+  extraTypes: unknown[] = [],
 ): Promise<Collector> {
   await helper.unload();
-  await load(sim.url, nodes, { config: { requestsPerMinute, ...configExtra }, lean: true });
+  await load(sim.url, nodes, { config: { requestsPerMinute, ...configExtra }, lean: true, extraTypes });
   return new Collector();
 }
 
@@ -112,6 +113,28 @@ export class PlainClient {
   close(): Promise<void> {
     return this.agent.close();
   }
+}
+
+/**
+ * Node-RED's own share of a kick: a node type `bench-plain-patch` whose input handler makes the baseline's plain
+ * PATCH (msg.conversationId, msg.participantId) and sends the msg on. No validation, guard, ledger, limiter,
+ * retry or status: what is left is Node-RED passing the msg in and out, the floor of any node.
+ */
+export function plainPatchNodeType(plain: PlainClient) {
+  return (RED: any) => {
+    function BenchPlainPatch(this: any, config: any) {
+      RED.nodes.createNode(this, config);
+      this.on('input', (msg: any, send: (m: unknown) => void, done: (err?: Error) => void) => {
+        plain.patch(msg.conversationId, msg.participantId).then((res) => {
+          if (res.status !== 202) return done(new Error(`PATCH answered ${res.status}`));
+          msg.payload = { outcome: 'disconnected' };
+          send(msg);
+          done();
+        }, done);
+      });
+    }
+    RED.nodes.registerType('bench-plain-patch', BenchPlainPatch);
+  };
 }
 
 /** Seeds `n` four-party conferences; returns [conversationId, target participant (agent 1) id, userId]. */

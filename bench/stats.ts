@@ -52,3 +52,23 @@ export function mb(bytes: number): string {
 export function now(): number {
   return Number(process.hrtime.bigint()) / 1e6;
 }
+
+/**
+ * Orders in which to run k series round by round, balanced for carry-over (a Williams design): over one cycle
+ * of the rows, every series runs right after every other series equally often (once each for an even k, twice
+ * for an odd k, whose cycle is twice as long). A rotation by one keeps every series behind the same predecessor
+ * in every round, and what ran just before moves a series' time: here a kick of the node ran about 8% faster
+ * right behind the same node's other series than behind the official SDK (its code still in the caches).
+ */
+export function balancedOrders(k: number): number[][] {
+  // A sequencing of 0..k-1 (0, k-1, 1, k-2, 2, ...): the steps between neighbours are all different mod k, so
+  // the k shifted rows put every ordered pair next to each other exactly once.
+  const base: number[] = [];
+  for (let lo = 0, hi = k - 1; base.length < k;) {
+    base.push(lo++);
+    if (base.length < k) base.push(hi--);
+  }
+  const rows = base.map((_, shift) => base.map((x) => (x + shift) % k));
+  // For an odd k the shifted rows alone are not balanced; with their mirror images they are.
+  return k % 2 === 0 ? rows : [...rows, ...rows.map((r) => [...r].reverse())];
+}

@@ -55,14 +55,14 @@ export function flow(sim: string | Origins, nodes: Record<string, unknown>[], co
 }
 
 /** Loads a flow with the config node's credentials (the simulator's default client unless given). `lean`
- * drops the helper's spies (see dropHelperSpies). */
+ * drops the helper's spies (see dropHelperSpies); `extraTypes`: node modules besides ours (a benchmark's own). */
 export async function load(
   sim: string | Origins,
   nodes: Record<string, unknown>[],
-  opts: { credentials?: Record<string, unknown>; config?: Record<string, unknown>; lean?: boolean } = {},
+  opts: { credentials?: Record<string, unknown>; config?: Record<string, unknown>; lean?: boolean; extraTypes?: unknown[] } = {},
 ): Promise<void> {
   const nodesOfFlow = flow(sim, nodes, opts.config);
-  await helper.load(ALL_NODES, nodesOfFlow, { [CONFIG_ID]: opts.credentials ?? SIM_CREDENTIALS });
+  await helper.load([...ALL_NODES, ...(opts.extraTypes ?? [])], nodesOfFlow, { [CONFIG_ID]: opts.credentials ?? SIM_CREDENTIALS });
   if (opts.lean) dropHelperSpies(nodesOfFlow.map((n) => n.id as string));
 }
 
