@@ -2,6 +2,7 @@
 // rate limiter (sliding window, shared by all requests of this client) -> HTTP (undici) -> error mapping,
 // with the retry policy of lib/retry.ts around it and one token renewal on a 401.
 import { cancelled } from './abort';
+import type { Dispatcher } from 'undici';
 import type { ZodType } from 'zod';
 import { z } from 'zod';
 import { GenesysError, invalidInput } from './errors';
@@ -433,6 +434,11 @@ export class GenesysClient {
   hasSpareBudget(share = 0.5): boolean {
     // Without a token a request takes its slot only after the grant: it would not count here yet.
     return !this.closed && this.tokens.hasValidToken && this.limiter.queued === 0 && this.limiter.inWindow < this.limiter.budget * share;
+  }
+
+  /** Where a WebSocket of this client connects through: the proxy of HTTPS_PROXY & co. when one is set. */
+  get socketDispatcher(): Dispatcher | undefined {
+    return this.http.proxyDispatcher;
   }
 
   /** Requests per window in force: requestsPerMinute, or less when Genesys' inin-ratelimit-allowed says so. */

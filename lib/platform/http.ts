@@ -193,6 +193,14 @@ export class HttpTransport {
     }
   }
 
+  /**
+   * The proxy's dispatcher (EnvHttpProxyAgent) when a proxy variable is set, for connections the transport does
+   * not make itself (the Notification Service's WebSocket): they then go the way every request goes.
+   */
+  get proxyDispatcher(): Dispatcher | undefined {
+    return this.viaProxy ? this.agent : undefined;
+  }
+
   get isClosed(): boolean {
     return this.closed;
   }

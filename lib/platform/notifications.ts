@@ -12,7 +12,7 @@
 //     (ignoreErrors: "prevent throwing of errors for failed permissions checks": a Rejected topic is listed
 //     with its state instead of failing the whole batch)
 //   HEAD /api/v2/notifications/channels/{id}: 200 while the channel lives, 404 after.
-import { WebSocket } from 'undici';
+import { type Dispatcher, WebSocket } from 'undici';
 import { z } from 'zod';
 import type { ApiResponse, RequestOptions } from './client';
 import { endInBatches } from './abort';
@@ -73,6 +73,8 @@ export type PushStatus =
 /** What the manager needs of its client: the one request path, and whether the budget has room. */
 export interface PushClient {
   request<T>(options: RequestOptions<T>): Promise<ApiResponse<T>>;
+  /** The proxy the REST requests use (HTTPS_PROXY & co.), if any: the socket goes through it too. */
+  readonly socketDispatcher?: Dispatcher;
 }
 
 export interface NotificationOptions {
@@ -597,7 +599,9 @@ export class NotificationChannels {
     ch.reconnectTimer = clear(ch.reconnectTimer);
     let ws: WebSocket;
     try {
-      ws = new WebSocket(ch.connectUri);
+      // Behind a proxy, through it (a CONNECT tunnel), as the REST requests: undici's WebSocketInit.dispatcher.
+      const dispatcher = this.client.socketDispatcher;
+      ws = dispatcher ? new WebSocket(ch.connectUri, { dispatcher }) : new WebSocket(ch.connectUri);
     } catch (err) {
       this.socketDown(ch, undefined, `cannot open the socket (${describe(err)})`, true);
       return;

@@ -6,6 +6,7 @@ import * as net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { start, type SimHandle } from '../../sim';
 import { simClient } from '../../testkit/sim-client';
+import { until } from '../support/until';
 
 const PROXY_VARS = ['HTTP_PROXY', 'http_proxy', 'HTTPS_PROXY', 'https_proxy', 'NO_PROXY', 'no_proxy'];
 const CONVERSATION = {
@@ -15,12 +16,15 @@ const CONVERSATION = {
 interface Proxy {
   url: string;
   seen: string[];
+  /** WebSocket upgrade requests seen inside the CONNECT tunnels (their request line). */
+  upgrades: string[];
   close(): Promise<void>;
 }
 
 /** A forward proxy: CONNECT tunnels and absolute-form requests, each recorded as "METHOD target". */
 async function startProxy(): Promise<Proxy> {
   const seen: string[] = [];
+  const upgrades: string[] = [];
   const sockets = new Set<net.Socket>();
   const server = http.createServer((req, res) => {
     seen.push(`${req.method} ${req.url}`);
@@ -43,6 +47,11 @@ async function startProxy(): Promise<Proxy> {
       upstream.pipe(client);
       client.pipe(upstream);
     });
+    // What goes through the tunnel in clear (the simulator speaks http/ws): note every WebSocket upgrade.
+    client.on('data', (chunk: Buffer) => {
+      const text = chunk.toString('latin1');
+      if (/^upgrade: websocket\r?$/im.test(text)) upgrades.push(text.split('\r\n')[0]);
+    });
     for (const s of [client, upstream]) {
       sockets.add(s);
       s.on('close', () => sockets.delete(s));
@@ -57,6 +66,7 @@ async function startProxy(): Promise<Proxy> {
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     seen,
+    upgrades,
     close: () =>
       new Promise<void>((resolve) => {
         for (const s of sockets) s.destroy();
@@ -126,4 +136,31 @@ describe('lib/http: proxy from the environment', () => {
       assert.equal((await read()).status, 200);
       assert.deepEqual(proxy.seen, []);
     }));
+
+  it("the Notification Service's WebSocket goes through the proxy too, and direct without one", async () => {
+    const openSocket = async () => {
+      const client = simClient(sim.url, { notifications: { enabled: true } });
+      try {
+        // A topic of the seeded conversation: subscribing it creates a channel and opens its socket.
+        const topic = `v2.detail.events.conversation.${CONVERSATION.conversations[0].id}.user.end`;
+        const listener = { pushEvent: () => undefined, pushState: () => undefined };
+        client.notifications.subscribe(topic, listener);
+        try {
+          await until(() => client.notifications.state(topic) === 'live', 'the topic to be live on an open socket');
+        } finally {
+          client.notifications.unsubscribe(topic, listener);
+        }
+      } finally {
+        await client.close();
+      }
+    };
+    await withHttpProxy(async (proxy) => {
+      await openSocket();
+      assert.equal(proxy.upgrades.length, 1, `one upgrade through the tunnel: ${proxy.upgrades.join(' | ')}`);
+      assert.match(proxy.upgrades[0], /^GET \/\S+ HTTP\/1\.1$/);
+      delete process.env.HTTP_PROXY;
+      await openSocket();
+      assert.equal(proxy.upgrades.length, 1, 'no proxy variable: the socket goes direct');
+    });
+  });
 });
