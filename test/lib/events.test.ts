@@ -115,6 +115,18 @@ describe('events: from events to results', () => {
     assert.equal(events.length, 2);
   });
 
+  it('every event with a purpose: only conversations with such a participant, and msg.participants still lists everyone', () => {
+    const { push, events } = run({ topics: [{ kind: 'queue', id: Q }], purpose: 'Agent' });
+    push.send(QT, conv(leg('p1', 'customer', 'connected'), leg('p3', 'ivr', 'connected')));
+    assert.equal(events.length, 0, 'no agent on the call: nothing');
+    push.send(QT, conv(leg('p1', 'customer', 'connected'), leg('p2', 'agent', 'connected')));
+    assert.equal(events.length, 1);
+    assert.deepEqual(
+      events[0].participants!.map((p) => p.id),
+      ['p1', 'p2'],
+    );
+  });
+
   it('joins: one msg per joiner, once, whichever topic brings the change; old legs at first sight are not joins', () => {
     const { push, events } = run({
       topics: [
