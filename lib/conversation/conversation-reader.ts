@@ -131,9 +131,9 @@ export class ConversationReader {
     const priority = options.priority ?? 'normal';
     const key = `${priority}:${conversationId.toLowerCase()}`;
     const booked = options.booking !== undefined && options.booking.remaining > 0;
-    let flight = options.fresh || booked ? undefined : this.inFlight.get(key);
-    if (flight) this.shared++;
-    else flight = this.start(key, conversationId, priority, options.booking);
+    const flight = options.fresh || booked ? undefined : this.inFlight.get(key);
+    if (!flight) return this.start(key, conversationId, priority, options.booking, listener);
+    this.shared++;
     flight.listeners.add(listener);
     return flight;
   }
@@ -158,8 +158,11 @@ export class ConversationReader {
     this.spareControllers.push(controller);
   }
 
-  private start(key: string, conversationId: string, priority: RequestPriority, booking: Booking | undefined): InFlight {
-    const flight: InFlight = { conversationId, key, controller: this.spareControllers.pop() ?? new AbortController(), listeners: new Set() };
+  /** A new GET with its first listener, listening before the request starts (a wait it reports at once reaches it). */
+  private start(key: string, conversationId: string, priority: RequestPriority, booking: Booking | undefined, first: ReadListener): InFlight {
+    const listeners = new Set<ReadListener>();
+    listeners.add(first);
+    const flight: InFlight = { conversationId, key, controller: this.spareControllers.pop() ?? new AbortController(), listeners };
     this.inFlight.set(key, flight);
     this.gets++;
     const settle = (fn: (l: ReadListener) => void) => {

@@ -210,9 +210,13 @@ export async function kickParticipant(ctx: KickContext, options: KickOptions): P
   const v = validate(options);
   const { signal, onProgress } = options;
   if (signal?.aborted) throw cancelled(signal);
+  /** Waits reported so far: a phase is not shown over a wait reported while its request was being started. */
+  let waitsShown = 0;
   // A wait of 0 ms (a token grant about to start) is not worth a status change.
   const onWait = (info: WaitInfo) => {
-    if (info.ms > 0) onProgress?.('waiting', { waitMs: info.ms });
+    if (info.ms <= 0) return;
+    waitsShown++;
+    onProgress?.('waiting', { waitMs: info.ms });
   };
   let attempts = 0;
   /** Set once a PATCH has left for Genesys: from then on a cancel cannot promise that nothing happened. */
@@ -314,10 +318,13 @@ export async function kickParticipant(ctx: KickContext, options: KickOptions): P
 
     let pinnedId: string | undefined;
     for (;;) {
-      onProgress?.('resolving');
       // After a 409, do not join a GET that may have left before the state moved; it finishes work begun.
       const again = conflicts > 0;
-      const read = await ctx.reader.read(v.conversationId, { signal, onWait, fresh: again, priority: again ? 'high' : 'normal', booking });
+      const waitsBefore = waitsShown;
+      const reading = ctx.reader.read(v.conversationId, { signal, onWait, fresh: again, priority: again ? 'high' : 'normal', booking });
+      // The GET is on its way unless it reported a wait: the phase is shown while it travels, not before it.
+      if (waitsShown === waitsBefore) onProgress?.('resolving');
+      const read = await reading;
       const live = new Set(read.participants.filter((p) => p.live).map((p) => p.id.toLowerCase()));
       const gone = ctx.ledger.acceptedLegs(v.conversationId, (id) => live.has(id));
       const decision = decide(v, read, gone, pinnedId);

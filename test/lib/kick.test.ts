@@ -4,6 +4,8 @@ import { kickParticipant, type KickOptions, type KickPhase } from '../../lib/con
 import { ACCEPTED_GONE_MS, KickLedger } from '../../lib/conversation/kick-ledger';
 import { until } from '../support/until';
 import { useSimulatorClient } from '../support/sim-session';
+import { ConversationReader } from '../../lib/conversation/conversation-reader';
+import { simClient } from '../../testkit/sim-client';
 import { CONFERENCE, NOBODY, USER_A, USER_B, USER_C, USER_D } from '../../testkit/fixtures';
 
 interface Logged {
@@ -345,6 +347,35 @@ describe('lib/kick (against the simulator)', () => {
     assert.equal(r.outcome, 'disconnected');
     const waiting = seen.find((x) => x.phase === 'waiting');
     assert.ok(waiting && waiting.waitMs !== undefined && waiting.waitMs >= 500, JSON.stringify(seen));
+  });
+
+  it('a phase shows once its request leaves, never over a wait for the rate limit', async () => {
+    const { cid, ids } = await ctx.seed(CONFERENCE);
+    // One request per 400 ms window, spent before each kick: every kick's request waits for the next window.
+    const client = simClient(ctx.sim.url, { requestsPerMinute: 1, rateLimitWindowMs: 400 });
+    const reader = new ConversationReader(client);
+    const spend = () => client.request({ method: 'GET', path: `/api/v2/conversations/${cid}` });
+    try {
+      const seen: KickPhase[] = [];
+      const onProgress = (p: KickPhase) => seen.push(p);
+      await spend();
+      const fast = await kickParticipant(
+        { client, reader, ledger: new KickLedger() },
+        { conversationId: cid, participantId: ids[1], refuseCustomer: false, keepCallAlive: false, onProgress },
+      );
+      assert.equal(fast.outcome, 'disconnected');
+      assert.deepEqual(seen, ['waiting', 'disconnecting'], 'the fast path: disconnecting only once the PATCH left');
+      seen.length = 0;
+      await spend();
+      const dry = await kickParticipant(
+        { client, reader, ledger: new KickLedger() },
+        { conversationId: cid, participantId: ids[2], dryRun: true, onProgress },
+      );
+      assert.equal(dry.outcome, 'dry-run');
+      assert.deepEqual(seen, ['waiting'], 'a read that waited: resolving is not shown over the wait');
+    } finally {
+      await client.close();
+    }
   });
 
   it('an abort while the PATCH is on the wire says the request was sent (msg.error.sent)', async () => {
