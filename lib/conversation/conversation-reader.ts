@@ -160,9 +160,7 @@ export class ConversationReader {
 
   /** A new GET with its first listener, listening before the request starts (a wait it reports at once reaches it). */
   private start(key: string, conversationId: string, priority: RequestPriority, booking: Booking | undefined, first: ReadListener): InFlight {
-    const listeners = new Set<ReadListener>();
-    listeners.add(first);
-    const flight: InFlight = { conversationId, key, controller: this.spareControllers.pop() ?? new AbortController(), listeners };
+    const flight: InFlight = { conversationId, key, controller: this.spareControllers.pop() ?? new AbortController(), listeners: new Set([first]) };
     this.inFlight.set(key, flight);
     this.gets++;
     const settle = (fn: (l: ReadListener) => void) => {

@@ -38,16 +38,13 @@ export class KickLedger {
     const previous = this.tails.get(key);
     // The common case, no kick of this conversation in progress: decide at once, no wait.
     const mine = previous ? untilDoneOrAborted(previous, signal).then(decide) : decide();
-    const tail: Promise<void> = (previous ? previous.then(() => mine) : mine).then(
-      () => this.leave(key, tail),
-      () => this.leave(key, tail),
-    );
+    // The line moves on when this kick has finished, however it ended.
+    const leave = () => {
+      if (this.tails.get(key) === tail) this.tails.delete(key);
+    };
+    const tail: Promise<void> = (previous ? previous.then(() => mine) : mine).then(leave, leave);
     this.tails.set(key, tail);
     return mine;
-  }
-
-  private leave(key: string, tail: Promise<void>): void {
-    if (this.tails.get(key) === tail) this.tails.delete(key);
   }
 
   /** Genesys accepted the disconnect of this leg: it counts as gone from now on. */
@@ -79,7 +76,7 @@ export class KickLedger {
     const kept = legs.filter((leg) => leg.until > now && stillLive(leg.id));
     for (const leg of kept) out.add(leg.id);
     if (kept.length === 0) this.accepted.delete(key);
-    else this.accepted.set(key, kept);
+    else if (kept.length < legs.length) this.accepted.set(key, kept);
     return out;
   }
 

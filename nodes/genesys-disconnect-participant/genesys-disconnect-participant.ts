@@ -84,7 +84,8 @@ export = function (RED: NodeAPI) {
             const extra = detail?.waitMs !== undefined ? `${Math.ceil(detail.waitMs / 1000)}s` : undefined;
             ctx.phase(PHASE_KEYS[phase] ?? 'working', extra);
           };
-          // lib reports every phase itself ('resolving' before its read; a fast kick goes straight to 'disconnecting').
+          // lib reports every phase itself, each once its request has left ('resolving' with the read, 'disconnecting'
+          // with the PATCH; a fast kick goes straight to 'disconnecting').
           return kickParticipant(connection, {
             conversationId,
             participantId,
