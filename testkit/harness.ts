@@ -152,6 +152,14 @@ export function recordStatuses(id: string): any[] {
   return seen;
 }
 
+/**
+ * Resolves once the statuses asked for in this turn of the event loop are painted: a flow node paints a msg's
+ * status at the end of the turn, after Node-RED has passed the msg on (nodes/shared/flow-node.ts).
+ */
+export function statusPainted(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
 /** Sends msg to node `id` and resolves with the first thing that comes out: out1, out2 or the Catch node. */
 export async function run(id: string, msg: Record<string, unknown>, timeoutMs = 20_000): Promise<Outcome> {
   const collector = new Collector();

@@ -3,7 +3,7 @@
 // (output and status), redeploy closing the socket. Against the simulator's Notification Service over real
 // sockets; count-based (what came out, what the simulator logged).
 import * as assert from 'node:assert/strict';
-import { helper, load, run, useNodeTestServer } from '../../testkit/harness';
+import { helper, load, run, statusPainted, useNodeTestServer } from '../../testkit/harness';
 import { seedConversation } from '../../testkit/fixtures';
 import { until } from '../support/until';
 
@@ -96,6 +96,7 @@ describe('push through Node-RED (config node, disconnect with confirm, await end
     };
     await ctx.sim.control.transition({ conversationId: cid, participantId: ids[1], state: 'disconnected', afterMs: 1000 });
     const o = await run('w', { conversationId: cid, participantId: ids[1] });
+    await statusPainted();
     assert.equal(o.port, 'out1');
     assert.equal(o.msg.payload.via, 'poll');
     assert.match(o.msg.payload.pushUnavailable, /some:permission:view/);
