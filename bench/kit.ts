@@ -63,9 +63,10 @@ export async function loadBenchFlow(
 
 /**
  * The baseline: what a hand-written flow does with plain undici (keep-alive pool to the same origin, one
- * token fetched up front, no validation, no limiter, no retry). API calls use the same undici call as our
- * transport (agent.request with an origin and a path): the top-level request(url) parses a URL per call and
- * measured ~15% slower per PATCH, which would flatter every ratio against this baseline.
+ * token fetched up front, no validation, no limiter, no retry). API calls use undici's usual request API in its
+ * faster form (agent.request with an origin and a path): the top-level request(url) parses a URL per call and
+ * measured ~15% slower per PATCH, which would flatter every ratio against this baseline. (Our transport uses
+ * the lower-level dispatch: lib/platform/http.ts AnswerReader.)
  */
 export class PlainClient {
   readonly agent = new Agent({ keepAliveTimeout: 60_000, connections: 16 });

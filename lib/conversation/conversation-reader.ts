@@ -153,7 +153,7 @@ export class ConversationReader {
 
   private recycle(controller: AbortController): void {
     const signal = controller.signal;
-    // The transport's undici bridge stays on a signal it has seen (abort.ts undiciSignal): it waits on nothing.
+    // The transport's one listener stays on a signal it has seen (abort.ts inFlightOn): it waits on nothing.
     if (signal.aborted || this.spareControllers.length >= SPARE_CONTROLLERS || abortListenersOn(signal) > 0) return;
     this.spareControllers.push(controller);
   }

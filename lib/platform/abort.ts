@@ -1,7 +1,7 @@
 // Cancellation, one way for every layer. A flow node that closes aborts its signal with ONE GenesysError (the
 // reason); every wait, limiter slot and backoff of that node rejects with that same object. A redeploy of
 // 50,000 waits then builds one error, not an Error (and a DOMException) per layer per msg.
-import { EventEmitter, getEventListeners } from 'node:events';
+import { getEventListeners } from 'node:events';
 import { GenesysError } from './errors';
 
 /** The signal's reason when it is already a 'cancelled' GenesysError, else a new one with this message. */
@@ -78,41 +78,38 @@ export function endInBatches<T>(items: readonly T[], end: (item: T) => void): vo
   batch();
 }
 
+/** A request in flight that its signal's abort ends (lib/platform/http.ts AnswerReader). */
+export interface Abortable {
+  abort(reason: unknown): void;
+}
+
+/** Each signal's requests in flight, weakly: a signal no longer used takes its set with it. */
+const inFlight = new WeakMap<AbortSignal, Set<Abortable>>();
+
 /**
- * A caller's AbortSignal as undici's request takes it. undici adds and removes an abort listener on every
- * request's signal; on an AbortSignal (an EventTarget) that pair cost about 8 µs a request (3% of a loopback
- * PATCH), and every msg of a node passes the node's one signal. undici also takes an EventEmitter with
- * `aborted` and `reason` as the signal (Dispatcher.request options: `signal: AbortSignal | EventEmitter`):
- * each signal gets one such bridge, fired by one listener on the signal, and requests come and go on the
- * bridge's plain listener list.
+ * The requests in flight on `signal`: a request adds itself while it runs and leaves when it settles, and one
+ * listener on the signal, added the first time, aborts those still there. undici's own signal option adds
+ * and removes a listener per request (about 8 µs a request on an AbortSignal, still a measurable share of a
+ * fast kick on an EventEmitter), and every msg of a node passes the node's one signal.
  */
-class UndiciSignal extends EventEmitter {
-  constructor(private readonly signal: AbortSignal) {
-    super();
-    this.setMaxListeners(0); // one listener per request in flight: many at once is normal
-    signal.addEventListener('abort', () => this.emit('abort'), { once: true });
+export function inFlightOn(signal: AbortSignal): Set<Abortable> {
+  let requests = inFlight.get(signal);
+  if (!requests) {
+    const set = new Set<Abortable>();
+    signal.addEventListener(
+      'abort',
+      () => {
+        for (const request of [...set]) request.abort(signal.reason);
+        set.clear();
+      },
+      { once: true },
+    );
+    inFlight.set(signal, (requests = set));
   }
-
-  get aborted(): boolean {
-    return this.signal.aborted;
-  }
-
-  get reason(): unknown {
-    return this.signal.reason;
-  }
+  return requests;
 }
 
-/** Each signal's bridge, weakly: a signal no longer used takes its bridge with it. */
-const bridges = new WeakMap<AbortSignal, UndiciSignal>();
-
-/** The signal to give undici for `signal` (made once per signal). */
-export function undiciSignal(signal: AbortSignal): EventEmitter {
-  let bridge = bridges.get(signal);
-  if (!bridge) bridges.set(signal, (bridge = new UndiciSignal(signal)));
-  return bridge;
-}
-
-/** Abort listeners on `signal` besides its undici bridge: 0 when nothing waits on it. */
+/** Abort listeners on `signal` besides the transport's one (inFlightOn): 0 when nothing waits on it. */
 export function abortListenersOn(signal: AbortSignal): number {
-  return getEventListeners(signal, 'abort').length - (bridges.has(signal) && !signal.aborted ? 1 : 0);
+  return getEventListeners(signal, 'abort').length - (inFlight.has(signal) && !signal.aborted ? 1 : 0);
 }

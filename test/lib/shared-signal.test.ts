@@ -1,7 +1,7 @@
 // The nodes give every msg of a node ONE signal (nodes/shared/flow-node.ts): thousands of kicks, reads and
 // waits then share it. Each layer must remove what it added to it when its work ends, or a busy node's signal
 // grows without end (a leak, and every later removal searches a longer list). The transport keeps one listener
-// per signal, its bridge to undici. Against the simulator.
+// per signal, which ends the requests in flight on it (abort.ts inFlightOn). Against the simulator.
 import * as assert from 'node:assert/strict';
 import { getEventListeners, setMaxListeners } from 'node:events';
 import { randomUUID } from 'node:crypto';
@@ -66,7 +66,7 @@ describe('one signal shared by every call of a node', function () {
     const failed = outcomes.filter((o) => o.status === 'rejected');
     assert.deepEqual(failed, [], 'every call succeeded');
     assert.ok(most > 1, `requests waited on the signal (${most} listeners at most)`);
-    // What stays is the transport's one bridge to undici (lib/platform/http.ts AbortEmitter), whatever the number of calls.
+    // What stays is the transport's one listener (abort.ts inFlightOn), whatever the number of calls.
     assert.ok(getEventListeners(signal, 'abort').length <= 1, "no listener left behind but the transport's one");
   });
 

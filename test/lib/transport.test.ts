@@ -5,7 +5,7 @@ import { getEventListeners } from 'node:events';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { GenesysError } from '../../lib/platform/errors';
-import { HttpTransport, parseJsonBody } from '../../lib/platform/http';
+import { HttpTransport, MAX_CONNECTIONS_PER_ORIGIN, parseJsonBody } from '../../lib/platform/http';
 
 const PROXY_VARS = ['HTTP_PROXY', 'http_proxy', 'HTTPS_PROXY', 'https_proxy', 'NO_PROXY', 'no_proxy'];
 
@@ -65,8 +65,8 @@ describe('lib/http: the transport', () => {
     const res = await call;
     assert.equal(res.status, 200);
     assert.deepEqual(parseJsonBody(res.text), { ok: true });
-    // The transport's one listener per caller signal stays (it bridges the signal to undici, http.ts
-    // AbortEmitter); the requests themselves leave nothing on it.
+    // The transport's one listener per caller signal stays (abort.ts inFlightOn: it ends the requests in flight
+    // on the signal); the requests themselves leave nothing on it.
     assert.ok(getEventListeners(ac.signal, 'abort').length <= 1, 'nothing per request left behind');
     for (let i = 0; i < 5; i++) {
       const next = t.send({ origin, method: 'GET', path: '/x', signal: ac.signal });
@@ -92,6 +92,78 @@ describe('lib/http: the transport', () => {
       (err: GenesysError) => err.code === 'network-error' && /timed out after 300 ms/.test(err.message) && err.retryable === false,
     );
     assert.ok(performance.now() - t0 >= 295, 'not before the timeout');
+  });
+
+  it('an abort ends a request still waiting for a connection at once, and it is never sent', async () => {
+    const hanging: http.ServerResponse[] = [];
+    const paths: string[] = [];
+    const origin = await listen((req, res) => {
+      paths.push(req.url ?? '');
+      if (req.url === '/after') res.end('{}');
+      else hanging.push(res);
+    });
+    const t = make();
+    // Every connection of the pool busy with an answer that does not come.
+    const busy = Array.from({ length: MAX_CONNECTIONS_PER_ORIGIN }, (_, i) => t.send({ origin, method: 'GET', path: `/busy/${i}` }));
+    while (paths.length < MAX_CONNECTIONS_PER_ORIGIN) await new Promise((r) => setTimeout(r, 5));
+    const ac = new AbortController();
+    const queued = t.send({ origin, method: 'PATCH', path: '/queued', json: { state: 'disconnected' }, signal: ac.signal });
+    const reason = new GenesysError('cancelled', 'the node was closed');
+    ac.abort(reason);
+    await assert.rejects(queued, (err: unknown) => err === reason);
+    for (const res of hanging) res.end('{}');
+    for (const call of busy) assert.equal((await call).status, 200);
+    // The pool is free again: a new request goes out, the aborted one never did.
+    assert.equal((await t.send({ origin, method: 'GET', path: '/after' })).status, 200);
+    assert.equal(paths.filter((p) => p === '/queued').length, 0, paths.join(' '));
+    assert.ok(paths.includes('/after'));
+  });
+
+  it('an abort while the answer is awaited ends the call at once and drops its socket; the next call goes out', async () => {
+    let dropped: Promise<void> | undefined;
+    const origin = await listen((req, res) => {
+      if (req.url === '/hang') dropped = new Promise((resolve) => req.socket.on('close', () => resolve()));
+      else res.end('{"ok":true}');
+    });
+    const t = make();
+    const ac = new AbortController();
+    const call = t.send({ origin, method: 'GET', path: '/hang', signal: ac.signal });
+    while (!dropped) await new Promise((r) => setTimeout(r, 5));
+    ac.abort(new GenesysError('cancelled', 'stop'));
+    await assert.rejects(call, (err: GenesysError) => err.code === 'cancelled');
+    await dropped; // the server sees the socket closed: no answer can come on it
+    const next = await t.send({ origin, method: 'GET', path: '/ok', signal: new AbortController().signal });
+    assert.deepEqual(parseJsonBody(next.text), { ok: true });
+  });
+
+  it('an informational answer (103 Early Hints) is passed over: the final answer is read', async () => {
+    const origin = await listen((_req, res) => {
+      res.writeEarlyHints({ link: '</style.css>; rel=preload; as=style' });
+      res.writeHead(202, { 'content-type': 'application/json', 'inin-correlation-id': 'c-103' });
+      res.end('{"done":true}');
+    });
+    const res = await make().send({ origin, method: 'PATCH', path: '/x', json: { state: 'disconnected' } });
+    assert.equal(res.status, 202);
+    assert.equal(res.correlationId, 'c-103');
+    assert.deepEqual(parseJsonBody(res.text), { done: true });
+  });
+
+  it('an answer in many chunks is read whole, multi-byte characters split across chunks included', async () => {
+    const text = JSON.stringify({ name: 'Zoë Ångström 日本語 '.repeat(2000) });
+    const bytes = Buffer.from(text, 'utf8');
+    const origin = await listen((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      // Writes of 679 bytes: many chunks, with multi-byte characters split between two of them.
+      let at = 0;
+      const step = () => {
+        if (at >= bytes.length) return res.end();
+        res.write(bytes.subarray(at, (at += 7 * 97)));
+        setImmediate(step);
+      };
+      step();
+    });
+    const res = await make().send({ origin, method: 'GET', path: '/x' });
+    assert.equal(res.text, text);
   });
 
   it('a blank body parses as undefined, without trimming it', () => {
