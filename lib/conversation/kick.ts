@@ -12,7 +12,7 @@ import { GenesysError, invalidInput } from '../platform/errors';
 import type { KickLedger } from './kick-ledger';
 import type { Booking } from '../platform/rate-limiter';
 import { selectTarget, type NormalisedParticipant } from './participants';
-import { parseFlags, parseNumber } from '../platform/options';
+import { parseFlag, parseFlags, parseNumber } from '../platform/options';
 import { optionalId, parseSelector, requireId, TIMEOUT_SECONDS, type TargetSelector } from './validate';
 
 export type KickPhase = 'resolving' | 'disconnecting' | 'confirming' | 'waiting';
@@ -139,11 +139,15 @@ function validate(o: KickOptions): Validated {
     }
     body.wrapup = notes ? { code, notes } : { code };
   }
+  // Each flag read by name (not parseFlags' loop over the keys): validation runs on every kick.
   return {
     conversationId,
     participantId,
     selector,
-    ...parseFlags(o as unknown as Record<string, unknown>, KICK_FLAGS),
+    refuseCustomer: parseFlag(o.refuseCustomer, 'refuseCustomer', KICK_DEFAULTS.refuseCustomer),
+    keepCallAlive: parseFlag(o.keepCallAlive, 'keepCallAlive', KICK_DEFAULTS.keepCallAlive),
+    dryRun: parseFlag(o.dryRun, 'dryRun', KICK_DEFAULTS.dryRun),
+    confirm: parseFlag(o.confirm, 'confirm', KICK_DEFAULTS.confirm),
     confirmTimeoutMs:
       o.confirmTimeoutMs === undefined || o.confirmTimeoutMs === null
         ? KICK_DEFAULTS.confirmTimeout * 1000
