@@ -242,8 +242,8 @@ export async function kickParticipant(ctx: KickContext, options: KickOptions): P
     return out;
   };
 
-  // The conversation id is a validated UUID; a participant id may come from a read (Genesys' text): encoded.
-  const path = (pid: string) => `/api/v2/conversations/${v.conversationId}/participants/${encodeURIComponent(pid)}`;
+  // The conversation id and the msg's participant id are validated UUIDs; an id from a read is Genesys' text: encoded.
+  const path = (pid: string) => `/api/v2/conversations/${v.conversationId}/participants/${pid === v.participantId ? pid : encodeURIComponent(pid)}`;
 
   const patch = async (pid: string, target?: NormalisedParticipant): Promise<PatchAnswer> => {
     if (v.confirm && watch?.participantId !== pid) {
