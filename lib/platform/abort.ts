@@ -99,7 +99,8 @@ export function inFlightOn(signal: AbortSignal): Set<Abortable> {
     signal.addEventListener(
       'abort',
       () => {
-        for (const request of [...set]) request.abort(signal.reason);
+        // A Set may lose entries while it is iterated: each request leaves it as it ends.
+        for (const request of set) request.abort(signal.reason);
         set.clear();
       },
       { once: true },
